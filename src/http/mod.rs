@@ -1,0 +1,3 @@
+//! HTTP/1.1 without I/O: request rendering (once per run) and response framing (fed bytes).
+pub mod request;
+pub mod response;

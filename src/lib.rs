@@ -1,0 +1,16 @@
+//! onslaught: a thread-per-core HTTP/1.1 load generator whose latencies are corrected for
+//! coordinated omission.
+//!
+//! ```text
+//! CLI flags ──parse──► Args ──validate──► Config (typed, checked, immutable)
+//!   Config splits into: ScheduleSpec · EngineSpec · report options (each stage gets only its part)
+//!
+//! schedule (pure: slot i → intended ns) ──► engine: one shard per pinned core (glommio)
+//!   shard loop: claim slot → wait for it → write request bytes → read → http::response framing
+//!     └► record: Recorder (owned by the shard, never shared): histograms + counters
+//!          every interval: swap, send ONE Snapshot per core over a bounded crossbeam channel
+//! merge (plain thread): fold snapshots → Timeline (per interval) + Totals
+//! report: Report::build(...) → writers(&Report, &mut impl Write): terminal · json
+//! ```
+pub mod http;
+pub mod serve;
