@@ -12,5 +12,16 @@
 //! merge (plain thread): fold snapshots → Timeline (per interval) + Totals
 //! report: Report::build(...) → writers(&Report, &mut impl Write): terminal · json
 //! ```
+pub mod cli;
+pub mod config;
+pub mod engine;
 pub mod http;
+pub mod merge;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod schedule;
 pub mod serve;
+pub mod serve_args;
+pub mod signal;
+pub mod units;

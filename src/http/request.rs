@@ -19,13 +19,19 @@ pub struct RequestSpec<'a> {
 /// is present or the method is POST/PUT/PATCH), optional Connection: close, blank line, body.
 pub fn render(spec: &RequestSpec<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + spec.body.len());
-    let has = |name: &str| spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        spec.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
     out.extend_from_slice(format!("{} {} HTTP/1.1\r\n", spec.method, spec.target).as_bytes());
     if !has("host") {
         out.extend_from_slice(format!("Host: {}\r\n", spec.host).as_bytes());
     }
     if !has("user-agent") {
-        out.extend_from_slice(concat!("User-Agent: onslaught/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes());
+        out.extend_from_slice(
+            concat!("User-Agent: onslaught/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes(),
+        );
     }
     for (n, v) in spec.headers {
         out.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());

@@ -28,7 +28,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_head_bytes: 64 * 1024, max_headers: 100 }
+        Limits {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+        }
     }
 }
 

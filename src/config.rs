@@ -1,0 +1,411 @@
+//! Validation: Args (what the user wrote) into Config (what the engine runs). Every error names
+//! the flag, what is wrong and how to fix it; nothing is sent before validation passes.
+use crate::cli::RunArgs;
+use crate::engine::EngineSpec;
+use crate::http::request::{RequestSpec, render};
+use crate::report::RunConfig;
+use crate::schedule::Schedule;
+use crate::units::{parse_duration, parse_rate};
+use std::net::{SocketAddr, ToSocketAddrs};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub engine: EngineSpec,
+    pub report: RunConfig,
+    pub json: Option<String>,
+    pub spectrum: bool,
+}
+
+/// A configuration error: one line, naming the flag and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn flag<T>(name: &str, r: Result<T, String>) -> Result<T, ConfigError> {
+    r.map_err(|e| ConfigError(format!("{name}: {e}")))
+}
+
+/// A parsed http:// URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Url {
+    pub host: String,
+    pub port: u16,
+    /// Path and query, starting with '/'.
+    pub target: String,
+}
+
+pub fn parse_url(s: &str) -> Result<Url, String> {
+    let hint = "expected http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/";
+    let rest = if let Some(r) = s.strip_prefix("http://") {
+        r
+    } else if s.starts_with("https://") {
+        return Err(format!("'{s}': https is not supported yet; use http://"));
+    } else {
+        return Err(format!("'{s}' is not a URL: {hint}"));
+    };
+    let (authority, target) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let target = if target.starts_with('?') {
+        format!("/{target}")
+    } else {
+        target
+    };
+    if authority.contains('@') {
+        return Err(format!(
+            "'{s}': credentials in the URL are not supported; send an Authorization header with -H"
+        ));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| format!("'{s}': unclosed '[' in host: {hint}"))?;
+        (h.to_string(), after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (authority.to_string(), None),
+        }
+    };
+    if host.is_empty() || target.contains(char::is_whitespace) {
+        return Err(format!("'{s}' is not a valid URL: {hint}"));
+    }
+    let port = match port {
+        None => 80,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("'{s}': port '{p}' is not a number from 1 to 65535"))?,
+    };
+    Ok(Url { host, port, target })
+}
+
+fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
+    let avail: Vec<usize> = core_affinity::get_core_ids()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let avail = if avail.is_empty() { vec![0] } else { avail };
+    let Some(s) = s else { return Ok(avail) };
+    if let Ok(n) = s.parse::<usize>() {
+        if n == 0 || n > avail.len() {
+            return Err(format!(
+                "'{s}': choose 1 to {} cores (this machine has {})",
+                avail.len(),
+                avail.len()
+            ));
+        }
+        return Ok(avail[..n].to_vec());
+    }
+    let mut list = Vec::new();
+    for part in s.split(',') {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let bad = || format!("'{s}' is not a core count or CPU list (e.g. 2, 0,2 or 1-3)");
+        let (a, b): (usize, usize) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        for c in a..=b {
+            if !avail.contains(&c) {
+                return Err(format!(
+                    "CPU {c} is not available to this process (available: {avail:?})"
+                ));
+            }
+            if !list.contains(&c) {
+                list.push(c);
+            }
+        }
+    }
+    if list.is_empty() {
+        return Err(format!("'{s}' selects no CPU"));
+    }
+    Ok(list)
+}
+
+fn parse_header(h: &str) -> Result<(String, String), String> {
+    let (n, v) = h
+        .split_once(':')
+        .ok_or_else(|| format!("'{h}' has no colon: write it as 'Name: value'"))?;
+    let n = n.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if n.is_empty() || !n.chars().all(token) {
+        return Err(format!(
+            "'{h}': '{n}' is not a valid header name (letters, digits and -)"
+        ));
+    }
+    if v.contains(['\r', '\n']) {
+        return Err(format!("'{h}': header values cannot contain line breaks"));
+    }
+    Ok((n.to_string(), v.trim().to_string()))
+}
+
+/// Raise RLIMIT_NOFILE to what the connections need, or say why it cannot be done.
+pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
+    let need = connections as u64 + 64;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read/write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return Ok(());
+        }
+        if lim.rlim_cur >= need {
+            return Ok(());
+        }
+        if lim.rlim_max < need {
+            return Err(format!(
+                "{connections} connections need {need} file descriptors but the hard limit is {}: lower -c or raise the limit (ulimit -Hn {need}, LimitNOFILE= for systemd)",
+                lim.rlim_max
+            ));
+        }
+        lim.rlim_cur = need;
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+            return Err(format!(
+                "cannot raise the file-descriptor limit to {need}: run `ulimit -n {need}` first"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Resolve once, at start.
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    let mut addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("host '{host}' resolves to no address"))
+}
+
+pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
+    let url_s = a.url.as_deref().ok_or_else(|| {
+        ConfigError("--url: missing: give the target, e.g. --url http://127.0.0.1:8080/".into())
+    })?;
+    let url = flag("--url", parse_url(url_s))?;
+    let schedule = match &a.rate {
+        Some(r) => Schedule::Constant(flag("--rate/-R", parse_rate(r))?),
+        None => Schedule::Saturate,
+    };
+    let connections: usize = flag(
+        "--connections/-c",
+        a.connections
+            .parse()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(|| {
+                format!(
+                    "'{}' is not a positive number of connections",
+                    a.connections
+                )
+            }),
+    )?;
+    let dur = |name: &str, v: &str| flag(name, parse_duration(v));
+    let duration_ns = dur("--duration/-d", &a.duration)?;
+    if duration_ns == 0 {
+        return Err(ConfigError("--duration/-d: must be longer than 0s".into()));
+    }
+    let timeout_ns = dur("--timeout", &a.timeout)?;
+    if timeout_ns == 0 {
+        return Err(ConfigError("--timeout: must be longer than 0s".into()));
+    }
+    let connect_timeout_ns = dur("--connect-timeout", &a.connect_timeout)?.max(1_000_000);
+    let warmup_ns = dur("--warmup", &a.warmup)?;
+    let grace_ns = match &a.grace {
+        Some(g) => dur("--grace", g)?,
+        None => timeout_ns,
+    };
+    let interval_ns = dur("--interval", &a.interval)?;
+    if interval_ns < 10_000_000 {
+        return Err(ConfigError("--interval: must be at least 10ms".into()));
+    }
+    let spin_ns = dur("--spin", &a.spin)?;
+    let max_send_lag_ns = dur("--max-send-lag", &a.max_send_lag)?;
+    let max_error_rate: f64 = flag(
+        "--max-error-rate",
+        a.max_error_rate
+            .trim_end_matches('%')
+            .parse()
+            .ok()
+            .filter(|v: &f64| (0.0..=100.0).contains(v))
+            .ok_or_else(|| format!("'{}' is not a percentage from 0 to 100", a.max_error_rate)),
+    )?;
+    let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
+    // A core without a connection could never serve its share of the schedule.
+    cpus.truncate(connections);
+    let headers = a
+        .headers
+        .iter()
+        .map(|h| flag("--header/-H", parse_header(h)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let method = a.method.to_ascii_uppercase();
+    if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(ConfigError(format!(
+            "--method/-m: '{}' is not an HTTP method (GET, POST, ...)",
+            a.method
+        )));
+    }
+    let body = match a.body.as_deref() {
+        Some(b) if b.starts_with('@') => flag(
+            "--body",
+            std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])),
+        )?,
+        Some(b) => b.as_bytes().to_vec(),
+        None => Vec::new(),
+    };
+    flag("--connections/-c", ensure_fd_limit(connections))?;
+    let addr: SocketAddr = flag("--url", resolve(&url.host, url.port))?;
+    let host = if url.port == 80 {
+        url.host.clone()
+    } else if url.host.contains(':') {
+        format!("[{}]:{}", url.host, url.port)
+    } else {
+        format!("{}:{}", url.host, url.port)
+    };
+    let request = render(&RequestSpec {
+        method: &method,
+        target: &url.target,
+        host: &host,
+        headers: &headers,
+        body: &body,
+        keep_alive: true,
+    });
+    let report = RunConfig {
+        url: url_s.to_string(),
+        method: method.clone(),
+        target_rate: match &schedule {
+            Schedule::Constant(r) => Some(r.per_sec()),
+            Schedule::Saturate => None,
+        },
+        connections,
+        cores: cpus.len(),
+        duration_s: duration_ns as f64 / 1e9,
+        warmup_s: warmup_ns as f64 / 1e9,
+        timeout_s: timeout_ns as f64 / 1e9,
+        max_send_lag_ms: max_send_lag_ns as f64 / 1e6,
+        max_error_rate: max_error_rate / 100.0,
+    };
+    let engine = EngineSpec {
+        addr,
+        request,
+        head_request: method == "HEAD",
+        idempotent: matches!(
+            method.as_str(),
+            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+        ),
+        connections,
+        cpus,
+        schedule,
+        warmup_ns,
+        duration_ns,
+        timeout_ns,
+        connect_timeout_ns,
+        grace_ns,
+        interval_ns,
+        spin_ns,
+        ok_status: (200, 399),
+    };
+    Ok(Config {
+        engine,
+        report,
+        json: a.json.clone(),
+        spectrum: a.latency,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            parse_url("http://127.0.0.1:8080/a?b=1").unwrap(),
+            Url {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                target: "/a?b=1".into()
+            }
+        );
+        assert_eq!(
+            parse_url("http://localhost").unwrap(),
+            Url {
+                host: "localhost".into(),
+                port: 80,
+                target: "/".into()
+            }
+        );
+        assert_eq!(
+            parse_url("http://[::1]:9/x").unwrap(),
+            Url {
+                host: "::1".into(),
+                port: 9,
+                target: "/x".into()
+            }
+        );
+        for bad in [
+            "127.0.0.1:8080",
+            "http://",
+            "http://h:0/",
+            "http://h:99999/",
+            "ftp://x",
+            "http://h:x/",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(
+            parse_header("X-A: b c").unwrap(),
+            ("X-A".into(), "b c".into())
+        );
+        assert!(parse_header("NoColon").is_err());
+        assert!(parse_header(": v").is_err());
+        assert!(parse_header("Bad Name: v").is_err());
+    }
+
+    #[test]
+    fn bad_flags_name_the_flag() {
+        let base = RunArgs {
+            url: Some("http://127.0.0.1:1/".into()),
+            ..Default::default()
+        };
+        let cases: [(&str, fn(&mut RunArgs)); 5] = [
+            ("--rate", |a| a.rate = Some("0".into())),
+            ("--rate", |a| a.rate = Some("-5".into())),
+            ("--duration", |a| a.duration = "abc".into()),
+            ("--header", |a| a.headers = vec!["nocolon".into()]),
+            ("--url", |a| a.url = Some("not a url".into())),
+        ];
+        for (name, f) in cases {
+            let mut a = RunArgs {
+                connections: "1".into(),
+                duration: "1s".into(),
+                timeout: "1s".into(),
+                connect_timeout: "1s".into(),
+                warmup: "0s".into(),
+                interval: "1s".into(),
+                spin: "0s".into(),
+                max_send_lag: "1ms".into(),
+                max_error_rate: "1".into(),
+                method: "GET".into(),
+                ..base.clone()
+            };
+            f(&mut a);
+            let e = from_args(&a).unwrap_err();
+            assert!(e.0.starts_with(name), "{name}: {e}");
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! One connection's life on its shard: claim a due slot, connect if needed (with backoff),
+//! write the pre-rendered request, read and frame the response, record exactly one outcome.
+use super::EngineSpec;
+use super::clock::{now_ns, wait_until};
+use super::shard::{Shard, Slot};
+use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
+use crate::record::{Instants, Outcome, TransportError};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+const BUF_START: usize = 16 * 1024;
+const BACKOFF_BASE_NS: u64 = 10_000_000;
+const BACKOFF_MAX_NS: u64 = 250_000_000;
+
+/// Open the shard's connections before t0 (failures are left for the run to retry and count).
+pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<TcpStream>> {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let (addr, ct) = (spec.addr, spec.connect_timeout_ns);
+            glommio::spawn_local(async move { connect(addr, ct).await.ok() })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(count);
+    for t in tasks {
+        out.push(t.await);
+    }
+    out
+}
+
+async fn connect(addr: std::net::SocketAddr, timeout_ns: u64) -> std::io::Result<TcpStream> {
+    let s = TcpStream::connect_timeout(addr, Duration::from_nanos(timeout_ns.max(1)))
+        .await
+        .map_err(std::io::Error::from)?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+/// How an exchange failed.
+#[derive(Clone, Copy, Debug)]
+enum ExErr {
+    /// Transport failure; `started`: a response byte had arrived.
+    Io(TransportError, bool),
+    Proto(ProtoError),
+}
+
+impl ExErr {
+    fn outcome(self) -> Outcome {
+        match self {
+            ExErr::Io(t, _) => Outcome::Transport(t),
+            ExErr::Proto(ProtoError::HeaderTooLarge | ProtoError::TooManyHeaders) => {
+                Outcome::Transport(TransportError::HeaderTooLarge)
+            }
+            ExErr::Proto(ProtoError::Truncated) => {
+                Outcome::Transport(TransportError::ClosedMidResponse)
+            }
+            ExErr::Proto(_) => Outcome::Transport(TransportError::Protocol),
+        }
+    }
+    /// The server closed a reused connection before answering: safe to retry an idempotent request.
+    fn idle_close(self) -> bool {
+        matches!(
+            self,
+            ExErr::Io(
+                TransportError::Reset | TransportError::ClosedMidResponse,
+                false
+            )
+        )
+    }
+}
+
+pub(crate) struct ConnTask {
+    shard: Rc<Shard>,
+    ci: usize,
+    stream: Option<TcpStream>,
+    /// Responses already read on this stream (a reused stream may have been closed while idle).
+    served: u64,
+    down_until: u64,
+    last_err: TransportError,
+    fails: u32,
+    rng: u64,
+    buf: Vec<u8>,
+    parser: ResponseParser,
+}
+
+impl ConnTask {
+    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<TcpStream>) -> Self {
+        let rng = 0x9E37_79B9_7F4A_7C15 ^ ((shard.core as u64) << 32 | ci as u64);
+        ConnTask {
+            shard,
+            ci,
+            stream,
+            served: 0,
+            down_until: 0,
+            last_err: TransportError::ConnectRefused,
+            fails: 0,
+            rng,
+            buf: vec![0; BUF_START],
+            parser: ResponseParser::new(Limits::default()),
+        }
+    }
+
+    pub async fn run(mut self) {
+        loop {
+            self.rest_while_down().await;
+            let Some(slot) = self.shard.claim() else {
+                break;
+            };
+            if self.shard.open() {
+                wait_until(slot.intended, self.shard.spec.spin_ns).await;
+            }
+            if !self.shard.commit(self.ci, &slot) {
+                break;
+            }
+            self.serve(&slot).await;
+            self.shard.settle(self.ci);
+        }
+        self.shard.live.set(self.shard.live.get() - 1);
+    }
+
+    /// A connection in backoff claims nothing, unless every connection of the shard is down
+    /// (then due requests fail fast with the last error instead of piling up unsent).
+    async fn rest_while_down(&mut self) {
+        let now = now_ns();
+        if self.stream.is_none() && now < self.down_until {
+            let all_down = self.shard.st.borrow().down >= self.shard.live.get();
+            if !(self.shard.open() && all_down) {
+                wait_until(self.down_until, 0).await;
+            }
+        }
+    }
+
+    fn record(&self, slot: &Slot, f: impl FnOnce(&mut crate::record::Recorder)) {
+        if slot.measured {
+            f(&mut self.shard.st.borrow_mut().rec);
+        }
+    }
+
+    async fn serve(&mut self, slot: &Slot) {
+        let spec = self.shard.spec.clone();
+        let timeout = Duration::from_nanos(spec.timeout_ns);
+        let result = glommio::timer::timeout(timeout, async { Ok(self.attempt(slot).await) }).await;
+        let completed = now_ns();
+        match result {
+            Ok(Ok((done, sent))) => {
+                let t = crate::record::Instants {
+                    intended: slot.intended,
+                    sent,
+                    completed,
+                };
+                let ok = (spec.ok_status.0..=spec.ok_status.1).contains(&done.status);
+                self.record(slot, |r| r.response(&t, done.status, ok));
+            }
+            Ok(Err(e)) => {
+                self.stream = None;
+                self.record(slot, |r| r.failed(e.outcome()));
+            }
+            Err(_) => {
+                self.stream = None;
+                self.record(slot, |r| r.failed(Outcome::Timeout));
+            }
+        }
+    }
+
+    /// Connect if needed, send, read. Retries once on a fresh connection when a reused one turns
+    /// out to have been closed by the server while idle (idempotent requests only).
+    async fn attempt(&mut self, slot: &Slot) -> Result<(Done, u64), ExErr> {
+        let mut retried = false;
+        loop {
+            self.ensure_connected().await?;
+            let sent = now_ns();
+            let t = Instants {
+                intended: slot.intended,
+                sent,
+                completed: 0,
+            };
+            self.record(slot, |r| r.sent(&t));
+            let reused = self.served > 0;
+            match self.exchange().await {
+                Ok((done, extra)) => {
+                    self.served += 1;
+                    // Unsolicited bytes after the response poison the connection.
+                    if !done.keep_alive || extra {
+                        self.drop_stream();
+                    }
+                    return Ok((done, sent));
+                }
+                Err(e) if e.idle_close() && reused && !retried && self.shard.spec.idempotent => {
+                    self.drop_stream();
+                    retried = true;
+                }
+                Err(e) => {
+                    self.drop_stream();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn drop_stream(&mut self) {
+        self.stream = None;
+        self.served = 0;
+    }
+
+    async fn ensure_connected(&mut self) -> Result<(), ExErr> {
+        if self.stream.is_some() {
+            return Ok(());
+        }
+        if now_ns() < self.down_until {
+            return Err(ExErr::Io(self.last_err, false));
+        }
+        let spec = &self.shard.spec;
+        match connect(spec.addr, spec.connect_timeout_ns).await {
+            Ok(s) => {
+                if self.fails > 0 {
+                    self.shard.st.borrow_mut().down -= 1;
+                }
+                self.fails = 0;
+                self.stream = Some(s);
+                Ok(())
+            }
+            Err(e) => {
+                let class = TransportError::from_io(&e, true);
+                if self.fails == 0 {
+                    self.shard.st.borrow_mut().down += 1;
+                }
+                self.fails += 1;
+                self.last_err = class;
+                self.down_until = now_ns() + self.backoff();
+                Err(ExErr::Io(class, false))
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter: base·2^(fails−1), capped, times a factor in [0.5, 1).
+    fn backoff(&mut self) -> u64 {
+        let exp = BACKOFF_BASE_NS
+            .saturating_mul(1 << self.fails.min(16).saturating_sub(1))
+            .min(BACKOFF_MAX_NS);
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        exp / 2 + (self.rng % (exp / 2).max(1))
+    }
+
+    /// Write the request and read one framed response. Ok((done, extra bytes followed)).
+    async fn exchange(&mut self) -> Result<(Done, bool), ExErr> {
+        let spec = &self.shard.spec;
+        let stream = self.stream.as_mut().expect("connected above");
+        let io = |e: std::io::Error, started: bool| {
+            ExErr::Io(TransportError::from_io(&e, false), started)
+        };
+        stream
+            .write_all(&spec.request)
+            .await
+            .map_err(|e| io(e, false))?;
+        self.parser.start(spec.head_request);
+        let mut filled = 0usize;
+        loop {
+            if filled == self.buf.len() {
+                // Only a head that does not fit gets here; the parser caps it.
+                let grown = self.buf.len() * 2;
+                self.buf.resize(grown, 0);
+            }
+            let n = match stream.read(&mut self.buf[filled..]).await {
+                Ok(n) => n,
+                Err(e) => return Err(io(e, filled > 0 || self.parser.started())),
+            };
+            if n == 0 {
+                if filled == 0 && !self.parser.started() {
+                    return Err(ExErr::Io(TransportError::ClosedMidResponse, false));
+                }
+                return self.parser.eof().map(|d| (d, false)).map_err(ExErr::Proto);
+            }
+            filled += n;
+            match self
+                .parser
+                .feed(&self.buf[..filled])
+                .map_err(ExErr::Proto)?
+            {
+                Feed::NeedMore { consumed } => {
+                    self.buf.copy_within(consumed..filled, 0);
+                    filled -= consumed;
+                }
+                Feed::Done { consumed, done } => {
+                    if self.buf.len() > 4 * BUF_START {
+                        self.buf.truncate(BUF_START);
+                        self.buf.shrink_to_fit();
+                    }
+                    return Ok((done, consumed < filled));
+                }
+            }
+        }
+    }
+}

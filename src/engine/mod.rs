@@ -1,0 +1,166 @@
+//! Executors and placement: one glommio executor pinned per selected core, each running one
+//! shard; snapshots flow out over a bounded crossbeam channel. The engine never prints.
+pub mod clock;
+mod conn;
+mod shard;
+
+use crate::record::Snapshot;
+use crate::schedule::Schedule;
+use crossbeam_channel::{Receiver, bounded};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU8;
+use std::sync::{Arc, Barrier};
+use std::thread::JoinHandle;
+
+/// Run-wide stop requests: 0 running, 1 stop issuing (grace period), 2 stop now (skip grace).
+pub type StopFlag = Arc<AtomicU8>;
+
+/// Everything the engine needs, and nothing else.
+#[derive(Clone, Debug)]
+pub struct EngineSpec {
+    pub addr: SocketAddr,
+    /// The request, rendered once.
+    pub request: Vec<u8>,
+    pub head_request: bool,
+    /// Idempotent methods may be retried once when a reused idle connection was closed.
+    pub idempotent: bool,
+    /// Total connections, split evenly over cores.
+    pub connections: usize,
+    /// CPUs to pin one executor each to.
+    pub cpus: Vec<usize>,
+    pub schedule: Schedule,
+    /// Excluded from results: requests intended (closed loop: sent) before t0 + warmup.
+    pub warmup_ns: u64,
+    /// Measured window after the warm-up.
+    pub duration_ns: u64,
+    /// Total deadline per request, from its send.
+    pub timeout_ns: u64,
+    pub connect_timeout_ns: u64,
+    /// After the last slot: how long to wait for responses in flight.
+    pub grace_ns: u64,
+    pub interval_ns: u64,
+    pub spin_ns: u64,
+    /// Status codes counted as ok (default 200..=399).
+    pub ok_status: (u16, u16),
+}
+
+/// What the run looked like from the engine's side, known once t0 is fixed.
+#[derive(Clone, Copy, Debug)]
+pub struct RunClock {
+    /// Start of the schedule (clock::now_ns scale).
+    pub t0: u64,
+}
+
+#[derive(Debug)]
+pub enum EngineError {
+    /// An executor could not start (io_uring setup, usually locked memory).
+    Executor { cpu: usize, reason: String },
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::Executor { cpu, reason } => write!(
+                f,
+                "cannot start the io_uring executor on CPU {cpu}: {reason}. io_uring needs locked memory: \
+                 raise the limit with `ulimit -l unlimited` (or LimitMEMLOCK=infinity for a systemd unit, \
+                 `--ulimit memlock=-1` for docker), then run again"
+            ),
+        }
+    }
+}
+
+/// A started run: snapshots arrive on `rx`; `join` waits for every executor.
+pub struct Running {
+    pub rx: Receiver<Snapshot>,
+    pub clock: RunClock,
+    pub cores: usize,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn join(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start one shard per CPU. Returns once every executor is up and t0 is fixed.
+pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
+    let n = spec.cpus.len();
+    let (tx, rx) = bounded(64 * n.max(1));
+    let (ready_tx, ready_rx) = bounded::<Result<(), EngineError>>(n);
+    let barrier = Arc::new(Barrier::new(n + 1));
+    let t0_cell = Arc::new(std::sync::OnceLock::<u64>::new());
+    let spec = Arc::new(spec);
+    let mut threads = Vec::with_capacity(n);
+    for (k, &cpu) in spec.cpus.iter().enumerate() {
+        let ctx = shard::ShardCtx {
+            spec: spec.clone(),
+            core: k,
+            cores: n,
+            tx: tx.clone(),
+            stop: stop.clone(),
+            barrier: barrier.clone(),
+            t0: t0_cell.clone(),
+        };
+        let ready = ready_tx.clone();
+        let t = std::thread::Builder::new()
+            .name(format!("onslaught-{k}"))
+            .spawn(move || {
+                let built = glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu))
+                    .name(&format!("onslaught-{k}"))
+                    // We do no file DMA: keep the registered buffer area (locked memory) tiny.
+                    .io_memory(64 * 1024)
+                    .make();
+                match built {
+                    Ok(ex) => {
+                        let _ = ready.send(Ok(()));
+                        ex.run(shard::run(ctx));
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(EngineError::Executor {
+                            cpu,
+                            reason: e.to_string(),
+                        }));
+                        ctx.barrier.wait();
+                        ctx.barrier.wait();
+                    }
+                }
+            })
+            .map_err(|e| EngineError::Executor {
+                cpu,
+                reason: e.to_string(),
+            })?;
+        threads.push(t);
+    }
+    drop(tx);
+    let mut first_err = None;
+    for _ in 0..n {
+        if let Ok(Err(e)) = ready_rx.recv() {
+            first_err.get_or_insert(e);
+        }
+    }
+    // First rendezvous: every shard has made its first connections (or failed to start).
+    barrier.wait();
+    if first_err.is_some() {
+        stop.store(2, std::sync::atomic::Ordering::SeqCst);
+    }
+    // Fix t0 a little ahead so all shards start together; second rendezvous publishes it.
+    let _ = t0_cell.set(clock::now_ns() + 5_000_000);
+    barrier.wait();
+    if let Some(e) = first_err {
+        for t in threads {
+            let _ = t.join();
+        }
+        return Err(e);
+    }
+    let t0 = *t0_cell.get().expect("t0 set above");
+    Ok(Running {
+        rx,
+        clock: RunClock { t0 },
+        cores: n,
+        threads,
+    })
+}

@@ -1,0 +1,246 @@
+//! One shard per pinned core: owns its connections' slot claims, its Recorder and its interval
+//! flushes. Nothing here is shared with another core; the only way out is one Snapshot per
+//! interval on the channel.
+use super::clock::{now_ns, wait_until};
+use super::conn::{self, ConnTask};
+use super::{EngineSpec, StopFlag};
+use crate::record::{Recorder, Snapshot};
+use crate::schedule::Schedule;
+use crossbeam_channel::Sender;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Barrier, OnceLock};
+
+pub(crate) struct ShardCtx {
+    pub spec: Arc<EngineSpec>,
+    pub core: usize,
+    pub cores: usize,
+    pub tx: Sender<Snapshot>,
+    pub stop: StopFlag,
+    pub barrier: Arc<Barrier>,
+    pub t0: Arc<OnceLock<u64>>,
+}
+
+const NONE: u64 = u64::MAX;
+
+/// A request taken from the schedule by a free connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    pub index: u64,
+    /// Absolute intended instant (closed loop: the claim instant).
+    pub intended: u64,
+    /// Outside the warm-up: counted in the results.
+    pub measured: bool,
+}
+
+pub(crate) struct Shard {
+    pub spec: Arc<EngineSpec>,
+    pub core: usize,
+    pub cores: usize,
+    pub t0: u64,
+    pub st: RefCell<State>,
+    /// Connection tasks still running.
+    pub live: Cell<usize>,
+}
+
+pub(crate) struct State {
+    pub rec: Recorder,
+    /// Next slot index this core hands out (open: k, k+n, …; closed: a sequence).
+    pub next: u64,
+    /// Open model: slots of the whole run below this index are due (shrinks on Ctrl-C).
+    pub total: u64,
+    /// Absolute instant after which no new slot is issued.
+    pub end: u64,
+    /// Per connection: intended instant of its measured request in flight, or NONE.
+    pub inflight: Vec<u64>,
+    /// Connections currently backing off after a failed connect.
+    pub down: usize,
+}
+
+impl Shard {
+    pub fn open(&self) -> bool {
+        !matches!(self.spec.schedule, Schedule::Saturate)
+    }
+    fn measured(&self, t: u64) -> bool {
+        t >= self.t0 + self.spec.warmup_ns
+    }
+
+    /// Take the next slot for connection `ci`, or None when the run has issued its last.
+    pub fn claim(&self) -> Option<Slot> {
+        let mut st = self.st.borrow_mut();
+        match self.spec.schedule.intended(st.next) {
+            Some(off) => {
+                if st.next >= st.total {
+                    return None;
+                }
+                let index = st.next;
+                st.next += self.cores as u64;
+                let intended = self.t0 + off;
+                Some(Slot {
+                    index,
+                    intended,
+                    measured: self.measured(intended),
+                })
+            }
+            None => {
+                let now = now_ns();
+                if now >= st.end {
+                    return None;
+                }
+                let index = st.next;
+                st.next += 1;
+                Some(Slot {
+                    index,
+                    intended: now,
+                    measured: self.measured(now),
+                })
+            }
+        }
+    }
+
+    /// The slot is due and about to be served: count it as intended (once) and in flight.
+    /// False when a Ctrl-C moved the end before it (it is then not part of the run).
+    pub fn commit(&self, ci: usize, slot: &Slot) -> bool {
+        let mut st = self.st.borrow_mut();
+        if self.open() && slot.index >= st.total {
+            return false;
+        }
+        if slot.measured {
+            st.rec.intended();
+            st.inflight[ci] = slot.intended;
+        }
+        true
+    }
+
+    pub fn settle(&self, ci: usize) {
+        self.st.borrow_mut().inflight[ci] = NONE;
+    }
+
+    /// Ctrl-C (first): issue nothing intended after `now`; keep what is already due.
+    fn begin_stop(&self, now: u64) {
+        let mut st = self.st.borrow_mut();
+        st.end = st.end.min(now);
+        if let Some(n) = self.spec.schedule.slots_before(now.saturating_sub(self.t0)) {
+            st.total = st.total.min(n);
+        }
+    }
+
+    fn flush(&self, tx: &Sender<Snapshot>, interval: u64, last: bool) {
+        let rec = self.st.borrow_mut().rec.take();
+        let snap = Snapshot {
+            core: self.core,
+            interval,
+            counters: rec.counters,
+            hists: rec.hists,
+            last,
+        };
+        // The aggregator outlives the shards; a closed channel means nobody wants the data.
+        let _ = tx.send(snap);
+    }
+
+    /// Run end: whatever is in flight or due but unsent is incomplete, censored at `stop`.
+    fn account_incomplete(&self, stop: u64) {
+        let mut st = self.st.borrow_mut();
+        let st = &mut *st;
+        for t in st.inflight.iter_mut() {
+            if *t != NONE {
+                st.rec.incomplete(stop.saturating_sub(*t));
+                *t = NONE;
+            }
+        }
+        let mut j = st.next;
+        while self.open() && j < st.total {
+            let off = self.spec.schedule.intended(j).unwrap_or(0);
+            let t = self.t0 + off;
+            if self.measured(t) {
+                st.rec.intended();
+                st.rec.incomplete(stop.saturating_sub(t));
+            }
+            j += self.cores as u64;
+        }
+        st.next = st.total;
+    }
+}
+
+/// The shard's whole life: connect, rendezvous, run connection tasks, flush intervals, account
+/// for the end.
+pub(crate) async fn run(ctx: ShardCtx) {
+    let spec = ctx.spec.clone();
+    let (k, n) = (ctx.core, ctx.cores);
+    let my_conns = spec.connections / n + usize::from(k < spec.connections % n);
+    let pre = conn::preconnect(&spec, my_conns).await;
+    ctx.barrier.wait();
+    ctx.barrier.wait();
+    let t0 = *ctx.t0.get().unwrap_or(&0);
+    if ctx.stop.load(Ordering::SeqCst) >= 2 {
+        return;
+    }
+    let end = t0 + spec.warmup_ns + spec.duration_ns;
+    let total = spec
+        .schedule
+        .slots_before(spec.warmup_ns + spec.duration_ns)
+        .unwrap_or(u64::MAX);
+    let shard = Rc::new(Shard {
+        spec: spec.clone(),
+        core: k,
+        cores: n,
+        t0,
+        st: RefCell::new(State {
+            rec: Recorder::default(),
+            next: if matches!(spec.schedule, Schedule::Saturate) {
+                0
+            } else {
+                k as u64
+            },
+            total,
+            end,
+            inflight: vec![NONE; my_conns],
+            down: 0,
+        }),
+        live: Cell::new(my_conns),
+    });
+    let tasks: Vec<_> = pre
+        .into_iter()
+        .enumerate()
+        .map(|(ci, stream)| glommio::spawn_local(ConnTask::new(shard.clone(), ci, stream).run()))
+        .collect();
+    control(&shard, &ctx, end).await;
+    drop(tasks); // cancels whatever is still in flight past the deadline
+    shard.account_incomplete(now_ns());
+    let interval = now_ns().saturating_sub(t0) / spec.interval_ns;
+    shard.flush(&ctx.tx, interval, true);
+}
+
+/// Ticks every 10 ms: flushes interval snapshots, watches the stop flag, and returns when every
+/// connection task is done or the hard deadline (end + grace) has passed.
+async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
+    let spec = &shard.spec;
+    let mut deadline = end + spec.grace_ns;
+    let mut interval = 0u64;
+    let mut stopping = false;
+    loop {
+        let next_flush = shard.t0 + (interval + 1) * spec.interval_ns;
+        let now = now_ns();
+        let tick = (now + 10_000_000).min(next_flush).min(deadline);
+        wait_until(tick, 0).await;
+        let now = now_ns();
+        match ctx.stop.load(Ordering::Relaxed) {
+            0 => {}
+            1 if !stopping => {
+                stopping = true;
+                shard.begin_stop(now);
+                deadline = deadline.min(now + spec.grace_ns);
+            }
+            1 => {}
+            _ => deadline = now,
+        }
+        if now >= next_flush {
+            shard.flush(&ctx.tx, interval, false);
+            interval += 1;
+        }
+        if shard.live.get() == 0 || now >= deadline {
+            return;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The aggregator (a plain thread, or the caller's): folds per-core snapshots into totals, per-core
+//! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
+use crate::record::histograms::percentile;
+use crate::record::{Counters, Histograms, Snapshot};
+use crossbeam_channel::Receiver;
+use std::collections::BTreeMap;
+
+/// One interval of the run, merged over cores, summarised (the histograms are not kept, so
+/// memory stays flat however long the run).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TimelineRow {
+    pub interval: u64,
+    /// Interval start, seconds since t0.
+    pub start_s: f64,
+    pub sent: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub completed: u64,
+    pub latency_p50_ns: u64,
+    pub latency_p99_ns: u64,
+    pub latency_max_ns: u64,
+    pub send_lag_p99_ns: u64,
+}
+
+pub struct Merged {
+    pub totals: Counters,
+    pub hists: Histograms,
+    pub per_core: Vec<Counters>,
+    pub timeline: Vec<TimelineRow>,
+}
+
+struct Pending {
+    counters: Counters,
+    hists: Histograms,
+}
+
+/// Consume snapshots until every core has sent its last. `on_row` sees each completed interval
+/// as soon as it is complete (the live progress line feeds on it).
+pub fn collect(
+    rx: &Receiver<Snapshot>,
+    cores: usize,
+    interval_ns: u64,
+    mut on_row: impl FnMut(&TimelineRow),
+) -> Merged {
+    let mut m = Merged {
+        totals: Counters::default(),
+        hists: Histograms::new(),
+        per_core: vec![Counters::default(); cores],
+        timeline: Vec::new(),
+    };
+    let mut progress = vec![0u64; cores];
+    let mut done = vec![false; cores];
+    let mut pending: BTreeMap<u64, Pending> = BTreeMap::new();
+    while done.iter().any(|d| !d) {
+        let Ok(s) = rx.recv() else { break };
+        m.totals += &s.counters;
+        m.hists.add(&s.hists);
+        m.per_core[s.core] += &s.counters;
+        let p = pending.entry(s.interval).or_insert_with(|| Pending {
+            counters: Counters::default(),
+            hists: Histograms::new(),
+        });
+        p.counters += &s.counters;
+        p.hists.add(&s.hists);
+        progress[s.core] = s.interval + 1;
+        done[s.core] |= s.last;
+        let complete_below = (0..cores)
+            .map(|c| if done[c] { u64::MAX } else { progress[c] })
+            .min()
+            .unwrap_or(u64::MAX);
+        while let Some(entry) = pending.first_entry() {
+            if *entry.key() >= complete_below {
+                break;
+            }
+            let (k, p) = entry.remove_entry();
+            let row = summarise(k, interval_ns, &p);
+            on_row(&row);
+            m.timeline.push(row);
+        }
+    }
+    m
+}
+
+fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
+    let c = &p.counters;
+    TimelineRow {
+        interval: k,
+        start_s: (k * interval_ns) as f64 / 1e9,
+        sent: c.sent,
+        ok: c.ok,
+        errors: c.http_error + c.transport_total() + c.timeout + c.dropped,
+        completed: c.completed(),
+        latency_p50_ns: percentile(&p.hists.latency, 0.5),
+        latency_p99_ns: percentile(&p.hists.latency, 0.99),
+        latency_max_ns: if p.hists.latency.is_empty() {
+            0
+        } else {
+            p.hists.latency.max()
+        },
+        send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
+    }
+}

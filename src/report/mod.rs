@@ -1,0 +1,346 @@
+//! The Report model: every number a writer prints, computed once by `Report::build` from the
+//! merged result. Writers only format it: each takes `(&Report, &mut impl Write)`.
+pub mod json;
+pub mod terminal;
+
+use crate::merge::{Merged, TimelineRow};
+use crate::record::TransportError;
+use crate::record::histograms::percentile;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The configuration as the report shows it (no secrets: header values are never included).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunConfig {
+    pub url: String,
+    pub method: String,
+    /// None: closed loop (saturation).
+    pub target_rate: Option<f64>,
+    pub connections: usize,
+    pub cores: usize,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub timeout_s: f64,
+    /// Send-lag p99 above this marks the run generator-bound.
+    pub max_send_lag_ms: f64,
+    /// Error rate above this fails the run when no other criterion is given.
+    pub max_error_rate: f64,
+}
+
+/// Facts about how the run ended, from the caller.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunEnd {
+    pub interrupted: bool,
+    /// Measured window actually run, seconds (shorter than configured when interrupted).
+    pub window_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Dist {
+    pub count: u64,
+    pub min_ns: u64,
+    pub mean_ns: f64,
+    pub stdev_ns: f64,
+    pub max_ns: u64,
+    /// (quantile as text, value ns), in QUANTILES order.
+    pub percentiles: BTreeMap<String, u64>,
+}
+
+pub const QUANTILES: [(&str, f64); 7] = [
+    ("p50", 0.5),
+    ("p75", 0.75),
+    ("p90", 0.9),
+    ("p99", 0.99),
+    ("p99.9", 0.999),
+    ("p99.99", 0.9999),
+    ("p100", 1.0),
+];
+
+impl Dist {
+    pub fn of(h: &Histogram<u64>) -> Dist {
+        let e = h.is_empty();
+        Dist {
+            count: h.len(),
+            min_ns: if e { 0 } else { h.min() },
+            mean_ns: if e { 0.0 } else { h.mean() },
+            stdev_ns: if e { 0.0 } else { h.stdev() },
+            max_ns: if e { 0 } else { h.max() },
+            percentiles: QUANTILES
+                .iter()
+                .map(|(n, q)| (n.to_string(), percentile(h, *q)))
+                .collect(),
+        }
+    }
+    pub fn p(&self, name: &str) -> u64 {
+        self.percentiles.get(name).copied().unwrap_or(0)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Counts {
+    pub intended: u64,
+    pub sent: u64,
+    pub ok: u64,
+    pub http_error: u64,
+    pub transport_error: u64,
+    pub timeout: u64,
+    pub dropped: u64,
+    pub incomplete: u64,
+    /// By class name; only non-zero classes.
+    pub transport: BTreeMap<String, u64>,
+    /// By status code; only codes seen.
+    pub status: BTreeMap<String, u64>,
+    /// intended = ok + http_error + transport_error + timeout + dropped + incomplete
+    pub conserved: bool,
+}
+
+impl Counts {
+    fn of(c: &crate::record::Counters) -> Counts {
+        Counts {
+            intended: c.intended,
+            sent: c.sent,
+            ok: c.ok,
+            http_error: c.http_error,
+            transport_error: c.transport_total(),
+            timeout: c.timeout,
+            dropped: c.dropped,
+            incomplete: c.incomplete,
+            transport: TransportError::ALL
+                .iter()
+                .filter(|t| c.transport_of(**t) > 0)
+                .map(|t| (t.name().to_string(), c.transport_of(*t)))
+                .collect(),
+            status: c
+                .status
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| (s.to_string(), *n))
+                .collect(),
+            conserved: c.conserved(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rates {
+    pub target_rps: Option<f64>,
+    /// Sent requests per second of the measured window.
+    pub achieved_rps: f64,
+    /// Completed responses per second of the measured window.
+    pub throughput_rps: f64,
+    /// (intended − ok) / intended
+    pub error_rate: f64,
+    /// incomplete / intended
+    pub incomplete_rate: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Failed,
+    Invalid,
+    Interrupted,
+}
+
+impl Status {
+    /// Exit codes (docs/exit-codes.md): stable.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Pass => 0,
+            Status::Failed => 1,
+            Status::Invalid => 3,
+            Status::Interrupted => 4,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub exit_code: i32,
+    pub generator_bound: bool,
+    pub target_rate_missed: bool,
+    pub too_many_incomplete: bool,
+    /// One line per failed criterion or warning, with threshold and actual value.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CoreCounts {
+    pub core: usize,
+    pub intended: u64,
+    pub ok: u64,
+    pub conserved: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub config: RunConfig,
+    pub interrupted: bool,
+    pub window_s: f64,
+    pub counts: Counts,
+    pub rates: Rates,
+    /// c − t: the headline, corrected for coordinated omission.
+    pub latency: Dist,
+    /// c − s: what a closed-loop tool reports.
+    pub service_time: Dist,
+    /// s − t: the generator's own lateness plus waiting for a free connection.
+    pub send_lag: Dist,
+    /// stop − t of incomplete requests (censored latencies, kept apart).
+    pub incomplete_censored: Dist,
+    pub per_core: Vec<CoreCounts>,
+    pub timeline: Vec<TimelineRow>,
+    pub verdict: Verdict,
+    /// HdrHistogram percentile distribution of latency, for `--latency` (not in the JSON).
+    #[serde(skip)]
+    pub spectrum: Vec<SpectrumLine>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SpectrumLine {
+    pub value_ns: u64,
+    pub quantile: f64,
+    /// Cumulative count up to this value.
+    pub total: u64,
+}
+
+/// Incomplete above this share marks the run invalid (MEASUREMENT.md §4).
+pub const MAX_INCOMPLETE: f64 = 0.001;
+/// Achieved rate below this share of the target marks it missed.
+pub const RATE_TOLERANCE: f64 = 0.99;
+
+impl Report {
+    pub fn build(m: &Merged, config: RunConfig, end: RunEnd) -> Report {
+        let c = &m.totals;
+        let window = end.window_s.max(1e-9);
+        let frac = |n: u64| {
+            if c.intended == 0 {
+                0.0
+            } else {
+                n as f64 / c.intended as f64
+            }
+        };
+        let rates = Rates {
+            target_rps: config.target_rate,
+            achieved_rps: c.sent as f64 / window,
+            throughput_rps: c.completed() as f64 / window,
+            error_rate: frac(c.intended - c.ok.min(c.intended)),
+            incomplete_rate: frac(c.incomplete),
+        };
+        let send_lag = Dist::of(&m.hists.send_lag);
+        let verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
+            interrupted: end.interrupted,
+            window_s: end.window_s,
+            counts: Counts::of(c),
+            rates,
+            latency: Dist::of(&m.hists.latency),
+            service_time: Dist::of(&m.hists.service),
+            send_lag,
+            incomplete_censored: Dist::of(&m.hists.censored),
+            per_core: m
+                .per_core
+                .iter()
+                .enumerate()
+                .map(|(core, c)| CoreCounts {
+                    core,
+                    intended: c.intended,
+                    ok: c.ok,
+                    conserved: c.conserved(),
+                })
+                .collect(),
+            timeline: m.timeline.clone(),
+            verdict,
+            spectrum: spectrum(&m.hists.latency),
+            config,
+        }
+    }
+}
+
+fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: bool) -> Verdict {
+    let mut reasons = Vec::new();
+    let lag_p99_ms = lag.p("p99") as f64 / 1e6;
+    let generator_bound = lag.count > 0 && lag_p99_ms > cfg.max_send_lag_ms;
+    if generator_bound {
+        reasons.push(format!(
+            "generator-bound: send lag p99 {lag_p99_ms:.2} ms > {:.2} ms: requests left late (the generator or too few connections), so latencies describe the generator; add connections (-c) or cores (--cores), or lower the rate",
+            cfg.max_send_lag_ms
+        ));
+    }
+    let target_rate_missed = r
+        .target_rps
+        .is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
+    if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
+        reasons.push(format!(
+            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short)",
+            r.achieved_rps,
+            100.0 * (1.0 - r.achieved_rps / t)
+        ));
+    }
+    let too_many_incomplete = r.incomplete_rate > MAX_INCOMPLETE;
+    if too_many_incomplete {
+        reasons.push(format!(
+            "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
+            100.0 * r.incomplete_rate,
+            100.0 * MAX_INCOMPLETE
+        ));
+    }
+    let failed = intended > 0 && r.error_rate > cfg.max_error_rate;
+    if failed {
+        reasons.insert(
+            0,
+            format!(
+                "error rate {:.2}% > {:.2}%",
+                100.0 * r.error_rate,
+                100.0 * cfg.max_error_rate
+            ),
+        );
+    }
+    if intended == 0 {
+        reasons.insert(0, "no requests were measured".to_string());
+    }
+    let status = if interrupted {
+        Status::Interrupted
+    } else if failed || intended == 0 {
+        Status::Failed
+    } else if generator_bound || target_rate_missed || too_many_incomplete {
+        Status::Invalid
+    } else {
+        Status::Pass
+    };
+    Verdict {
+        status,
+        exit_code: status.exit_code(),
+        generator_bound,
+        target_rate_missed,
+        too_many_incomplete,
+        reasons,
+    }
+}
+
+/// HdrHistogram's percentile distribution (5 ticks per half distance), as wrk2 prints it.
+fn spectrum(h: &Histogram<u64>) -> Vec<SpectrumLine> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let mut total = 0;
+    h.iter_quantiles(5)
+        .map(|v| {
+            total += v.count_since_last_iteration();
+            SpectrumLine {
+                value_ns: h.highest_equivalent(v.value_iterated_to()),
+                quantile: v.quantile_iterated_to(),
+                total,
+            }
+        })
+        .collect()
+}
