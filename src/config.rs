@@ -52,20 +52,12 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
         Some(i) => (&rest[..i], rest[i..].to_string()),
         None => (rest, "/".to_string()),
     };
-    let target = if target.starts_with('?') {
-        format!("/{target}")
-    } else {
-        target
-    };
+    let target = if target.starts_with('?') { format!("/{target}") } else { target };
     if authority.contains('@') {
-        return Err(format!(
-            "'{s}': credentials in the URL are not supported; send an Authorization header with -H"
-        ));
+        return Err(format!("'{s}': credentials in the URL are not supported; send an Authorization header with -H"));
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6
-            .split_once(']')
-            .ok_or_else(|| format!("'{s}': unclosed '[' in host: {hint}"))?;
+        let (h, after) = v6.split_once(']').ok_or_else(|| format!("'{s}': unclosed '[' in host: {hint}"))?;
         (h.to_string(), after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -88,20 +80,12 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
 }
 
 fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
-    let avail: Vec<usize> = core_affinity::get_core_ids()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let avail: Vec<usize> = core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
     let avail = if avail.is_empty() { vec![0] } else { avail };
     let Some(s) = s else { return Ok(avail) };
     if let Ok(n) = s.parse::<usize>() {
         if n == 0 || n > avail.len() {
-            return Err(format!(
-                "'{s}': choose 1 to {} cores (this machine has {})",
-                avail.len(),
-                avail.len()
-            ));
+            return Err(format!("'{s}': choose 1 to {} cores (this machine has {})", avail.len(), avail.len()));
         }
         return Ok(avail[..n].to_vec());
     }
@@ -109,15 +93,10 @@ fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
     for part in s.split(',') {
         let (a, b) = part.split_once('-').unwrap_or((part, part));
         let bad = || format!("'{s}' is not a core count or CPU list (e.g. 2, 0,2 or 1-3)");
-        let (a, b): (usize, usize) = (
-            a.trim().parse().map_err(|_| bad())?,
-            b.trim().parse().map_err(|_| bad())?,
-        );
+        let (a, b): (usize, usize) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
         for c in a..=b {
             if !avail.contains(&c) {
-                return Err(format!(
-                    "CPU {c} is not available to this process (available: {avail:?})"
-                ));
+                return Err(format!("CPU {c} is not available to this process (available: {avail:?})"));
             }
             if !list.contains(&c) {
                 list.push(c);
@@ -131,15 +110,11 @@ fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
 }
 
 fn parse_header(h: &str) -> Result<(String, String), String> {
-    let (n, v) = h
-        .split_once(':')
-        .ok_or_else(|| format!("'{h}' has no colon: write it as 'Name: value'"))?;
+    let (n, v) = h.split_once(':').ok_or_else(|| format!("'{h}' has no colon: write it as 'Name: value'"))?;
     let n = n.trim();
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if n.is_empty() || !n.chars().all(token) {
-        return Err(format!(
-            "'{h}': '{n}' is not a valid header name (letters, digits and -)"
-        ));
+        return Err(format!("'{h}': '{n}' is not a valid header name (letters, digits and -)"));
     }
     if v.contains(['\r', '\n']) {
         return Err(format!("'{h}': header values cannot contain line breaks"));
@@ -150,10 +125,7 @@ fn parse_header(h: &str) -> Result<(String, String), String> {
 /// Raise RLIMIT_NOFILE to what the connections need, or say why it cannot be done.
 pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
     let need = connections as u64 + 64;
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit only read/write the struct we pass.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
@@ -170,9 +142,7 @@ pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
         }
         lim.rlim_cur = need;
         if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-            return Err(format!(
-                "cannot raise the file-descriptor limit to {need}: run `ulimit -n {need}` first"
-            ));
+            return Err(format!("cannot raise the file-descriptor limit to {need}: run `ulimit -n {need}` first"));
         }
     }
     Ok(())
@@ -180,18 +150,15 @@ pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
 
 /// Resolve once, at start.
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
-    let mut addrs = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
-    addrs
-        .next()
-        .ok_or_else(|| format!("host '{host}' resolves to no address"))
+    let mut addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
+    addrs.next().ok_or_else(|| format!("host '{host}' resolves to no address"))
 }
 
 pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
-    let url_s = a.url.as_deref().ok_or_else(|| {
-        ConfigError("--url: missing: give the target, e.g. --url http://127.0.0.1:8080/".into())
-    })?;
+    let url_s = a
+        .url
+        .as_deref()
+        .ok_or_else(|| ConfigError("--url: missing: give the target, e.g. --url http://127.0.0.1:8080/".into()))?;
     let url = flag("--url", parse_url(url_s))?;
     let schedule = match &a.rate {
         Some(r) => Schedule::Constant(flag("--rate/-R", parse_rate(r))?),
@@ -203,12 +170,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
             .parse()
             .ok()
             .filter(|c| *c > 0)
-            .ok_or_else(|| {
-                format!(
-                    "'{}' is not a positive number of connections",
-                    a.connections
-                )
-            }),
+            .ok_or_else(|| format!("'{}' is not a positive number of connections", a.connections)),
     )?;
     let dur = |name: &str, v: &str| flag(name, parse_duration(v));
     let duration_ns = dur("--duration/-d", &a.duration)?;
@@ -243,23 +205,15 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
-    let headers = a
-        .headers
-        .iter()
-        .map(|h| flag("--header/-H", parse_header(h)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let headers = a.headers.iter().map(|h| flag("--header/-H", parse_header(h))).collect::<Result<Vec<_>, _>>()?;
     let method = a.method.to_ascii_uppercase();
     if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(ConfigError(format!(
-            "--method/-m: '{}' is not an HTTP method (GET, POST, ...)",
-            a.method
-        )));
+        return Err(ConfigError(format!("--method/-m: '{}' is not an HTTP method (GET, POST, ...)", a.method)));
     }
     let body = match a.body.as_deref() {
-        Some(b) if b.starts_with('@') => flag(
-            "--body",
-            std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])),
-        )?,
+        Some(b) if b.starts_with('@') => {
+            flag("--body", std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])))?
+        }
         Some(b) => b.as_bytes().to_vec(),
         None => Vec::new(),
     };
@@ -299,10 +253,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         addr,
         request,
         head_request: method == "HEAD",
-        idempotent: matches!(
-            method.as_str(),
-            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
-        ),
+        idempotent: matches!(method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"),
         connections,
         cpus,
         schedule,
@@ -315,12 +266,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         spin_ns,
         ok_status: (200, 399),
     };
-    Ok(Config {
-        engine,
-        report,
-        json: a.json.clone(),
-        spectrum: a.latency,
-    })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
 }
 
 #[cfg(test)]
@@ -331,46 +277,21 @@ mod tests {
     fn urls() {
         assert_eq!(
             parse_url("http://127.0.0.1:8080/a?b=1").unwrap(),
-            Url {
-                host: "127.0.0.1".into(),
-                port: 8080,
-                target: "/a?b=1".into()
-            }
+            Url { host: "127.0.0.1".into(), port: 8080, target: "/a?b=1".into() }
         );
         assert_eq!(
             parse_url("http://localhost").unwrap(),
-            Url {
-                host: "localhost".into(),
-                port: 80,
-                target: "/".into()
-            }
+            Url { host: "localhost".into(), port: 80, target: "/".into() }
         );
-        assert_eq!(
-            parse_url("http://[::1]:9/x").unwrap(),
-            Url {
-                host: "::1".into(),
-                port: 9,
-                target: "/x".into()
-            }
-        );
-        for bad in [
-            "127.0.0.1:8080",
-            "http://",
-            "http://h:0/",
-            "http://h:99999/",
-            "ftp://x",
-            "http://h:x/",
-        ] {
+        assert_eq!(parse_url("http://[::1]:9/x").unwrap(), Url { host: "::1".into(), port: 9, target: "/x".into() });
+        for bad in ["127.0.0.1:8080", "http://", "http://h:0/", "http://h:99999/", "ftp://x", "http://h:x/"] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn headers() {
-        assert_eq!(
-            parse_header("X-A: b c").unwrap(),
-            ("X-A".into(), "b c".into())
-        );
+        assert_eq!(parse_header("X-A: b c").unwrap(), ("X-A".into(), "b c".into()));
         assert!(parse_header("NoColon").is_err());
         assert!(parse_header(": v").is_err());
         assert!(parse_header("Bad Name: v").is_err());
@@ -378,10 +299,7 @@ mod tests {
 
     #[test]
     fn bad_flags_name_the_flag() {
-        let base = RunArgs {
-            url: Some("http://127.0.0.1:1/".into()),
-            ..Default::default()
-        };
+        let base = RunArgs { url: Some("http://127.0.0.1:1/".into()), ..Default::default() };
         let cases: [(&str, fn(&mut RunArgs)); 5] = [
             ("--rate", |a| a.rate = Some("0".into())),
             ("--rate", |a| a.rate = Some("-5".into())),

@@ -34,13 +34,7 @@ fn run(a: &RunArgs) -> u8 {
         }
     };
     let mut out = std::io::stdout().lock();
-    let _ = terminal::write(
-        &report,
-        &terminal::Options {
-            spectrum: cfg.spectrum,
-        },
-        &mut out,
-    );
+    let _ = terminal::write(&report, &terminal::Options { spectrum: cfg.spectrum }, &mut out);
     let _ = out.flush();
     if let Some(path) = &cfg.json {
         let written = std::fs::File::create(path).and_then(|f| {
@@ -67,14 +61,11 @@ fn serve(a: &ServeArgs) -> u8 {
     let handle = match onslaught::serve::start(opts) {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("onslaught serve: error: {e:?}");
+            eprintln!("onslaught serve: error: {e}");
             return EXIT_CONFIG;
         }
     };
-    eprintln!(
-        "onslaught serve: listening on http://{}/ (Ctrl-C to stop)",
-        handle.addr
-    );
+    eprintln!("onslaught serve: listening on http://{}/ (Ctrl-C to stop)", handle.addr);
     let stop = onslaught::signal::install();
     while stop.load(std::sync::atomic::Ordering::SeqCst) == 0 {
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -56,18 +56,14 @@ pub fn collect(
         m.totals += &s.counters;
         m.hists.add(&s.hists);
         m.per_core[s.core] += &s.counters;
-        let p = pending.entry(s.interval).or_insert_with(|| Pending {
-            counters: Counters::default(),
-            hists: Histograms::new(),
-        });
+        let p = pending
+            .entry(s.interval)
+            .or_insert_with(|| Pending { counters: Counters::default(), hists: Histograms::new() });
         p.counters += &s.counters;
         p.hists.add(&s.hists);
         progress[s.core] = s.interval + 1;
         done[s.core] |= s.last;
-        let complete_below = (0..cores)
-            .map(|c| if done[c] { u64::MAX } else { progress[c] })
-            .min()
-            .unwrap_or(u64::MAX);
+        let complete_below = (0..cores).map(|c| if done[c] { u64::MAX } else { progress[c] }).min().unwrap_or(u64::MAX);
         while let Some(entry) = pending.first_entry() {
             if *entry.key() >= complete_below {
                 break;
@@ -92,11 +88,7 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         completed: c.completed(),
         latency_p50_ns: percentile(&p.hists.latency, 0.5),
         latency_p99_ns: percentile(&p.hists.latency, 0.99),
-        latency_max_ns: if p.hists.latency.is_empty() {
-            0
-        } else {
-            p.hists.latency.max()
-        },
+        latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
     }
 }

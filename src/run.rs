@@ -6,11 +6,7 @@ use crate::report::{Report, RunEnd};
 use std::sync::atomic::Ordering;
 
 /// Run the configured load; `on_row` sees each completed timeline interval (live progress).
-pub fn execute(
-    cfg: &Config,
-    stop: StopFlag,
-    on_row: impl FnMut(&TimelineRow),
-) -> Result<Report, EngineError> {
+pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
     let merged = merge::collect(&running.rx, running.cores, cfg.engine.interval_ns, on_row);
@@ -19,19 +15,9 @@ pub fn execute(
     let e = &cfg.engine;
     let measure_start = t0 + e.warmup_ns;
     let window_ns = if interrupted {
-        crate::signal::first_stop_ns()
-            .unwrap_or_else(now_ns)
-            .saturating_sub(measure_start)
-            .min(e.duration_ns)
+        crate::signal::first_stop_ns().unwrap_or_else(now_ns).saturating_sub(measure_start).min(e.duration_ns)
     } else {
         e.duration_ns
     };
-    Ok(Report::build(
-        &merged,
-        cfg.report.clone(),
-        RunEnd {
-            interrupted,
-            window_s: window_ns as f64 / 1e9,
-        },
-    ))
+    Ok(Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 }))
 }

@@ -5,18 +5,10 @@ use crate::units::{parse_duration, parse_rate};
 use std::time::Duration;
 
 pub fn options_from_args(a: &ServeArgs) -> Result<ServeOptions, String> {
-    let listen = a.listen.parse().map_err(|_| {
-        format!(
-            "--listen: '{}' is not an address such as 127.0.0.1:8080",
-            a.listen
-        )
-    })?;
+    let listen =
+        a.listen.parse().map_err(|_| format!("--listen: '{}' is not an address such as 127.0.0.1:8080", a.listen))?;
     let capacity = match &a.capacity {
-        Some(c) => Some(
-            parse_rate(c)
-                .map_err(|e| format!("--capacity: {e}"))?
-                .per_sec(),
-        ),
+        Some(c) => Some(parse_rate(c).map_err(|e| format!("--capacity: {e}"))?.per_sec()),
         None => None,
     };
     let stall = match (&a.stall, &a.every) {
@@ -41,10 +33,5 @@ pub fn options_from_args(a: &ServeArgs) -> Result<ServeOptions, String> {
         }
         _ => None,
     };
-    Ok(ServeOptions {
-        listen,
-        cores: a.cores,
-        capacity,
-        stall,
-    })
+    Ok(ServeOptions { listen, cores: a.cores, capacity, stall })
 }

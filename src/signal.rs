@@ -17,9 +17,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 /// Install the handlers once; returns the flag the engine watches.
 pub fn install() -> StopFlag {
-    let flag = FLAG
-        .get_or_init(|| Arc::new(std::sync::atomic::AtomicU8::new(0)))
-        .clone();
+    let flag = FLAG.get_or_init(|| Arc::new(std::sync::atomic::AtomicU8::new(0))).clone();
     let _ = crate::engine::clock::now_ns();
     // SAFETY: the handler only performs atomic operations.
     unsafe {

@@ -20,41 +20,28 @@ impl Rate {
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.num % self.den == 0 {
-            write!(f, "{}", self.num / self.den)
-        } else {
-            write!(f, "{}", self.per_sec())
-        }
+        if self.num % self.den == 0 { write!(f, "{}", self.num / self.den) } else { write!(f, "{}", self.per_sec()) }
     }
 }
 
 /// Splits "1.5M" into an exact decimal (mantissa, decimal places) and a suffix.
 fn decimal(s: &str) -> Option<(u128, u32, &str)> {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, suffix) = s.split_at(end);
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
     if int.is_empty() && frac.is_empty() || frac.len() > 9 || frac.contains('.') {
         return None;
     }
     let digits = format!("{int}{frac}");
-    let mantissa: u128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
+    let mantissa: u128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
     Some((mantissa, frac.len() as u32, suffix))
 }
 
 /// `20000`, `20k`, `1.5M`, `0.5`, optionally followed by `/s`. Must be > 0.
 pub fn parse_rate(s: &str) -> Result<Rate, String> {
     let t = s.trim().trim_end_matches("/s");
-    let bad = || {
-        format!(
-            "'{s}' is not a rate: use a positive number of requests per second such as 500, 20k, 1.5M or 0.5"
-        )
-    };
+    let bad =
+        || format!("'{s}' is not a rate: use a positive number of requests per second such as 500, 20k, 1.5M or 0.5");
     let (mantissa, places, suffix) = decimal(t).ok_or_else(bad)?;
     let mult: u128 = match suffix {
         "" => 1,
@@ -73,10 +60,7 @@ pub fn parse_rate(s: &str) -> Result<Rate, String> {
     if num > u64::MAX as u128 / 1_000_000_000 {
         return Err(format!("rate '{s}' is too large"));
     }
-    Ok(Rate {
-        num: num as u64,
-        den: den as u64,
-    })
+    Ok(Rate { num: num as u64, den: den as u64 })
 }
 
 fn gcd(a: u128, b: u128) -> u128 {
@@ -86,9 +70,7 @@ fn gcd(a: u128, b: u128) -> u128 {
 /// `250ms`, `10s`, `1.5s`, `2m`, `1h`, `500us`; a bare number is seconds. Returns nanoseconds.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let bad = || {
-        format!("'{s}' is not a duration: use a number with a unit, such as 250ms, 10s, 2m or 1h")
-    };
+    let bad = || format!("'{s}' is not a duration: use a number with a unit, such as 250ms, 10s, 2m or 1h");
     let (mantissa, places, suffix) = decimal(t).ok_or_else(bad)?;
     let unit_ns: u128 = match suffix {
         "" | "s" => 1_000_000_000,

@@ -52,21 +52,13 @@ impl ExErr {
             ExErr::Proto(ProtoError::HeaderTooLarge | ProtoError::TooManyHeaders) => {
                 Outcome::Transport(TransportError::HeaderTooLarge)
             }
-            ExErr::Proto(ProtoError::Truncated) => {
-                Outcome::Transport(TransportError::ClosedMidResponse)
-            }
+            ExErr::Proto(ProtoError::Truncated) => Outcome::Transport(TransportError::ClosedMidResponse),
             ExErr::Proto(_) => Outcome::Transport(TransportError::Protocol),
         }
     }
     /// The server closed a reused connection before answering: safe to retry an idempotent request.
     fn idle_close(self) -> bool {
-        matches!(
-            self,
-            ExErr::Io(
-                TransportError::Reset | TransportError::ClosedMidResponse,
-                false
-            )
-        )
+        matches!(self, ExErr::Io(TransportError::Reset | TransportError::ClosedMidResponse, false))
     }
 }
 
@@ -144,11 +136,7 @@ impl ConnTask {
         let completed = now_ns();
         match result {
             Ok(Ok((done, sent))) => {
-                let t = crate::record::Instants {
-                    intended: slot.intended,
-                    sent,
-                    completed,
-                };
+                let t = crate::record::Instants { intended: slot.intended, sent, completed };
                 let ok = (spec.ok_status.0..=spec.ok_status.1).contains(&done.status);
                 self.record(slot, |r| r.response(&t, done.status, ok));
             }
@@ -170,11 +158,7 @@ impl ConnTask {
         loop {
             self.ensure_connected().await?;
             let sent = now_ns();
-            let t = Instants {
-                intended: slot.intended,
-                sent,
-                completed: 0,
-            };
+            let t = Instants { intended: slot.intended, sent, completed: 0 };
             self.record(slot, |r| r.sent(&t));
             let reused = self.served > 0;
             match self.exchange().await {
@@ -235,9 +219,7 @@ impl ConnTask {
 
     /// Exponential backoff with jitter: base·2^(fails−1), capped, times a factor in [0.5, 1).
     fn backoff(&mut self) -> u64 {
-        let exp = BACKOFF_BASE_NS
-            .saturating_mul(1 << self.fails.min(16).saturating_sub(1))
-            .min(BACKOFF_MAX_NS);
+        let exp = BACKOFF_BASE_NS.saturating_mul(1 << self.fails.min(16).saturating_sub(1)).min(BACKOFF_MAX_NS);
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
@@ -248,13 +230,8 @@ impl ConnTask {
     async fn exchange(&mut self) -> Result<(Done, bool), ExErr> {
         let spec = &self.shard.spec;
         let stream = self.stream.as_mut().expect("connected above");
-        let io = |e: std::io::Error, started: bool| {
-            ExErr::Io(TransportError::from_io(&e, false), started)
-        };
-        stream
-            .write_all(&spec.request)
-            .await
-            .map_err(|e| io(e, false))?;
+        let io = |e: std::io::Error, started: bool| ExErr::Io(TransportError::from_io(&e, false), started);
+        stream.write_all(&spec.request).await.map_err(|e| io(e, false))?;
         self.parser.start(spec.head_request);
         let mut filled = 0usize;
         loop {
@@ -274,11 +251,7 @@ impl ConnTask {
                 return self.parser.eof().map(|d| (d, false)).map_err(ExErr::Proto);
             }
             filled += n;
-            match self
-                .parser
-                .feed(&self.buf[..filled])
-                .map_err(ExErr::Proto)?
-            {
+            match self.parser.feed(&self.buf[..filled]).map_err(ExErr::Proto)? {
                 Feed::NeedMore { consumed } => {
                     self.buf.copy_within(consumed..filled, 0);
                     filled -= consumed;

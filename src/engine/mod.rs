@@ -120,19 +120,13 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
                         ex.run(shard::run(ctx));
                     }
                     Err(e) => {
-                        let _ = ready.send(Err(EngineError::Executor {
-                            cpu,
-                            reason: e.to_string(),
-                        }));
+                        let _ = ready.send(Err(EngineError::Executor { cpu, reason: e.to_string() }));
                         ctx.barrier.wait();
                         ctx.barrier.wait();
                     }
                 }
             })
-            .map_err(|e| EngineError::Executor {
-                cpu,
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| EngineError::Executor { cpu, reason: e.to_string() })?;
         threads.push(t);
     }
     drop(tx);
@@ -157,10 +151,5 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         return Err(e);
     }
     let t0 = *t0_cell.get().expect("t0 set above");
-    Ok(Running {
-        rx,
-        clock: RunClock { t0 },
-        cores: n,
-        threads,
-    })
+    Ok(Running { rx, clock: RunClock { t0 }, cores: n, threads })
 }

@@ -77,11 +77,7 @@ impl Shard {
                 let index = st.next;
                 st.next += self.cores as u64;
                 let intended = self.t0 + off;
-                Some(Slot {
-                    index,
-                    intended,
-                    measured: self.measured(intended),
-                })
+                Some(Slot { index, intended, measured: self.measured(intended) })
             }
             None => {
                 let now = now_ns();
@@ -90,11 +86,7 @@ impl Shard {
                 }
                 let index = st.next;
                 st.next += 1;
-                Some(Slot {
-                    index,
-                    intended: now,
-                    measured: self.measured(now),
-                })
+                Some(Slot { index, intended: now, measured: self.measured(now) })
             }
         }
     }
@@ -121,6 +113,7 @@ impl Shard {
     fn begin_stop(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         st.end = st.end.min(now);
+        st.rec.window_end = st.end;
         if let Some(n) = self.spec.schedule.slots_before(now.saturating_sub(self.t0)) {
             st.total = st.total.min(n);
         }
@@ -128,13 +121,7 @@ impl Shard {
 
     fn flush(&self, tx: &Sender<Snapshot>, interval: u64, last: bool) {
         let rec = self.st.borrow_mut().rec.take();
-        let snap = Snapshot {
-            core: self.core,
-            interval,
-            counters: rec.counters,
-            hists: rec.hists,
-            last,
-        };
+        let snap = Snapshot { core: self.core, interval, counters: rec.counters, hists: rec.hists, last };
         // The aggregator outlives the shards; a closed channel means nobody wants the data.
         let _ = tx.send(snap);
     }
@@ -177,22 +164,15 @@ pub(crate) async fn run(ctx: ShardCtx) {
         return;
     }
     let end = t0 + spec.warmup_ns + spec.duration_ns;
-    let total = spec
-        .schedule
-        .slots_before(spec.warmup_ns + spec.duration_ns)
-        .unwrap_or(u64::MAX);
+    let total = spec.schedule.slots_before(spec.warmup_ns + spec.duration_ns).unwrap_or(u64::MAX);
     let shard = Rc::new(Shard {
         spec: spec.clone(),
         core: k,
         cores: n,
         t0,
         st: RefCell::new(State {
-            rec: Recorder::default(),
-            next: if matches!(spec.schedule, Schedule::Saturate) {
-                0
-            } else {
-                k as u64
-            },
+            rec: Recorder { window_end: end, ..Recorder::default() },
+            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { k as u64 },
             total,
             end,
             inflight: vec![NONE; my_conns],

@@ -52,9 +52,7 @@ impl TransportError {
             (Some(libc::EMFILE) | Some(libc::ENFILE), _) => TransportError::FdExhausted,
             (_, K::ConnectionRefused) => TransportError::ConnectRefused,
             (_, K::TimedOut) if connecting => TransportError::ConnectTimeout,
-            (_, K::ConnectionReset) | (_, K::BrokenPipe) | (_, K::ConnectionAborted) => {
-                TransportError::Reset
-            }
+            (_, K::ConnectionReset) | (_, K::BrokenPipe) | (_, K::ConnectionAborted) => TransportError::Reset,
             (_, K::UnexpectedEof) => TransportError::ClosedMidResponse,
             _ => TransportError::Other,
         }
@@ -81,6 +79,10 @@ pub struct Counters {
     pub timeout: u64,
     pub dropped: u64,
     pub incomplete: u64,
+    /// Of `sent`: sent after the measured window ended (grace period).
+    pub sent_late: u64,
+    /// Of ok + http_error: completed after the measured window ended.
+    pub completed_late: u64,
     /// Responses per status code (index = code, 100..=599; others at 0).
     pub status: Box<[u64; 600]>,
 }
@@ -96,6 +98,8 @@ impl Default for Counters {
             timeout: 0,
             dropped: 0,
             incomplete: 0,
+            sent_late: 0,
+            completed_late: 0,
             status: Box::new([0; 600]),
         }
     }
@@ -112,11 +116,7 @@ impl Counters {
     }
     #[inline]
     pub fn count_status(&mut self, status: u16) {
-        let i = if (100..600).contains(&status) {
-            status as usize
-        } else {
-            0
-        };
+        let i = if (100..600).contains(&status) { status as usize } else { 0 };
         self.status[i] += 1;
     }
     pub fn transport_total(&self) -> u64 {
@@ -127,12 +127,7 @@ impl Counters {
     }
     /// Requests that ended in exactly one outcome.
     pub fn accounted(&self) -> u64 {
-        self.ok
-            + self.http_error
-            + self.transport_total()
-            + self.timeout
-            + self.dropped
-            + self.incomplete
+        self.ok + self.http_error + self.transport_total() + self.timeout + self.dropped + self.incomplete
     }
     /// MEASUREMENT.md §3.
     pub fn conserved(&self) -> bool {
@@ -158,6 +153,8 @@ impl AddAssign<&Counters> for Counters {
         self.timeout += o.timeout;
         self.dropped += o.dropped;
         self.incomplete += o.incomplete;
+        self.sent_late += o.sent_late;
+        self.completed_late += o.completed_late;
         for (a, b) in self.status.iter_mut().zip(o.status.iter()) {
             *a += b;
         }
@@ -170,19 +167,10 @@ mod tests {
 
     #[test]
     fn conservation_survives_merge() {
-        let mut a = Counters {
-            intended: 5,
-            ok: 2,
-            incomplete: 1,
-            ..Default::default()
-        };
+        let mut a = Counters { intended: 5, ok: 2, incomplete: 1, ..Default::default() };
         a.add_outcome(Outcome::Timeout);
         a.add_outcome(Outcome::Transport(TransportError::Reset));
-        let mut b = Counters {
-            intended: 3,
-            http_error: 3,
-            ..Default::default()
-        };
+        let mut b = Counters { intended: 3, http_error: 3, ..Default::default() };
         b.count_status(503);
         assert!(a.conserved() && b.conserved());
         a += &b;

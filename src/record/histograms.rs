@@ -31,13 +31,7 @@ impl Default for Histograms {
 
 impl Histograms {
     pub fn new() -> Self {
-        Histograms {
-            latency: new_hist(),
-            service: new_hist(),
-            send_lag: new_hist(),
-            censored: new_hist(),
-            clamped: 0,
-        }
+        Histograms { latency: new_hist(), service: new_hist(), send_lag: new_hist(), censored: new_hist(), clamped: 0 }
     }
 
     #[inline]

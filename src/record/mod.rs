@@ -23,14 +23,14 @@ pub struct Snapshot {
 pub struct Recorder {
     pub counters: Counters,
     pub hists: Histograms,
+    /// End of the measured window (clock ns): sends and completions at or after it are counted
+    /// apart, so rates describe the window and not the grace period.
+    pub window_end: u64,
 }
 
 impl Default for Recorder {
     fn default() -> Self {
-        Recorder {
-            counters: Counters::default(),
-            hists: Histograms::new(),
-        }
+        Recorder { counters: Counters::default(), hists: Histograms::new(), window_end: u64::MAX }
     }
 }
 
@@ -53,8 +53,8 @@ impl Recorder {
     #[inline]
     pub fn sent(&mut self, t: &Instants) {
         self.counters.sent += 1;
-        self.hists
-            .record_send_lag(t.sent.saturating_sub(t.intended));
+        self.counters.sent_late += u64::from(t.sent >= self.window_end);
+        self.hists.record_send_lag(t.sent.saturating_sub(t.intended));
     }
 
     /// A complete response arrived: latency (c − t) and service time (c − s) are recorded.
@@ -66,10 +66,9 @@ impl Recorder {
             self.counters.http_error += 1;
         }
         self.counters.count_status(status);
-        self.hists
-            .record_latency(t.completed.saturating_sub(t.intended));
-        self.hists
-            .record_service(t.completed.saturating_sub(t.sent));
+        self.counters.completed_late += u64::from(t.completed >= self.window_end);
+        self.hists.record_latency(t.completed.saturating_sub(t.intended));
+        self.hists.record_service(t.completed.saturating_sub(t.sent));
     }
 
     /// The request failed without a complete response.
@@ -86,6 +85,7 @@ impl Recorder {
 
     /// Hand over this interval's data and start a fresh one.
     pub fn take(&mut self) -> Recorder {
-        std::mem::take(self)
+        let fresh = Recorder { window_end: self.window_end, ..Recorder::default() };
+        std::mem::replace(self, fresh)
     }
 }

@@ -49,15 +49,8 @@ pub struct Dist {
     pub percentiles: BTreeMap<String, u64>,
 }
 
-pub const QUANTILES: [(&str, f64); 7] = [
-    ("p50", 0.5),
-    ("p75", 0.75),
-    ("p90", 0.9),
-    ("p99", 0.99),
-    ("p99.9", 0.999),
-    ("p99.99", 0.9999),
-    ("p100", 1.0),
-];
+pub const QUANTILES: [(&str, f64); 7] =
+    [("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999), ("p99.99", 0.9999), ("p100", 1.0)];
 
 impl Dist {
     pub fn of(h: &Histogram<u64>) -> Dist {
@@ -68,10 +61,7 @@ impl Dist {
             mean_ns: if e { 0.0 } else { h.mean() },
             stdev_ns: if e { 0.0 } else { h.stdev() },
             max_ns: if e { 0 } else { h.max() },
-            percentiles: QUANTILES
-                .iter()
-                .map(|(n, q)| (n.to_string(), percentile(h, *q)))
-                .collect(),
+            percentiles: QUANTILES.iter().map(|(n, q)| (n.to_string(), percentile(h, *q))).collect(),
         }
     }
     pub fn p(&self, name: &str) -> u64 {
@@ -83,6 +73,8 @@ impl Dist {
 pub struct Counts {
     pub intended: u64,
     pub sent: u64,
+    /// Of `sent`: sent after the measured window, during the grace period.
+    pub sent_after_window: u64,
     pub ok: u64,
     pub http_error: u64,
     pub transport_error: u64,
@@ -102,6 +94,7 @@ impl Counts {
         Counts {
             intended: c.intended,
             sent: c.sent,
+            sent_after_window: c.sent_late,
             ok: c.ok,
             http_error: c.http_error,
             transport_error: c.transport_total(),
@@ -113,13 +106,7 @@ impl Counts {
                 .filter(|t| c.transport_of(**t) > 0)
                 .map(|t| (t.name().to_string(), c.transport_of(*t)))
                 .collect(),
-            status: c
-                .status
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(s, n)| (s.to_string(), *n))
-                .collect(),
+            status: c.status.iter().enumerate().filter(|(_, n)| **n > 0).map(|(s, n)| (s.to_string(), *n)).collect(),
             conserved: c.conserved(),
         }
     }
@@ -198,6 +185,9 @@ pub struct Report {
     pub per_core: Vec<CoreCounts>,
     pub timeline: Vec<TimelineRow>,
     pub verdict: Verdict,
+    /// The merged histograms (for writers that need more than the summary; not in the JSON).
+    #[serde(skip)]
+    pub hists: crate::record::Histograms,
     /// HdrHistogram percentile distribution of latency, for `--latency` (not in the JSON).
     #[serde(skip)]
     pub spectrum: Vec<SpectrumLine>,
@@ -221,16 +211,12 @@ impl Report {
         let c = &m.totals;
         let window = end.window_s.max(1e-9);
         let frac = |n: u64| {
-            if c.intended == 0 {
-                0.0
-            } else {
-                n as f64 / c.intended as f64
-            }
+            if c.intended == 0 { 0.0 } else { n as f64 / c.intended as f64 }
         };
         let rates = Rates {
             target_rps: config.target_rate,
-            achieved_rps: c.sent as f64 / window,
-            throughput_rps: c.completed() as f64 / window,
+            achieved_rps: (c.sent - c.sent_late) as f64 / window,
+            throughput_rps: (c.completed() - c.completed_late) as f64 / window,
             error_rate: frac(c.intended - c.ok.min(c.intended)),
             incomplete_rate: frac(c.incomplete),
         };
@@ -251,16 +237,12 @@ impl Report {
                 .per_core
                 .iter()
                 .enumerate()
-                .map(|(core, c)| CoreCounts {
-                    core,
-                    intended: c.intended,
-                    ok: c.ok,
-                    conserved: c.conserved(),
-                })
+                .map(|(core, c)| CoreCounts { core, intended: c.intended, ok: c.ok, conserved: c.conserved() })
                 .collect(),
             timeline: m.timeline.clone(),
             verdict,
             spectrum: spectrum(&m.hists.latency),
+            hists: m.hists.clone(),
             config,
         }
     }
@@ -276,9 +258,7 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
             cfg.max_send_lag_ms
         ));
     }
-    let target_rate_missed = r
-        .target_rps
-        .is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
+    let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
     if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
         reasons.push(format!(
             "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short)",
@@ -296,14 +276,7 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
     }
     let failed = intended > 0 && r.error_rate > cfg.max_error_rate;
     if failed {
-        reasons.insert(
-            0,
-            format!(
-                "error rate {:.2}% > {:.2}%",
-                100.0 * r.error_rate,
-                100.0 * cfg.max_error_rate
-            ),
-        );
+        reasons.insert(0, format!("error rate {:.2}% > {:.2}%", 100.0 * r.error_rate, 100.0 * cfg.max_error_rate));
     }
     if intended == 0 {
         reasons.insert(0, "no requests were measured".to_string());
@@ -317,14 +290,7 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
     } else {
         Status::Pass
     };
-    Verdict {
-        status,
-        exit_code: status.exit_code(),
-        generator_bound,
-        target_rate_missed,
-        too_many_incomplete,
-        reasons,
-    }
+    Verdict { status, exit_code: status.exit_code(), generator_bound, target_rate_missed, too_many_incomplete, reasons }
 }
 
 /// HdrHistogram's percentile distribution (5 ticks per half distance), as wrk2 prints it.

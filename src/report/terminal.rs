@@ -18,31 +18,14 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         None => "closed loop (saturation): no target rate".to_string(),
     };
     writeln!(out, "{} {}s test @ {}", c.method, c.duration_s, c.url)?;
-    writeln!(
-        out,
-        "  {} cores, {} connections, {model}",
-        c.cores, c.connections
-    )?;
+    writeln!(out, "  {} cores, {} connections, {model}", c.cores, c.connections)?;
     if c.warmup_s > 0.0 {
         writeln!(out, "  warm-up {}s excluded from the results", c.warmup_s)?;
     }
     writeln!(out)?;
-    let head: Vec<String> = QUANTILES
-        .iter()
-        .map(|(n, _)| {
-            if *n == "p100" {
-                "max".into()
-            } else {
-                n.to_string()
-            }
-        })
-        .collect();
-    writeln!(
-        out,
-        "  {:<34}{}",
-        "",
-        head.iter().map(|h| format!("{h:>10}")).collect::<String>()
-    )?;
+    let head: Vec<String> =
+        QUANTILES.iter().map(|(n, _)| if *n == "p100" { "max".into() } else { n.to_string() }).collect();
+    writeln!(out, "  {:<34}{}", "", head.iter().map(|h| format!("{h:>10}")).collect::<String>())?;
     dist_row(out, "Latency (from intended time)", &r.latency)?;
     dist_row(out, "Service time (from actual send)", &r.service_time)?;
     dist_row(out, "Send lag (generator lateness)", &r.send_lag)?;
@@ -51,11 +34,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     }
     writeln!(out)?;
     let k = &r.counts;
-    writeln!(
-        out,
-        "  Requests   {} intended, {} sent in {:.2}s",
-        k.intended, k.sent, r.window_s
-    )?;
+    writeln!(out, "  Requests   {} intended, {} sent in {:.2}s", k.intended, k.sent, r.window_s)?;
     writeln!(
         out,
         "  Outcomes   ok {}, http_error {}, transport_error {}, timeout {}, dropped {}, incomplete {}  ({})",
@@ -65,18 +44,10 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         k.timeout,
         k.dropped,
         k.incomplete,
-        if k.conserved {
-            "conservation holds"
-        } else {
-            "CONSERVATION BROKEN: please report this bug"
-        }
+        if k.conserved { "conservation holds" } else { "CONSERVATION BROKEN: please report this bug" }
     )?;
     if !k.transport.is_empty() {
-        let t: Vec<String> = k
-            .transport
-            .iter()
-            .map(|(n, v)| format!("{n} {v}"))
-            .collect();
+        let t: Vec<String> = k.transport.iter().map(|(n, v)| format!("{n} {v}")).collect();
         writeln!(out, "  Transport  {}", t.join(", "))?;
     }
     if !k.status.is_empty() {
@@ -84,9 +55,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "  Status     {}", s.join(", "))?;
     }
     let rt = &r.rates;
-    let target = rt
-        .target_rps
-        .map_or("none (closed loop)".to_string(), |t| format!("{t:.1}/s"));
+    let target = rt.target_rps.map_or("none (closed loop)".to_string(), |t| format!("{t:.1}/s"));
     writeln!(
         out,
         "  Rate       target {target}, achieved {:.1}/s, throughput {:.1}/s",
@@ -112,37 +81,17 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
 }
 
 fn dist_row(out: &mut impl Write, name: &str, d: &Dist) -> std::io::Result<()> {
-    let cells: String = QUANTILES
-        .iter()
-        .map(|(q, _)| format!("{:>10}", fmt_ns(d.p(q))))
-        .collect();
+    let cells: String = QUANTILES.iter().map(|(q, _)| format!("{:>10}", fmt_ns(d.p(q)))).collect();
     writeln!(out, "  {name:<34}{cells}")
 }
 
 /// HdrHistogram's standard percentile-distribution layout (values in milliseconds).
 fn spectrum(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "\n  Latency distribution (HdrHistogram percentile output, from intended time)"
-    )?;
-    writeln!(
-        out,
-        "{:>12} {:>14} {:>10} {:>14}\n",
-        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
-    )?;
+    writeln!(out, "\n  Latency distribution (HdrHistogram percentile output, from intended time)")?;
+    writeln!(out, "{:>12} {:>14} {:>10} {:>14}\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)")?;
     for l in &r.spectrum {
-        let inv = if l.quantile < 1.0 {
-            format!("{:>14.2}", 1.0 / (1.0 - l.quantile))
-        } else {
-            String::new()
-        };
-        writeln!(
-            out,
-            "{:>12.3} {:>14.12} {:>10} {inv}",
-            l.value_ns as f64 / 1e6,
-            l.quantile,
-            l.total
-        )?;
+        let inv = if l.quantile < 1.0 { format!("{:>14.2}", 1.0 / (1.0 - l.quantile)) } else { String::new() };
+        writeln!(out, "{:>12.3} {:>14.12} {:>10} {inv}", l.value_ns as f64 / 1e6, l.quantile, l.total)?;
     }
     let d = &r.latency;
     writeln!(

@@ -42,11 +42,7 @@ impl Schedule {
 
 /// The slots of core `k` of `n` below `total`: k, k+n, k+2n, …
 pub fn core_slot_count(total: u64, k: u64, n: u64) -> u64 {
-    if total > k {
-        (total - k).div_ceil(n)
-    } else {
-        0
-    }
+    if total > k { (total - k).div_ceil(n) } else { 0 }
 }
 
 #[cfg(test)]

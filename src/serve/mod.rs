@@ -1,7 +1,39 @@
-//! The built-in target (`onslaught serve`): thread-per-core HTTP/1.1 keep-alive server for demos,
-//! runner calibration and tests. PLACEHOLDER: interface fixed; implementation lands from the serve work.
-use std::net::SocketAddr;
-use std::time::Duration;
+//! The built-in target (`onslaught serve`): a thread-per-core HTTP/1.1 keep-alive server for
+//! demos, runner calibration and tests. This file owns the public interface, executor start-up and
+//! shutdown, and the state cores share; it never prints (callers report errors).
+//!
+//! Endpoints: `/` (small text), `/bytes/N` (N bytes, capped at 64 MiB), `/delay/MS`,
+//! `/status/CODE` (100..=599), `/__stats` (`{"requests": N}`), anything else 404.
+//!
+//! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
+//! glommio `Placement::Fixed`) accepts on its own socket and serves each connection in a task
+//! (`conn`), framing requests with `request`, rendering with `response`, and timing answers with
+//! `pacing` (capacity queue and periodic stalls). Per-core state is owned by its executor; the only
+//! shared, written state is one padded counter per core (single writer, plain load + store), the
+//! stall epoch (written once), and the stop flag.
+//!
+//! Shutdown: `stop` sets the flag and `shutdown(2)`s every listener, which fails the pending
+//! accepts; each accept loop then cancels its connection tasks (idle keep-alive connections,
+//! sleeping `/delay`s and queued answers included), waits until they have closed their sockets,
+//! and returns, which ends its executor's `run`.
+mod conn;
+mod listen;
+mod pacing;
+mod request;
+mod response;
+
+use std::cell::Cell;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{FromRawFd, IntoRawFd};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use glommio::sync::{Gate, Semaphore};
+use glommio::{ExecutorJoinHandle, LocalExecutorBuilder, Placement};
+
+use pacing::Pacing;
 
 /// How the built-in target behaves.
 #[derive(Clone, Debug)]
@@ -10,17 +42,46 @@ pub struct ServeOptions {
     /// Number of executors (each pinned to one CPU); 0 means all CPUs.
     pub cores: usize,
     /// Total capacity in requests/s across all cores; beyond it requests queue (FIFO).
+    ///
+    /// Each core runs its own single-server FIFO queue with `capacity / cores`: a request ready
+    /// at `a` departs at `max(a, previous departure) + cores / capacity` and its answer is
+    /// written then, so past capacity latency grows with the queue like a saturated service.
+    /// The split is exact only when connections spread evenly over cores. Non-positive or
+    /// non-finite values mean no limit.
     pub capacity: Option<f64>,
     /// Periodic freeze: (stall length S, period T, phase P within the period), anchored at the
     /// first request received.
     pub stall: Option<Stall>,
 }
 
+impl Default for ServeOptions {
+    /// Loopback, a port the OS picks, all CPUs, no capacity limit, no stall.
+    fn default() -> Self {
+        ServeOptions { listen: SocketAddr::from(([127, 0, 0, 1], 0)), cores: 0, capacity: None, stall: None }
+    }
+}
+
+/// A periodic freeze, the stalling server of MEASUREMENT.md §5.
+///
+/// With epoch E the arrival of the first request (on any core, `/__stats` aside), the server is
+/// frozen during `[E + k·every + phase, E + k·every + phase + length)` for every k ≥ 0. A request
+/// arriving during a freeze is answered when it ends (plus its normal handling: capacity queue,
+/// `/delay`); requests arriving outside are answered normally. `phase = every − length` (see
+/// [`Stall::ending_each_period`]) makes each freeze end a period, so a run lasting a multiple of
+/// `every` contains whole freezes. `length` should be below `every`; a zero length or period
+/// disables the stall.
 #[derive(Clone, Copy, Debug)]
 pub struct Stall {
     pub length: Duration,
     pub every: Duration,
     pub phase: Duration,
+}
+
+impl Stall {
+    /// A stall of `length` every `every` whose freezes end each period: phase = every − length.
+    pub fn ending_each_period(length: Duration, every: Duration) -> Stall {
+        Stall { length, every, phase: every.saturating_sub(length) }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,8 +90,13 @@ pub struct ServerStats {
     pub requests: u64,
 }
 
+/// A running server. Dropping it stops the server as [`ServerHandle::stop`] does.
 pub struct ServerHandle {
     pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    /// Duplicates of the executors' listening sockets, kept to wake their accepts at stop.
+    wakers: Vec<TcpListener>,
+    executors: Vec<ExecutorJoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -39,16 +105,301 @@ pub enum ServeError {
     Executor(String),
 }
 
-pub fn start(_opts: ServeOptions) -> Result<ServerHandle, ServeError> {
-    todo!()
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Bind(e) => write!(f, "cannot listen: {e}"),
+            ServeError::Executor(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Bind(e) => Some(e),
+            ServeError::Executor(_) => None,
+        }
+    }
+}
+
+/// Registered-buffer memory per executor: the server does no file I/O, so glommio's minimum
+/// keeps its locked-memory use small (the default is 10 MiB per executor).
+const IO_MEMORY: usize = 64 * 1024;
+
+/// Bind, start one executor per core, and return once every executor is accepting.
+///
+/// Executor k is pinned (glommio `Placement::Fixed`) to the k-th CPU this process may run on,
+/// wrapping around when more executors than CPUs are asked for. A taken address is
+/// `ServeError::Bind`; an executor that cannot be built (typically io_uring refused for lack of
+/// locked memory) is `ServeError::Executor` with a hint, after the ones already started are
+/// stopped.
+pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
+    let cpus = cpu_list();
+    let n = if opts.cores == 0 { cpus.len() } else { opts.cores };
+    let listeners = listen::bind_group(opts.listen, n).map_err(ServeError::Bind)?;
+    let addr = listeners[0].local_addr().map_err(ServeError::Bind)?;
+    let pacing = Pacing::new(&opts, n);
+    let shared = Arc::new(Shared::new(n));
+    let mut handle = ServerHandle { addr, shared, wakers: Vec::with_capacity(n), executors: Vec::new() };
+    for (index, listener) in listeners.into_iter().enumerate() {
+        // On error `handle` is dropped, which stops the executors already started.
+        handle.wakers.push(listener.try_clone().map_err(ServeError::Bind)?);
+        let cpu = cpus[index % cpus.len()];
+        let spec = CoreSpec { index, pacing, shared: Arc::clone(&handle.shared) };
+        let executor = spawn_executor(cpu, listener, spec)?;
+        handle.executors.push(executor);
+    }
+    Ok(handle)
 }
 
 impl ServerHandle {
+    /// Responses written so far, summed over cores.
     pub fn stats(&self) -> ServerStats {
-        todo!()
+        ServerStats { requests: self.shared.requests() }
     }
-    /// Stop all executors and join them.
+
+    /// Number of executors serving.
+    pub fn cores(&self) -> usize {
+        self.shared.counters.len()
+    }
+
+    /// Stop all executors and join them. Open connections are closed, idle or not.
     pub fn stop(self) {
-        todo!()
+        drop(self);
+    }
+
+    fn shut_down(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        for listener in &self.wakers {
+            listen::shut_down(listener);
+        }
+        for executor in self.executors.drain(..) {
+            // A panicked executor has nothing left to stop.
+            let _ = executor.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// Render `stats` as the `/__stats` body.
+pub fn render_stats_json(stats: ServerStats) -> String {
+    format!("{{\"requests\": {}}}", stats.requests)
+}
+
+/// State every core reads and a few write; written per request only by the owning core.
+struct Shared {
+    /// One counter per core, each written by its core alone.
+    counters: Box<[PaddedCounter]>,
+    /// Arrival of the first request in ns since `base`, at least 1; 0: none yet.
+    epoch: AtomicU64,
+    base: Instant,
+    stopping: AtomicBool,
+}
+
+/// A counter alone on its cache line, so cores never share a written line.
+#[repr(align(128))]
+#[derive(Default)]
+struct PaddedCounter(AtomicU64);
+
+impl Shared {
+    fn new(cores: usize) -> Shared {
+        Shared {
+            counters: (0..cores).map(|_| PaddedCounter::default()).collect(),
+            epoch: AtomicU64::new(0),
+            base: Instant::now(),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    fn requests(&self) -> u64 {
+        self.counters.iter().map(|c| c.0.load(Ordering::Relaxed)).sum()
+    }
+
+    /// The stall epoch, set by the first caller (any core) to its `arrival`.
+    fn epoch(&self, arrival: u64) -> u64 {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if epoch != 0 {
+            return epoch;
+        }
+        let mine = arrival.max(1);
+        match self.epoch.compare_exchange(0, mine, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => mine,
+            Err(theirs) => theirs,
+        }
+    }
+}
+
+/// What an executor needs to build its `Core` (which is `!Send`) on its own thread.
+struct CoreSpec {
+    index: usize,
+    pacing: Pacing,
+    shared: Arc<Shared>,
+}
+
+/// One executor's state, shared by its connection tasks.
+pub(crate) struct Core {
+    index: usize,
+    pacing: Pacing,
+    base: Instant,
+    shared: Arc<Shared>,
+    /// Departure of the last request through this core's capacity queue (ns since `base`).
+    last_departure: Cell<u64>,
+    /// Never signalled, only closed at stop: every connection waits on it beside its own work,
+    /// so closing it cancels them all (`conn::serve`).
+    pub(crate) closing: Semaphore,
+    /// The connection tasks, so stop can wait for them to end.
+    connections: Gate,
+}
+
+impl Core {
+    fn new(spec: CoreSpec) -> Core {
+        Core {
+            index: spec.index,
+            pacing: spec.pacing,
+            base: spec.shared.base,
+            shared: spec.shared,
+            last_departure: Cell::new(0),
+            closing: Semaphore::new(0),
+            connections: Gate::new(),
+        }
+    }
+
+    /// Monotonic nanoseconds since the server's base instant.
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// When the answer to a request arriving at `arrival` is due (see `pacing`).
+    fn due(&self, arrival: u64) -> u64 {
+        let epoch = if self.pacing.stall.is_some() { self.shared.epoch(arrival) } else { 0 };
+        let mut last = self.last_departure.get();
+        let due = self.pacing.due(epoch, arrival, &mut last);
+        self.last_departure.set(last);
+        due
+    }
+
+    /// One response written. This core is the only writer of its counter, so a plain load and
+    /// store suffice (no locked instruction).
+    fn count(&self) {
+        let counter = &self.shared.counters[self.index].0;
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    fn requests(&self) -> u64 {
+        self.shared.requests()
+    }
+}
+
+/// CPUs this process may run on, in order; all online CPUs if that cannot be read.
+fn cpu_list() -> Vec<usize> {
+    let ids: Vec<usize> = core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
+    if !ids.is_empty() {
+        return ids;
+    }
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (0..n).collect()
+}
+
+/// Start one executor pinned to `cpu`, serving `listener`; returns once it is accepting.
+fn spawn_executor(cpu: usize, listener: TcpListener, spec: CoreSpec) -> Result<ExecutorJoinHandle<()>, ServeError> {
+    let index = spec.index;
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let executor = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+        .name(&format!("onslaught-serve-{index}"))
+        .io_memory(IO_MEMORY)
+        .spawn(move || async move {
+            // SAFETY: the descriptor is a listening TCP socket whose ownership moves here.
+            let listener = unsafe { glommio::net::TcpListener::from_raw_fd(listener.into_raw_fd()) };
+            let core = Rc::new(Core::new(spec));
+            let _ = ready_tx.send(());
+            accept_loop(listener, core).await;
+        })
+        .map_err(|e| executor_error(index, cpu, &e.to_string()))?;
+    if ready_rx.recv().is_ok() {
+        return Ok(executor);
+    }
+    // The thread ended before accepting: building the executor failed (or it panicked).
+    let why = match executor.join() {
+        Ok(()) => "exited before accepting".to_string(),
+        Err(e) => e.to_string(),
+    };
+    Err(executor_error(index, cpu, &why))
+}
+
+fn executor_error(index: usize, cpu: usize, why: &str) -> ServeError {
+    ServeError::Executor(format!(
+        "cannot start serve executor {index} on CPU {cpu}: {why}. glommio runs on io_uring, \
+         which needs locked memory: raise the limit (`ulimit -l`, or LimitMEMLOCK= for a \
+         systemd unit, or --ulimit memlock=-1 for a container), and check that io_uring is \
+         allowed (kernel.io_uring_disabled, seccomp)"
+    ))
+}
+
+async fn accept_loop(listener: glommio::net::TcpListener, core: Rc<Core>) {
+    loop {
+        match listener.accept().await {
+            Ok(stream) => match core.connections.spawn(conn::serve(stream, Rc::clone(&core))) {
+                Ok(task) => drop(task.detach()),
+                Err(_) => return,
+            },
+            Err(_) if core.shared.stopping.load(Ordering::SeqCst) => break,
+            // Transient (out of descriptors, aborted handshake): back off a little, go on.
+            Err(_) => glommio::timer::sleep(Duration::from_millis(10)).await,
+        };
+    }
+    // Cancel every connection (idle, mid-request or sleeping) and wait until all have dropped
+    // their sockets, so the peers see them closed and nothing outlives the executor.
+    core.closing.close();
+    let _ = core.connections.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_json_helper() {
+        assert_eq!(render_stats_json(ServerStats { requests: 12 }), "{\"requests\": 12}");
+    }
+
+    #[test]
+    fn stall_ending_each_period() {
+        let s = Stall::ending_each_period(Duration::from_millis(300), Duration::from_secs(1));
+        assert_eq!(s.phase, Duration::from_millis(700));
+    }
+
+    #[test]
+    fn epoch_is_set_once() {
+        let shared = Shared::new(2);
+        assert_eq!(shared.epoch(0), 1);
+        assert_eq!(shared.epoch(500), 1);
+        let shared = Shared::new(1);
+        assert_eq!(shared.epoch(500), 500);
+        assert_eq!(shared.epoch(900), 500);
+    }
+
+    #[test]
+    fn counters_sum_over_cores() {
+        let shared = Arc::new(Shared::new(3));
+        let cores: Vec<Core> = (0..3)
+            .map(|index| Core::new(CoreSpec { index, pacing: Pacing::default(), shared: shared.clone() }))
+            .collect();
+        cores[0].count();
+        cores[2].count();
+        cores[2].count();
+        assert_eq!(shared.requests(), 3);
+    }
+
+    #[test]
+    fn executor_error_explains_memlock() {
+        let e = executor_error(1, 3, "Cannot allocate memory");
+        let msg = e.to_string();
+        assert!(msg.contains("CPU 3") && msg.contains("ulimit -l") && msg.contains("LimitMEMLOCK"));
     }
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's demo: build onslaught, start its built-in target on a free loopback port, run a
+# short constant-rate test against it, print the summary (and write demo-result.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/onslaught
+log=$(mktemp)
+$bin serve --listen 127.0.0.1:0 --cores 1 2>"$log" &
+srv=$!
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
+url=$(grep -o 'http://[^ ]*' "$log" | head -1)
+[ -n "$url" ] || { cat "$log"; echo "demo: the built-in target did not start" >&2; exit 1; }
+echo "demo: built-in target at $url"
+echo "demo: onslaught run --url $url -R 2000 -c 32 -d 5s --json demo-result.json"
+echo
+$bin run --url "$url" -R 2000 -c 32 -d 5s --json demo-result.json

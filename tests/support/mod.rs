@@ -1,0 +1,49 @@
+//! Test support: the built-in target in-process on 127.0.0.1:0, runs built from quick-mode flags,
+//! and a lock so load tests in one binary do not share the two cores with each other.
+#![allow(dead_code)]
+use clap::Parser;
+use onslaught::cli::{Cli, Command};
+use onslaught::config::{Config, from_args};
+use onslaught::report::Report;
+use onslaught::serve::{ServeOptions, ServerHandle, Stall};
+use std::sync::atomic::AtomicU8;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+static LOAD: Mutex<()> = Mutex::new(());
+
+/// Serialise load-generating tests within a test binary (timing tests must not compete).
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    LOAD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn target(opts: impl FnOnce(&mut ServeOptions)) -> ServerHandle {
+    let mut o = ServeOptions { listen: "127.0.0.1:0".parse().unwrap(), cores: 1, capacity: None, stall: None };
+    opts(&mut o);
+    onslaught::serve::start(o).expect("built-in target starts")
+}
+
+pub fn stall(length_ms: u64, every_ms: u64, phase_ms: u64) -> Option<Stall> {
+    Some(Stall {
+        length: Duration::from_millis(length_ms),
+        every: Duration::from_millis(every_ms),
+        phase: Duration::from_millis(phase_ms),
+    })
+}
+
+/// A Config from quick-mode flags, as `onslaught run ARGS` would build it.
+pub fn config(args: &[&str]) -> Config {
+    let mut argv = vec!["onslaught", "run"];
+    argv.extend_from_slice(args);
+    let Command::Run(a) = Cli::try_parse_from(argv).expect("flags parse").command else { unreachable!() };
+    from_args(&a).expect("config validates")
+}
+
+pub fn run(args: &[&str]) -> Report {
+    let cfg = config(args);
+    onslaught::run::execute(&cfg, Arc::new(AtomicU8::new(0)), |_| {}).expect("engine starts")
+}
+
+pub fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
