@@ -65,7 +65,7 @@ fn closed_loop_counts_are_conserved() {
     let r = run(&["--url", &url, "-c", "8", "-d", "1s"]);
     assert!(r.counts.ok > 100, "{}", r.counts.ok);
     assert!(r.counts.conserved);
-    assert_eq!(r.counts.ok + r.counts.incomplete, r.counts.intended);
+    assert_eq!(r.counts.ok + r.counts.incomplete, r.counts.intended, "{:?}", r.counts);
     assert_eq!(srv.stats().requests, r.counts.ok);
     assert_eq!(r.config.target_rate, None);
     srv.stop();

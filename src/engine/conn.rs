@@ -94,6 +94,8 @@ impl ConnTask {
     }
 
     pub async fn run(mut self) {
+        // Nothing starts before t0, in either model.
+        wait_until(self.shard.t0, 0).await;
         loop {
             self.rest_while_down().await;
             let Some(slot) = self.shard.claim() else {
@@ -123,9 +125,9 @@ impl ConnTask {
         }
     }
 
-    fn record(&self, slot: &Slot, f: impl FnOnce(&mut crate::record::Recorder)) {
+    fn record(&self, slot: &Slot, at: u64, f: impl FnOnce(&mut crate::record::Recorder)) {
         if slot.measured {
-            f(&mut self.shard.st.borrow_mut().rec);
+            self.shard.record_at(at, f);
         }
     }
 
@@ -138,15 +140,15 @@ impl ConnTask {
             Ok(Ok((done, sent))) => {
                 let t = crate::record::Instants { intended: slot.intended, sent, completed };
                 let ok = (spec.ok_status.0..=spec.ok_status.1).contains(&done.status);
-                self.record(slot, |r| r.response(&t, done.status, ok));
+                self.record(slot, completed, |r| r.response(&t, done.status, ok));
             }
             Ok(Err(e)) => {
                 self.stream = None;
-                self.record(slot, |r| r.failed(e.outcome()));
+                self.record(slot, completed, |r| r.failed(e.outcome()));
             }
             Err(_) => {
                 self.stream = None;
-                self.record(slot, |r| r.failed(Outcome::Timeout));
+                self.record(slot, completed, |r| r.failed(Outcome::Timeout));
             }
         }
     }
@@ -159,7 +161,7 @@ impl ConnTask {
             self.ensure_connected().await?;
             let sent = now_ns();
             let t = Instants { intended: slot.intended, sent, completed: 0 };
-            self.record(slot, |r| r.sent(&t));
+            self.record(slot, sent, |r| r.sent(&t));
             let reused = self.served > 0;
             match self.exchange().await {
                 Ok((done, extra)) => {

@@ -42,6 +42,7 @@ pub(crate) struct Shard {
     pub st: RefCell<State>,
     /// Connection tasks still running.
     pub live: Cell<usize>,
+    tx: Sender<Snapshot>,
 }
 
 pub(crate) struct State {
@@ -56,6 +57,9 @@ pub(crate) struct State {
     pub inflight: Vec<u64>,
     /// Connections currently backing off after a failed connect.
     pub down: usize,
+    /// Index of the interval being recorded, and the instant it ends.
+    pub interval: u64,
+    pub interval_end: u64,
 }
 
 impl Shard {
@@ -99,6 +103,7 @@ impl Shard {
             return false;
         }
         if slot.measured {
+            self.roll(&mut st, now_ns());
             st.rec.intended();
             st.inflight[ci] = slot.intended;
         }
@@ -119,17 +124,42 @@ impl Shard {
         }
     }
 
-    fn flush(&self, tx: &Sender<Snapshot>, interval: u64, last: bool) {
-        let rec = self.st.borrow_mut().rec.take();
-        let snap = Snapshot { core: self.core, interval, counters: rec.counters, hists: rec.hists, last };
+    /// Record into the interval that contains instant `at`, flushing the intervals it ends first,
+    /// so every sample lands in the interval of its own timestamp (not of whichever task ran first
+    /// at a boundary).
+    pub fn record_at(&self, at: u64, f: impl FnOnce(&mut Recorder)) {
+        let mut st = self.st.borrow_mut();
+        self.roll(&mut st, at);
+        f(&mut st.rec);
+    }
+
+    fn roll(&self, st: &mut State, at: u64) {
+        while at >= st.interval_end {
+            self.send(st, false);
+            st.interval += 1;
+            st.interval_end += self.spec.interval_ns;
+        }
+    }
+
+    fn send(&self, st: &mut State, last: bool) {
+        let rec = st.rec.take();
+        let snap = Snapshot { core: self.core, interval: st.interval, counters: rec.counters, hists: rec.hists, last };
         // The aggregator outlives the shards; a closed channel means nobody wants the data.
-        let _ = tx.send(snap);
+        let _ = self.tx.send(snap);
+    }
+
+    /// The last snapshot: everything left, in the interval of `at`.
+    fn finish(&self, at: u64) {
+        let mut st = self.st.borrow_mut();
+        self.roll(&mut st, at);
+        self.send(&mut st, true);
     }
 
     /// Run end: whatever is in flight or due but unsent is incomplete, censored at `stop`.
     fn account_incomplete(&self, stop: u64) {
         let mut st = self.st.borrow_mut();
         let st = &mut *st;
+        self.roll(st, stop);
         for t in st.inflight.iter_mut() {
             if *t != NONE {
                 st.rec.incomplete(stop.saturating_sub(*t));
@@ -177,8 +207,11 @@ pub(crate) async fn run(ctx: ShardCtx) {
             end,
             inflight: vec![NONE; my_conns],
             down: 0,
+            interval: 0,
+            interval_end: t0 + spec.interval_ns,
         }),
         live: Cell::new(my_conns),
+        tx: ctx.tx.clone(),
     });
     let tasks: Vec<_> = pre
         .into_iter()
@@ -187,9 +220,9 @@ pub(crate) async fn run(ctx: ShardCtx) {
         .collect();
     control(&shard, &ctx, end).await;
     drop(tasks); // cancels whatever is still in flight past the deadline
-    shard.account_incomplete(now_ns());
-    let interval = now_ns().saturating_sub(t0) / spec.interval_ns;
-    shard.flush(&ctx.tx, interval, true);
+    let stop = now_ns();
+    shard.account_incomplete(stop);
+    shard.finish(stop);
 }
 
 /// Ticks every 10 ms: flushes interval snapshots, watches the stop flag, and returns when every
@@ -197,10 +230,9 @@ pub(crate) async fn run(ctx: ShardCtx) {
 async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
     let spec = &shard.spec;
     let mut deadline = end + spec.grace_ns;
-    let mut interval = 0u64;
     let mut stopping = false;
     loop {
-        let next_flush = shard.t0 + (interval + 1) * spec.interval_ns;
+        let next_flush = shard.st.borrow().interval_end;
         let now = now_ns();
         let tick = (now + 10_000_000).min(next_flush).min(deadline);
         wait_until(tick, 0).await;
@@ -215,10 +247,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
             1 => {}
             _ => deadline = now,
         }
-        if now >= next_flush {
-            shard.flush(&ctx.tx, interval, false);
-            interval += 1;
-        }
+        shard.record_at(now, |_| {});
         if shard.live.get() == 0 || now >= deadline {
             return;
         }
