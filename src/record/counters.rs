@@ -11,6 +11,13 @@ pub enum TransportError {
     ClosedMidResponse,
     Protocol,
     HeaderTooLarge,
+    /// TLS: the server's certificate chain does not lead to a trusted root.
+    TlsUnknownIssuer,
+    /// TLS: the certificate is not valid for the host name.
+    TlsBadHostname,
+    /// TLS: the certificate is expired or not yet valid.
+    TlsExpired,
+    /// TLS: any other handshake or record-layer failure.
     Tls,
     PortsExhausted,
     FdExhausted,
@@ -18,13 +25,16 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    pub const ALL: [TransportError; 10] = [
+    pub const ALL: [TransportError; 13] = [
         TransportError::ConnectRefused,
         TransportError::ConnectTimeout,
         TransportError::Reset,
         TransportError::ClosedMidResponse,
         TransportError::Protocol,
         TransportError::HeaderTooLarge,
+        TransportError::TlsUnknownIssuer,
+        TransportError::TlsBadHostname,
+        TransportError::TlsExpired,
         TransportError::Tls,
         TransportError::PortsExhausted,
         TransportError::FdExhausted,
@@ -38,7 +48,10 @@ impl TransportError {
             TransportError::ClosedMidResponse => "closed_mid_response",
             TransportError::Protocol => "protocol_error",
             TransportError::HeaderTooLarge => "header_too_large",
-            TransportError::Tls => "tls",
+            TransportError::TlsUnknownIssuer => "tls_unknown_issuer",
+            TransportError::TlsBadHostname => "tls_bad_hostname",
+            TransportError::TlsExpired => "tls_expired",
+            TransportError::Tls => "tls_handshake",
             TransportError::PortsExhausted => "local_ports_exhausted",
             TransportError::FdExhausted => "fds_exhausted",
             TransportError::Other => "other",
