@@ -26,13 +26,13 @@ pub struct RunArgs {
     #[arg(long, short = 'u')]
     pub url: Option<String>,
     /// Constant arrival rate in requests/s (20k, 1.5M, 0.5). Without it: closed loop, as fast as possible.
-    #[arg(long = "rate", short = 'R')]
+    #[arg(long = "rate", short = 'R', allow_hyphen_values = true)]
     pub rate: Option<String>,
     /// Connections in total, split evenly over cores.
-    #[arg(long = "connections", short = 'c', default_value = "50")]
+    #[arg(long = "connections", short = 'c', default_value = "50", allow_hyphen_values = true)]
     pub connections: String,
     /// Measured duration (250ms, 10s, 2m, 1h).
-    #[arg(long = "duration", short = 'd', default_value = "10s")]
+    #[arg(long = "duration", short = 'd', default_value = "10s", allow_hyphen_values = true)]
     pub duration: String,
     /// Cores to use: a count (2) or a CPU list (0,2 or 1-3). Default: all.
     #[arg(long)]
