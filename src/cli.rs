@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Generate load against a URL (quick mode, wrk2's flags).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the built-in target server (for demos, runner calibration and tests).
     Serve(ServeArgs),
 }

@@ -300,7 +300,8 @@ mod tests {
     #[test]
     fn bad_flags_name_the_flag() {
         let base = RunArgs { url: Some("http://127.0.0.1:1/".into()), ..Default::default() };
-        let cases: [(&str, fn(&mut RunArgs)); 5] = [
+        type Case = (&'static str, fn(&mut RunArgs));
+        let cases: [Case; 5] = [
             ("--rate", |a| a.rate = Some("0".into())),
             ("--rate", |a| a.rate = Some("-5".into())),
             ("--duration", |a| a.duration = "abc".into()),

@@ -8,10 +8,10 @@ static FLAG: OnceLock<StopFlag> = OnceLock::new();
 static FIRST_NS: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn on_signal(_: libc::c_int) {
-    if let Some(f) = FLAG.get() {
-        if f.fetch_add(1, Ordering::SeqCst) == 0 {
-            FIRST_NS.store(crate::engine::clock::now_ns().max(1), Ordering::SeqCst);
-        }
+    if let Some(f) = FLAG.get()
+        && f.fetch_add(1, Ordering::SeqCst) == 0
+    {
+        FIRST_NS.store(crate::engine::clock::now_ns().max(1), Ordering::SeqCst);
     }
 }
 

@@ -20,7 +20,11 @@ impl Rate {
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.num % self.den == 0 { write!(f, "{}", self.num / self.den) } else { write!(f, "{}", self.per_sec()) }
+        if self.num.is_multiple_of(self.den) {
+            write!(f, "{}", self.num / self.den)
+        } else {
+            write!(f, "{}", self.per_sec())
+        }
     }
 }
 
