@@ -2,7 +2,7 @@
 //! write the pre-rendered request, read and frame the response, record exactly one outcome.
 use super::EngineSpec;
 use super::clock::{now_ns, wait_until};
-use super::shard::{Shard, Slot};
+use super::shard::{Expiry, Shard, Slot};
 use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
 use crate::record::{Instants, Outcome, TransportError};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -133,8 +133,14 @@ impl ConnTask {
 
     async fn serve(&mut self, slot: &Slot) {
         let spec = self.shard.spec.clone();
-        let timeout = Duration::from_nanos(spec.timeout_ns);
-        let result = glommio::timer::timeout(timeout, async { Ok(self.attempt(slot).await) }).await;
+        self.shard.arm(self.ci, now_ns() + spec.timeout_ns);
+        let expiry = Expiry { shard: self.shard.clone(), ci: self.ci };
+        let result = futures_lite::future::or(async { Ok(self.attempt(slot).await) }, async {
+            expiry.await;
+            Err(())
+        })
+        .await;
+        self.shard.disarm(self.ci);
         let completed = now_ns();
         match result {
             Ok(Ok((done, sent))) => {

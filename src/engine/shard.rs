@@ -8,9 +8,12 @@ use crate::record::{Recorder, Snapshot};
 use crate::schedule::Schedule;
 use crossbeam_channel::Sender;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Barrier, OnceLock};
+use std::task::{Context, Poll, Waker};
 
 pub(crate) struct ShardCtx {
     pub spec: Arc<EngineSpec>,
@@ -57,6 +60,13 @@ pub(crate) struct State {
     pub inflight: Vec<u64>,
     /// Connections currently backing off after a failed connect.
     pub down: usize,
+    /// Per connection: deadline of the request in flight (NONE: none), whether it has passed,
+    /// and the waker of the connection's `Expiry`. Checked by the control tick, so a request
+    /// costs no timer of its own (glommio re-arms its kernel timeout whenever the earliest timer
+    /// changes, which per-request timers would do on every request).
+    pub deadline: Vec<u64>,
+    pub expired: Vec<bool>,
+    pub waker: Vec<Option<Waker>>,
     /// Index of the interval being recorded, and the instant it ends.
     pub interval: u64,
     pub interval_end: u64,
@@ -112,6 +122,34 @@ impl Shard {
 
     pub fn settle(&self, ci: usize) {
         self.st.borrow_mut().inflight[ci] = NONE;
+    }
+
+    /// Start the clock on connection `ci`'s request: it expires at `deadline`.
+    pub fn arm(&self, ci: usize, deadline: u64) {
+        let mut st = self.st.borrow_mut();
+        st.deadline[ci] = deadline;
+        st.expired[ci] = false;
+    }
+
+    pub fn disarm(&self, ci: usize) {
+        let mut st = self.st.borrow_mut();
+        st.deadline[ci] = NONE;
+        st.waker[ci] = None;
+    }
+
+    /// The sweeper: expire every request whose deadline has passed and wake its connection.
+    fn expire(&self, now: u64) {
+        let mut st = self.st.borrow_mut();
+        let st = &mut *st;
+        for ci in 0..st.deadline.len() {
+            if st.deadline[ci] <= now {
+                st.deadline[ci] = NONE;
+                st.expired[ci] = true;
+                if let Some(w) = st.waker[ci].take() {
+                    w.wake();
+                }
+            }
+        }
     }
 
     /// Ctrl-C (first): issue nothing intended after `now`; keep what is already due.
@@ -206,6 +244,9 @@ pub(crate) async fn run(ctx: ShardCtx) {
             total,
             end,
             inflight: vec![NONE; my_conns],
+            deadline: vec![NONE; my_conns],
+            expired: vec![false; my_conns],
+            waker: vec![None; my_conns],
             down: 0,
             interval: 0,
             interval_end: t0 + spec.interval_ns,
@@ -248,8 +289,30 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
             _ => deadline = now,
         }
         shard.record_at(now, |_| {});
+        shard.expire(now);
         if shard.live.get() == 0 || now >= deadline {
             return;
         }
+    }
+}
+
+/// Resolves when connection `ci`'s armed deadline has passed (see `Shard::expire`).
+pub(crate) struct Expiry {
+    pub shard: Rc<Shard>,
+    pub ci: usize,
+}
+
+impl Future for Expiry {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.shard.st.borrow_mut();
+        if st.expired[self.ci] {
+            return Poll::Ready(());
+        }
+        match &st.waker[self.ci] {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker[self.ci] = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
