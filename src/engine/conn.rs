@@ -95,14 +95,14 @@ impl ConnTask {
 
     pub async fn run(mut self) {
         // Nothing starts before t0, in either model.
-        wait_until(self.shard.t0, 0).await;
+        wait_until(self.shard.t0).await;
         loop {
             self.rest_while_down().await;
             let Some(slot) = self.shard.claim() else {
                 break;
             };
             if self.shard.open() {
-                wait_until(slot.intended, self.shard.spec.spin_ns).await;
+                wait_until(slot.intended).await;
             }
             if !self.shard.commit(self.ci, &slot) {
                 break;
@@ -116,11 +116,10 @@ impl ConnTask {
     /// A connection in backoff claims nothing, unless every connection of the shard is down
     /// (then due requests fail fast with the last error instead of piling up unsent).
     async fn rest_while_down(&mut self) {
-        let now = now_ns();
-        if self.stream.is_none() && now < self.down_until {
+        if self.stream.is_none() && self.down_until > 0 && now_ns() < self.down_until {
             let all_down = self.shard.st.borrow().down >= self.shard.live.get();
             if !(self.shard.open() && all_down) {
-                wait_until(self.down_until, 0).await;
+                wait_until(self.down_until).await;
             }
         }
     }
@@ -133,9 +132,12 @@ impl ConnTask {
 
     async fn serve(&mut self, slot: &Slot) {
         let spec = self.shard.spec.clone();
-        self.shard.arm(self.ci, now_ns() + spec.timeout_ns);
+        // One clock read serves as the deadline's start and, on a live connection, as the send
+        // instant (the send follows within nanoseconds): two reads per request in all.
+        let start = now_ns();
+        self.shard.arm(self.ci, start + spec.timeout_ns);
         let expiry = Expiry { shard: self.shard.clone(), ci: self.ci };
-        let result = futures_lite::future::or(async { Ok(self.attempt(slot).await) }, async {
+        let result = futures_lite::future::or(async { Ok(self.attempt(slot, start).await) }, async {
             expiry.await;
             Err(())
         })
@@ -161,11 +163,15 @@ impl ConnTask {
 
     /// Connect if needed, send, read. Retries once on a fresh connection when a reused one turns
     /// out to have been closed by the server while idle (idempotent requests only).
-    async fn attempt(&mut self, slot: &Slot) -> Result<(Done, u64), ExErr> {
+    async fn attempt(&mut self, slot: &Slot, start: u64) -> Result<(Done, u64), ExErr> {
         let mut retried = false;
         loop {
-            self.ensure_connected().await?;
-            let sent = now_ns();
+            let sent = if self.stream.is_some() && !retried {
+                start
+            } else {
+                self.ensure_connected().await?;
+                now_ns()
+            };
             let t = Instants { intended: slot.intended, sent, completed: 0 };
             self.record(slot, sent, |r| r.sent(&t));
             let reused = self.served > 0;

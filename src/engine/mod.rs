@@ -39,6 +39,7 @@ pub struct EngineSpec {
     /// After the last slot: how long to wait for responses in flight.
     pub grace_ns: u64,
     pub interval_ns: u64,
+    /// How long an idle executor keeps polling I/O and timers before it sleeps (0: never).
     pub spin_ns: u64,
     /// Status codes counted as ok (default 200..=399).
     pub ok_status: (u16, u16),
@@ -109,8 +110,12 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         let t = std::thread::Builder::new()
             .name(format!("onslaught-{k}"))
             .spawn(move || {
-                let built = glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu))
-                    .name(&format!("onslaught-{k}"))
+                let mut builder =
+                    glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu)).name(&format!("onslaught-{k}"));
+                if ctx.spec.spin_ns > 0 {
+                    builder = builder.spin_before_park(std::time::Duration::from_nanos(ctx.spec.spin_ns));
+                }
+                let built = builder
                     // We do no file DMA: keep the registered buffer area (locked memory) tiny.
                     .io_memory(64 * 1024)
                     .make();

@@ -113,7 +113,8 @@ impl Shard {
             return false;
         }
         if slot.measured {
-            self.roll(&mut st, now_ns());
+            // Counted in the interval of its intended time (never later than now).
+            self.roll(&mut st, slot.intended);
             st.rec.intended();
             st.inflight[ci] = slot.intended;
         }
@@ -276,7 +277,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
         let next_flush = shard.st.borrow().interval_end;
         let now = now_ns();
         let tick = (now + 10_000_000).min(next_flush).min(deadline);
-        wait_until(tick, 0).await;
+        wait_until(tick).await;
         let now = now_ns();
         match ctx.stop.load(Ordering::Relaxed) {
             0 => {}
