@@ -94,3 +94,19 @@ fn refused_port_is_counted_not_crashed() {
     assert!(r.counts.conserved);
     assert_eq!(r.verdict.exit_code, 1);
 }
+
+#[test]
+fn timeout_is_counted_once_per_request_and_connection_replaced() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let url = format!("http://{}/delay/3000", srv.addr);
+    let started = std::time::Instant::now();
+    let r = run(&["--url", &url, "-R", "10", "-c", "20", "-d", "1s", "--timeout", "300ms"]);
+    assert_eq!(r.counts.intended, 10);
+    assert_eq!(r.counts.timeout, 10, "{:?}", r.counts);
+    assert_eq!(r.counts.ok, 0);
+    assert!(r.counts.conserved);
+    // Every request expired after 300 ms (+ the 10 ms sweep): the run did not wait for the 3 s answers.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2900), "{:?}", started.elapsed());
+    srv.stop();
+}
