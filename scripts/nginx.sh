@@ -11,6 +11,7 @@ case "$cmd" in
 start)
   command -v nginx >/dev/null || { apt-get update -q && apt-get install -y -q nginx; } >/dev/null
   mkdir -p "$dir/html" "$dir/logs"
+  chmod a+rx "$dir" "$dir/html"  # nginx workers run unprivileged (mktemp -d makes 0700)
   printf 'hello from nginx\n' >"$dir/html/index.html"
   cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
