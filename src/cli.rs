@@ -70,6 +70,9 @@ pub struct RunArgs {
     /// Error rate (percent) above which the run fails.
     #[arg(long = "max-error-rate", default_value = "1")]
     pub max_error_rate: String,
+    /// A new connection for every request (measures connect and handshake costs).
+    #[arg(long = "no-keepalive")]
+    pub no_keepalive: bool,
     /// Print the full latency percentile spectrum.
     #[arg(long)]
     pub latency: bool,

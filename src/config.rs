@@ -232,7 +232,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         host: &host,
         headers: &headers,
         body: &body,
-        keep_alive: true,
+        keep_alive: !a.no_keepalive,
     });
     let report = RunConfig {
         url: url_s.to_string(),
@@ -253,6 +253,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         addr,
         request,
         head_request: method == "HEAD",
+        keep_alive: !a.no_keepalive,
         idempotent: matches!(method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"),
         connections,
         cpus,

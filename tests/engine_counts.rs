@@ -110,3 +110,17 @@ fn timeout_is_counted_once_per_request_and_connection_replaced() {
     assert!(started.elapsed() < std::time::Duration::from_millis(2900), "{:?}", started.elapsed());
     srv.stop();
 }
+
+#[test]
+fn no_keepalive_opens_one_connection_per_request() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let url = format!("http://{}/", srv.addr);
+    let r = run(&["--url", &url, "-R", "500", "-c", "10", "-d", "1s", "--no-keepalive"]);
+    assert_eq!(r.counts.ok, 500);
+    // Every request but the first of each pre-connected connection needed a new one.
+    assert!(r.counts.connects >= 490 && r.counts.connects <= 500, "{}", r.counts.connects);
+    assert_eq!(r.connect_time.count, r.counts.connects);
+    assert_eq!(srv.stats().requests, 500);
+    srv.stop();
+}

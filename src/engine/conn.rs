@@ -179,7 +179,7 @@ impl ConnTask {
                 Ok((done, extra)) => {
                     self.served += 1;
                     // Unsolicited bytes after the response poison the connection.
-                    if !done.keep_alive || extra {
+                    if !done.keep_alive || extra || !self.shard.spec.keep_alive {
                         self.drop_stream();
                     }
                     return Ok((done, sent));
@@ -209,8 +209,13 @@ impl ConnTask {
             return Err(ExErr::Io(self.last_err, false));
         }
         let spec = &self.shard.spec;
+        let begin = now_ns();
         match connect(spec.addr, spec.connect_timeout_ns).await {
             Ok(s) => {
+                let took = now_ns() - begin;
+                if begin >= self.shard.t0 + spec.warmup_ns {
+                    self.shard.record_at(begin + took, |r| r.connected(took));
+                }
                 if self.fails > 0 {
                     self.shard.st.borrow_mut().down -= 1;
                 }

@@ -22,6 +22,8 @@ pub struct EngineSpec {
     /// The request, rendered once.
     pub request: Vec<u8>,
     pub head_request: bool,
+    /// false: a new connection per request (`--no-keepalive`, connection-churn tests).
+    pub keep_alive: bool,
     /// Idempotent methods may be retried once when a reused idle connection was closed.
     pub idempotent: bool,
     /// Total connections, split evenly over cores.

@@ -92,6 +92,8 @@ pub struct Counters {
     pub timeout: u64,
     pub dropped: u64,
     pub incomplete: u64,
+    /// New connections set up during the measured run.
+    pub connects: u64,
     /// Of `sent`: sent after the measured window ended (grace period).
     pub sent_late: u64,
     /// Of ok + http_error: completed after the measured window ended.
@@ -111,6 +113,7 @@ impl Default for Counters {
             timeout: 0,
             dropped: 0,
             incomplete: 0,
+            connects: 0,
             sent_late: 0,
             completed_late: 0,
             status: Box::new([0; 600]),
@@ -166,6 +169,7 @@ impl AddAssign<&Counters> for Counters {
         self.timeout += o.timeout;
         self.dropped += o.dropped;
         self.incomplete += o.incomplete;
+        self.connects += o.connects;
         self.sent_late += o.sent_late;
         self.completed_late += o.completed_late;
         for (a, b) in self.status.iter_mut().zip(o.status.iter()) {

@@ -19,6 +19,8 @@ pub struct Histograms {
     pub service: Histogram<u64>,
     pub send_lag: Histogram<u64>,
     pub censored: Histogram<u64>,
+    /// Connection set-up: TCP connect (plus TLS handshake on https), per new connection.
+    pub connect: Histogram<u64>,
     /// Samples clamped to HIGH_NS.
     pub clamped: u64,
 }
@@ -31,7 +33,14 @@ impl Default for Histograms {
 
 impl Histograms {
     pub fn new() -> Self {
-        Histograms { latency: new_hist(), service: new_hist(), send_lag: new_hist(), censored: new_hist(), clamped: 0 }
+        Histograms {
+            latency: new_hist(),
+            service: new_hist(),
+            send_lag: new_hist(),
+            censored: new_hist(),
+            connect: new_hist(),
+            clamped: 0,
+        }
     }
 
     #[inline]
@@ -61,6 +70,9 @@ impl Histograms {
     pub fn record_censored(&mut self, v: u64) {
         Self::rec(&mut self.censored, &mut self.clamped, v)
     }
+    pub fn record_connect(&mut self, v: u64) {
+        Self::rec(&mut self.connect, &mut self.clamped, v)
+    }
 
     pub fn add(&mut self, o: &Histograms) {
         // Same bounds everywhere: add cannot fail.
@@ -68,6 +80,7 @@ impl Histograms {
         let _ = self.service.add(&o.service);
         let _ = self.send_lag.add(&o.send_lag);
         let _ = self.censored.add(&o.censored);
+        let _ = self.connect.add(&o.connect);
         self.clamped += o.clamped;
     }
 }

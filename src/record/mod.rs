@@ -77,6 +77,12 @@ impl Recorder {
         self.counters.add_outcome(outcome);
     }
 
+    /// A new connection was set up in `ns` (connect, plus TLS handshake).
+    pub fn connected(&mut self, ns: u64) {
+        self.counters.connects += 1;
+        self.hists.record_connect(ns);
+    }
+
     /// Still unsent or in flight when the run stopped; `censored` = stop − t_i.
     pub fn incomplete(&mut self, censored: u64) {
         self.counters.incomplete += 1;

@@ -75,6 +75,8 @@ pub struct Counts {
     pub sent: u64,
     /// Of `sent`: sent after the measured window, during the grace period.
     pub sent_after_window: u64,
+    /// New connections opened during the measured run.
+    pub connects: u64,
     pub ok: u64,
     pub http_error: u64,
     pub transport_error: u64,
@@ -95,6 +97,7 @@ impl Counts {
             intended: c.intended,
             sent: c.sent,
             sent_after_window: c.sent_late,
+            connects: c.connects,
             ok: c.ok,
             http_error: c.http_error,
             transport_error: c.transport_total(),
@@ -182,6 +185,8 @@ pub struct Report {
     pub send_lag: Dist,
     /// stop − t of incomplete requests (censored latencies, kept apart).
     pub incomplete_censored: Dist,
+    /// Connection set-up time (TCP connect, plus TLS handshake), per new connection.
+    pub connect_time: Dist,
     pub per_core: Vec<CoreCounts>,
     pub timeline: Vec<TimelineRow>,
     pub verdict: Verdict,
@@ -233,6 +238,7 @@ impl Report {
             service_time: Dist::of(&m.hists.service),
             send_lag,
             incomplete_censored: Dist::of(&m.hists.censored),
+            connect_time: Dist::of(&m.hists.connect),
             per_core: m
                 .per_core
                 .iter()

@@ -29,6 +29,9 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     dist_row(out, "Latency (from intended time)", &r.latency)?;
     dist_row(out, "Service time (from actual send)", &r.service_time)?;
     dist_row(out, "Send lag (generator lateness)", &r.send_lag)?;
+    if r.connect_time.count > 0 {
+        dist_row(out, "Connect (new connections)", &r.connect_time)?;
+    }
     if r.counts.incomplete > 0 {
         dist_row(out, "Incomplete (censored at stop)", &r.incomplete_censored)?;
     }
