@@ -17,6 +17,7 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod merge;
+pub mod plan;
 pub mod record;
 pub mod report;
 pub mod run;

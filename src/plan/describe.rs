@@ -1,0 +1,208 @@
+//! `onslaught check`: the expanded plan as text — stages with expected iterations, the weighted
+//! mix with expected requests, steps, data and (redacted) secrets. Sends nothing; writes only to
+//! the writer it is given.
+use super::model::{JourneyKind, Plan, Think};
+use super::stages::Model;
+use crate::units::fmt_ns;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Durations as people write them: `250ms`, `10s`, `1m30s`, `4h`.
+pub fn human(ns: u64) -> String {
+    const S: u64 = 1_000_000_000;
+    if ns == 0 {
+        return "0s".into();
+    }
+    if ns < S {
+        return if ns.is_multiple_of(1_000_000) { format!("{}ms", ns / 1_000_000) } else { fmt_ns(ns) };
+    }
+    let (h, m, s, frac) = (ns / (3600 * S), ns / (60 * S) % 60, ns / S % 60, ns % S);
+    let mut out = String::new();
+    if h > 0 {
+        let _ = write!(out, "{h}h");
+    }
+    if m > 0 {
+        let _ = write!(out, "{m}m");
+    }
+    if s > 0 || frac > 0 {
+        if frac > 0 {
+            let f = format!("{:.3}", frac as f64 / S as f64);
+            let _ = write!(out, "{s}{}s", f.trim_start_matches('0').trim_end_matches('0'));
+        } else {
+            let _ = write!(out, "{s}s");
+        }
+    }
+    out
+}
+
+fn count(x: f64) -> String {
+    let n = x.round() as u64;
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Writes the expanded plan. Every secret value is redacted from the text before it is written.
+pub fn describe(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
+    let mut s = String::new();
+    let _ = write_plan(plan, &mut s);
+    out.write_all(plan.redact(&s).as_bytes())
+}
+
+fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
+    let t = &plan.target;
+    writeln!(s, "plan      {}", plan.file.display())?;
+    let cores = t.cores.as_deref().unwrap_or("all");
+    writeln!(
+        s,
+        "target    {}  ({} connections, cores {cores}, timeout {}, connect timeout {})",
+        t.base_url,
+        t.connections,
+        human(t.timeout_ns),
+        human(t.connect_timeout_ns)
+    )?;
+    for h in &t.headers {
+        writeln!(s, "header    {}: {}", h.name, h.value)?;
+    }
+    writeln!(s, "seed      {}", plan.seed)?;
+    match plan.load.model {
+        Model::Open => {
+            writeln!(s, "model     open: arrivals per second, each starts one iteration (latency CO-corrected)")?
+        }
+        Model::Closed => writeln!(s, "model     closed: virtual users, each looping its journey with think time")?,
+    }
+    if let Some(shape) = &plan.load.shape {
+        writeln!(s, "shape     {shape}")?;
+    }
+    stages(plan, s)?;
+    mix(plan, s)?;
+    steps(plan, s)?;
+    if !plan.data.is_empty() {
+        writeln!(s, "\ndata")?;
+        for d in &plan.data {
+            let cols = d.columns.join(", ");
+            let (file, mode, n) = (d.file.display(), d.mode.name(), d.len());
+            writeln!(s, "  {:<12} {file}  {mode}, {n} rows, columns: {cols}", d.name)?;
+        }
+    }
+    if !plan.secrets.is_empty() {
+        writeln!(s, "\nsecrets")?;
+        for (name, secret) in &plan.secrets {
+            writeln!(s, "  {name:<12} {} = {}", secret.source(), super::secrets::REDACTED)?;
+        }
+    }
+    writeln!(s, "\nnothing was sent (check only validates and expands the plan)")
+}
+
+/// Requests per iteration, averaged over the mix: Σ share × steps.
+fn steps_per_iteration(plan: &Plan) -> f64 {
+    plan.journeys.iter().zip(plan.mix.shares()).map(|(j, w)| w * j.steps.len() as f64).sum()
+}
+
+fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
+    let load = &plan.load;
+    let open = load.model == Model::Open;
+    let per = steps_per_iteration(plan);
+    let (unit, it, rq) = if open { ("rate (req/s)", "iterations", "requests") } else { ("users", "", "") };
+    let row = |s: &mut String, c: [&str; 6]| {
+        writeln!(s, "  {:>6}  {:>9}  {:>9}  {:<20} {:>12} {:>12}", c[0], c[1], c[2], c[3], c[4], c[5])
+    };
+    writeln!(s, "\nstages")?;
+    row(s, ["#", "start", "duration", unit, it, rq])?;
+    let counts = |n: f64| if open { (count(n), count(n * per)) } else { (String::new(), String::new()) };
+    let mut start = 0;
+    if load.warmup_ns > 0 {
+        let v = load.stages.first().map(|st| st.from).unwrap_or(super::stages::ZERO);
+        let (i, r) = counts(load.warmup_ns as f64 / 1e9 * v.per_sec());
+        row(s, ["warmup", "0s", &human(load.warmup_ns), &v.to_string(), &i, &r])?;
+        start = load.warmup_ns;
+    }
+    for (n, st) in load.stages.iter().enumerate() {
+        let v = if st.is_ramp() { format!("{} -> {}", st.from, st.to) } else { format!("{}", st.from) };
+        let (i, r) = counts(st.integral());
+        row(s, [&(n + 1).to_string(), &human(start), &human(st.duration_ns), &v, &i, &r])?;
+        start += st.duration_ns;
+    }
+    let (i, r) = counts(load.expected_iterations().unwrap_or(0.0));
+    row(s, ["total", "", &human(start), &format!("{} measured", human(load.duration_ns())), &i, &r])
+}
+
+fn mix(plan: &Plan, s: &mut String) -> std::fmt::Result {
+    let total = plan.load.expected_iterations();
+    writeln!(s, "\nmix (normalised weights; expected counts over the measured stages)")?;
+    writeln!(
+        s,
+        "  {:<20} {:<8} {:>8} {:>8} {:>5} {:>12} {:>12}",
+        "name", "kind", "weight", "share", "steps", "iterations", "requests"
+    )?;
+    for (j, share) in plan.journeys.iter().zip(plan.mix.shares()) {
+        let kind = if j.kind == JourneyKind::Endpoint { "endpoint" } else { "journey" };
+        let (it, req) = match total {
+            Some(t) => (count(t * share), count(t * share * j.steps.len() as f64)),
+            None => ("-".into(), "-".into()),
+        };
+        let pct = format!("{:.2}%", share * 100.0);
+        writeln!(s, "  {:<20} {kind:<8} {:>8} {pct:>8} {:>5} {it:>12} {req:>12}", j.name, j.weight, j.steps.len())?;
+    }
+    if total.is_none() {
+        writeln!(s, "  (closed model: counts depend on response and think times)")?;
+    }
+    Ok(())
+}
+
+fn steps(plan: &Plan, s: &mut String) -> std::fmt::Result {
+    writeln!(s, "\nrequests (expected count over the measured stages)")?;
+    let total = plan.load.expected_iterations();
+    for (j, share) in plan.journeys.iter().zip(plan.mix.shares()) {
+        for st in &j.steps {
+            let n = total.map(|t| format!("  ({})", count(t * share))).unwrap_or_default();
+            writeln!(s, "  {:<20} {} {}{n}", st.label, st.method, st.path)?;
+            step(st, s)?;
+        }
+    }
+    Ok(())
+}
+
+fn step(st: &super::model::Step, s: &mut String) -> std::fmt::Result {
+    let pad = "";
+    for h in &st.headers {
+        writeln!(s, "  {pad:<20}   {}: {}", h.name, h.value)?;
+    }
+    if let Some(b) = &st.body {
+        writeln!(s, "  {pad:<20}   body: {b}")?;
+    }
+    let checks: Vec<String> = st.check.list().iter().map(|c| c.to_string()).collect();
+    writeln!(s, "  {pad:<20}   check: {}", checks.join("; "))?;
+    for e in &st.extract {
+        writeln!(s, "  {pad:<20}   extract: {} <- {}", e.name, e.from)?;
+    }
+    match st.think {
+        Think::None => Ok(()),
+        Think::Fixed(ns) => writeln!(s, "  {pad:<20}   think: {}", human(ns)),
+        Think::Uniform { min_ns, max_ns } => writeln!(s, "  {pad:<20}   think: {}..{}", human(min_ns), human(max_ns)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations() {
+        let s = 1_000_000_000;
+        assert_eq!(human(0), "0s");
+        assert_eq!(human(250_000_000), "250ms");
+        assert_eq!(human(10 * s), "10s");
+        assert_eq!(human(90 * s), "1m30s");
+        assert_eq!(human(4 * 3600 * s), "4h");
+        assert_eq!(human(1_500_000_000), "1.5s");
+        assert_eq!(count(1234567.4), "1_234_567");
+        assert_eq!(count(999.0), "999");
+    }
+}

@@ -1,0 +1,96 @@
+//! Test plans: a YAML file (plus `ONSLAUGHT_*` environment overrides and `--set` flags) into a
+//! validated, typed, immutable `Plan`, or every error in it at once with file:line:column, key
+//! path, what was expected and a hint. Reads files (the plan, CSV data, secret files) and nothing
+//! else: no network, no clock, no printing. The schema is documented in docs/plan-format.md.
+//!
+//! ```text
+//! text ─yaml─► Node tree (positions) ─overrides─► Node tree ─de─► RawPlan ─validate─► Plan
+//!                                        └──────── Index: key path → line:column ──────┘
+//! ```
+//! The engine's hot path uses: `Weights::pick*` (weighted choice), `Template::render` (request
+//! parts), `extract_all` (correlation), `Checks::evaluate` (checks), `Think::sample`, `Vars`.
+mod check;
+mod data;
+mod de;
+mod describe;
+mod error;
+mod extract;
+mod model;
+mod overrides;
+mod path;
+mod raw;
+mod secrets;
+mod stages;
+mod template;
+mod validate;
+mod weights;
+mod yaml;
+
+pub use check::{Check, CheckFailure, CheckKind, Checks, Response, StatusSet};
+pub use data::{DataSource, FeedMode};
+pub use describe::{describe, human};
+pub use error::PlanError;
+pub use extract::{Extraction, Extractor, JsonPath, extract_all};
+pub use model::{
+    DEFAULT_CONNECT_TIMEOUT_NS, DEFAULT_CONNECTIONS, DEFAULT_SEED, DEFAULT_TIMEOUT_NS, Header, Journey, JourneyKind,
+    Plan, Step, Target, Think,
+};
+pub use overrides::ENV_PREFIX;
+pub use secrets::{REDACTED, Secret};
+pub use stages::{Load, Model, Shape, ShapeKind, Stage};
+pub use template::{Func, Template, Vars};
+pub use weights::{Rng, WeightError, Weights, hash, mix};
+
+use error::{Diag, Issue, Mark, Sources};
+use std::cell::RefCell;
+use std::path::Path;
+
+/// Loads the plan at `path`, applying overrides: `env` (the process environment; pairs named
+/// `ONSLAUGHT_*` override plan keys, and `${env:NAME}` secrets are looked up in all of them),
+/// then `sets` (`--set key.path=value`). Precedence: set > env > file > default. Command-line
+/// flags are the caller's to apply over the returned Plan.
+pub fn load(path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Plan, Vec<PlanError>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_str(&text, path, sets, env),
+        Err(e) => Err(vec![PlanError {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: format!("cannot read the plan: {e}"),
+            expected: Some("a readable YAML file".into()),
+            hint: None,
+        }]),
+    }
+}
+
+/// As `load`, with the plan's text given; `path` names it in errors and anchors relative paths
+/// (CSV and secret files are relative to its directory).
+pub fn load_str(text: &str, path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Plan, Vec<PlanError>> {
+    let mut diag = Diag::default();
+    let mut sources = Sources { file: path.display().to_string(), ..Default::default() };
+    let Some(mut root) = yaml::parse(text, &mut diag) else {
+        return Err(diag.finish(&sources));
+    };
+    sources.env = overrides::apply(&mut root, sets, env, &mut diag);
+    let index = yaml::Index::build(&root);
+    let diag = RefCell::new(diag);
+    let raw: Option<raw::RawPlan> = de::from_node(&root, &diag, raw::key_hint);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut cx = validate::Cx { diag: diag.into_inner(), index: &index, dir, env, extra: Vec::new() };
+    let plan = match &raw {
+        Some(raw) => validate::plan(&mut cx, raw, path),
+        None => {
+            cx.diag.push(Issue::new(Mark::file(1, 1), "", "the plan could not be read"));
+            None
+        }
+    };
+    sources.extra = std::mem::take(&mut cx.extra);
+    match plan {
+        Some(p) if cx.diag.is_empty() => Ok(p),
+        _ => Err(cx.diag.finish(&sources)),
+    }
+}

@@ -1,0 +1,144 @@
+//! The validated plan: typed, complete (defaults applied), immutable, ready to run. What the
+//! engine reads; it never sees the YAML. Debug output never shows a secret value.
+use super::check::Checks;
+use super::data::DataSource;
+use super::extract::Extraction;
+use super::secrets::{Secret, redact};
+use super::stages::Load;
+use super::template::{Template, Vars};
+use super::weights::{Rng, Weights};
+use crate::config::Url;
+use std::path::PathBuf;
+
+pub const DEFAULT_SEED: u64 = 0x5EED;
+pub const DEFAULT_CONNECTIONS: usize = 50;
+pub const DEFAULT_TIMEOUT_NS: u64 = 10_000_000_000;
+pub const DEFAULT_CONNECT_TIMEOUT_NS: u64 = 2_000_000_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The plan file as given.
+    pub file: PathBuf,
+    /// Seeds every random choice (weighted picks, random rows, `random_int`, `uuid`).
+    pub seed: u64,
+    pub target: Target,
+    pub load: Load,
+    /// Endpoints first (each a one-step journey, `kind: Endpoint`), then journeys, in file order.
+    pub journeys: Vec<Journey>,
+    /// The weighted choice over `journeys` (shares are the normalised weights).
+    pub mix: Weights,
+    pub data: Vec<DataSource>,
+    pub secrets: Vec<(String, Secret)>,
+    /// The most extraction slots any journey uses (size of `Vars`).
+    pub slots: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// As written (no secrets can appear in it).
+    pub base_url: String,
+    pub url: Url,
+    /// Default headers, already merged into every step's `headers`.
+    pub headers: Vec<Header>,
+    pub timeout_ns: u64,
+    pub connect_timeout_ns: u64,
+    pub connections: usize,
+    /// A count (`2`) or CPU list (`0,2`, `1-3`), checked against the machine by the caller.
+    pub cores: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub name: String,
+    pub value: Template,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JourneyKind {
+    /// From `endpoints:`: one request.
+    Endpoint,
+    /// From `journeys:`: steps in order.
+    Journey,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Journey {
+    pub name: String,
+    pub kind: JourneyKind,
+    /// As written; `Plan::mix` holds the normalised share.
+    pub weight: f64,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The name given (or `METHOD path` when none was).
+    pub name: String,
+    /// For per-request statistics: the endpoint's name, or `journey/step`.
+    pub label: String,
+    /// Upper case.
+    pub method: String,
+    /// The full request target: base_url's path followed by the step's path.
+    pub path: Template,
+    /// Target headers merged with the step's (a step's header replaces a default of the same name).
+    pub headers: Vec<Header>,
+    pub body: Option<Template>,
+    pub extract: Vec<Extraction>,
+    pub check: Checks,
+    /// Pause after this step (before the next step, or the next iteration in the closed model).
+    pub think: Think,
+}
+
+impl Step {
+    /// Whether every part of the request is the same each time (render it once).
+    pub fn is_static(&self) -> bool {
+        self.path.is_static()
+            && self.headers.iter().all(|h| h.value.is_static())
+            && self.body.as_ref().is_none_or(|b| b.is_static())
+    }
+}
+
+/// Think time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Think {
+    None,
+    Fixed(u64),
+    /// Uniform in min..=max nanoseconds.
+    Uniform {
+        min_ns: u64,
+        max_ns: u64,
+    },
+}
+
+impl Think {
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> u64 {
+        match *self {
+            Think::None => 0,
+            Think::Fixed(ns) => ns,
+            Think::Uniform { min_ns, max_ns } => min_ns + rng.below(max_ns - min_ns + 1),
+        }
+    }
+}
+
+impl Plan {
+    /// `text` with every secret value replaced by `<redacted>`: for log and report writers.
+    pub fn redact(&self, text: &str) -> String {
+        redact(&self.secrets, text)
+    }
+
+    /// A fresh variable store for one shard.
+    pub fn vars(&self) -> Vars<'_> {
+        Vars::new(&self.data, self.slots)
+    }
+
+    /// Index into `journeys` for slot or user `n`: the same whichever core asks.
+    pub fn pick_journey(&self, n: u64) -> usize {
+        self.mix.pick_with(super::weights::hash(self.seed, n))
+    }
+
+    /// Every step of every journey, with its journey.
+    pub fn steps(&self) -> impl Iterator<Item = (&Journey, &Step)> {
+        self.journeys.iter().flat_map(|j| j.steps.iter().map(move |s| (j, s)))
+    }
+}

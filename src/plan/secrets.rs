@@ -1,0 +1,126 @@
+//! Secrets: `${env:NAME}` and `${file:PATH}` resolved once at load. A secret's value never shows in
+//! Debug output, in `check` output or in errors; `redact` scrubs it from any text a writer emits.
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+pub const REDACTED: &str = "<redacted>";
+
+/// A resolved secret value. Debug prints `<redacted>`; only `expose` gives the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    value: Arc<str>,
+    source: String,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} = {REDACTED})", self.source)
+    }
+}
+
+impl Secret {
+    pub fn new(value: String, source: String) -> Secret {
+        Secret { value: value.into(), source }
+    }
+    /// The value itself: for building requests, never for printing.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+    /// Where it came from, as written (`${env:API_KEY}`): safe to print.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Why a secret could not be resolved: message, expected, hint.
+pub(crate) type SecretError = (String, String, String);
+
+/// Resolves `${env:NAME}` from `env` or `${file:PATH}` relative to `dir`.
+pub(crate) fn resolve(text: &str, env: &[(String, String)], dir: &Path) -> Result<Secret, SecretError> {
+    let t = text.trim();
+    let form = "`${env:NAME}` or `${file:PATH}`".to_string();
+    let Some(inner) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) else {
+        return Err((
+            "a secret must come from the environment or a file, not be written in the plan".into(),
+            form,
+            "export it (`export API_KEY=...`) and write `${env:API_KEY}`".into(),
+        ));
+    };
+    let value = match inner.split_once(':') {
+        Some(("env", name)) if !name.is_empty() => match env.iter().find(|(k, _)| k == name) {
+            Some((_, v)) if !v.is_empty() => v.clone(),
+            Some(_) => {
+                return Err((
+                    format!("environment variable `{name}` is empty"),
+                    "a non-empty value".into(),
+                    format!("set it before running: export {name}=..."),
+                ));
+            }
+            None => {
+                return Err((
+                    format!("environment variable `{name}` is not set"),
+                    format!("`{name}` in the environment"),
+                    format!("set it before running: export {name}=... (or read it from a file: ${{file:PATH}})"),
+                ));
+            }
+        },
+        Some(("file", p)) if !p.is_empty() => {
+            let path = dir.join(p);
+            let v = std::fs::read_to_string(&path).map_err(|e| {
+                (
+                    format!("cannot read secret file `{}`: {e}", path.display()),
+                    "a readable file".into(),
+                    "paths are relative to the plan file's directory".into(),
+                )
+            })?;
+            let v = v.trim_end_matches(['\r', '\n']).to_string();
+            if v.is_empty() {
+                return Err((format!("secret file `{}` is empty", path.display()), "a value".into(), String::new()));
+            }
+            v
+        }
+        _ => return Err((format!("`{t}` is not a secret reference"), form, String::new())),
+    };
+    Ok(Secret::new(value, t.to_string()))
+}
+
+/// `text` with every occurrence of every secret value replaced by `<redacted>` (longest first, so
+/// a secret containing another is scrubbed whole).
+pub fn redact(secrets: &[(String, Secret)], text: &str) -> String {
+    let mut values: Vec<&str> = secrets.iter().map(|(_, s)| s.expose()).filter(|v| !v.is_empty()).collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    let mut out = text.to_string();
+    for v in values {
+        if out.contains(v) {
+            out = out.replace(v, REDACTED);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_and_file_secrets() {
+        let env = vec![("API_KEY".to_string(), "k-123".to_string()), ("EMPTY".into(), String::new())];
+        let dir = std::env::temp_dir();
+        let s = resolve("${env:API_KEY}", &env, &dir).unwrap();
+        assert_eq!(s.expose(), "k-123");
+        assert_eq!(format!("{s:?}"), "Secret(${env:API_KEY} = <redacted>)");
+        assert!(resolve("${env:NOPE}", &env, &dir).unwrap_err().0.contains("not set"));
+        assert!(resolve("${env:EMPTY}", &env, &dir).unwrap_err().0.contains("empty"));
+        assert!(resolve("hunter2", &env, &dir).unwrap_err().0.contains("not be written"));
+        assert!(resolve("${vault:x}", &env, &dir).is_err());
+        assert!(resolve("${file:does/not/exist}", &env, &dir).unwrap_err().0.contains("cannot read"));
+    }
+
+    #[test]
+    fn redaction_scrubs_every_occurrence() {
+        let s = |v: &str| ("n".to_string(), Secret::new(v.into(), "${env:X}".into()));
+        let secrets = vec![s("abc"), s("abcdef")];
+        assert_eq!(redact(&secrets, "x abcdef y abc"), "x <redacted> y <redacted>");
+    }
+}
