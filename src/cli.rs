@@ -16,6 +16,8 @@ pub struct Cli {
 pub enum Command {
     /// Generate load against a URL (quick mode, wrk2's flags).
     Run(Box<RunArgs>),
+    /// Validate a test plan and print it expanded (stages, expected requests, weights); sends nothing.
+    Check(CheckArgs),
     /// Run the built-in target server (for demos, runner calibration and tests).
     Serve(ServeArgs),
 }
@@ -79,6 +81,15 @@ pub struct RunArgs {
     /// Write the result as JSON to FILE.
     #[arg(long)]
     pub json: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// The plan file (YAML).
+    pub plan: std::path::PathBuf,
+    /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]

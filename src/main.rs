@@ -1,6 +1,6 @@
 //! The binary: parse arguments, call the library, map the outcome to an exit code.
 use clap::Parser;
-use onslaught::cli::{Cli, Command, RunArgs, ServeArgs};
+use onslaught::cli::{CheckArgs, Cli, Command, RunArgs, ServeArgs};
 use onslaught::report::{json, terminal};
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(a) => run(&a),
+        Command::Check(a) => check(&a),
         Command::Serve(a) => serve(&a),
     };
     ExitCode::from(code)
@@ -48,6 +49,31 @@ fn run(a: &RunArgs) -> u8 {
         }
     }
     report.verdict.exit_code as u8
+}
+
+/// Load a plan (file, then ONSLAUGHT_* environment, then --set), or print every error.
+fn load_plan(path: &std::path::Path, sets: &[String]) -> Result<onslaught::plan::Plan, u8> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    onslaught::plan::load(path, sets, &env).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        let n = errors.len();
+        eprintln!("onslaught: {n} error{} in the plan; nothing was sent", if n == 1 { "" } else { "s" });
+        EXIT_CONFIG
+    })
+}
+
+fn check(a: &CheckArgs) -> u8 {
+    match load_plan(&a.plan, &a.sets) {
+        Ok(plan) => {
+            let mut out = std::io::stdout().lock();
+            let _ = onslaught::plan::describe(&plan, &mut out);
+            let _ = out.flush();
+            0
+        }
+        Err(code) => code,
+    }
 }
 
 fn serve(a: &ServeArgs) -> u8 {

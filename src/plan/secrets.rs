@@ -87,8 +87,13 @@ pub(crate) fn resolve(text: &str, env: &[(String, String)], dir: &Path) -> Resul
 
 /// `text` with every occurrence of every secret value replaced by `<redacted>` (longest first, so
 /// a secret containing another is scrubbed whole).
+/// Secrets shorter than this are not scrubbed from free text: replacing every "x" or "42" would
+/// destroy the output while protecting nothing (writers never print secret values anyway; this
+/// is the safety net).
+pub const MIN_SCRUB_LEN: usize = 4;
+
 pub fn redact(secrets: &[(String, Secret)], text: &str) -> String {
-    let mut values: Vec<&str> = secrets.iter().map(|(_, s)| s.expose()).filter(|v| !v.is_empty()).collect();
+    let mut values: Vec<&str> = secrets.iter().map(|(_, s)| s.expose()).filter(|v| v.len() >= MIN_SCRUB_LEN).collect();
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     let mut out = text.to_string();
     for v in values {
@@ -101,6 +106,12 @@ pub fn redact(secrets: &[(String, Secret)], text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn short_secrets_do_not_shred_the_text() {
+        let secrets = vec![("k".to_string(), super::Secret::new("x".to_string(), "env:K".to_string()))];
+        assert_eq!(super::redact(&secrets, "max 1x"), "max 1x");
+    }
+
     use super::*;
 
     #[test]
@@ -120,7 +131,7 @@ mod tests {
     #[test]
     fn redaction_scrubs_every_occurrence() {
         let s = |v: &str| ("n".to_string(), Secret::new(v.into(), "${env:X}".into()));
-        let secrets = vec![s("abc"), s("abcdef")];
-        assert_eq!(redact(&secrets, "x abcdef y abc"), "x <redacted> y <redacted>");
+        let secrets = vec![s("abcd"), s("abcdefg")];
+        assert_eq!(redact(&secrets, "x abcdefg y abcd"), "x <redacted> y <redacted>");
     }
 }
