@@ -24,6 +24,11 @@ pub enum Command {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct RunArgs {
+    /// A test plan (YAML). Flags given beside it override the plan.
+    pub plan: Option<std::path::PathBuf>,
+    /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
     /// Target URL, e.g. http://127.0.0.1:8080/
     #[arg(long, short = 'u')]
     pub url: Option<String>,
@@ -31,11 +36,13 @@ pub struct RunArgs {
     #[arg(long = "rate", short = 'R', allow_hyphen_values = true)]
     pub rate: Option<String>,
     /// Connections in total, split evenly over cores.
-    #[arg(long = "connections", short = 'c', default_value = "50", allow_hyphen_values = true)]
-    pub connections: String,
+    /// [default: 50]
+    #[arg(long = "connections", short = 'c', allow_hyphen_values = true)]
+    pub connections: Option<String>,
     /// Measured duration (250ms, 10s, 2m, 1h).
-    #[arg(long = "duration", short = 'd', default_value = "10s", allow_hyphen_values = true)]
-    pub duration: String,
+    /// [default: 10s]
+    #[arg(long = "duration", short = 'd', allow_hyphen_values = true)]
+    pub duration: Option<String>,
     /// Cores to use: a count (2) or a CPU list (0,2 or 1-3). Default: all.
     #[arg(long)]
     pub cores: Option<String>,
@@ -49,14 +56,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub body: Option<String>,
     /// Total deadline per request, from its send.
-    #[arg(long, default_value = "10s")]
-    pub timeout: String,
+    /// [default: 10s]
+    #[arg(long)]
+    pub timeout: Option<String>,
     /// Connect timeout.
-    #[arg(long = "connect-timeout", default_value = "2s")]
-    pub connect_timeout: String,
+    /// [default: 2s]
+    #[arg(long = "connect-timeout")]
+    pub connect_timeout: Option<String>,
     /// Warm-up before the measured window, excluded from the results.
-    #[arg(long, default_value = "0s")]
-    pub warmup: String,
+    /// [default: 0s]
+    #[arg(long)]
+    pub warmup: Option<String>,
     /// How long to wait for responses in flight after the last slot (default: the timeout).
     #[arg(long)]
     pub grace: Option<String>,

@@ -148,6 +148,114 @@ pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A plan run: the plan (file < ONSLAUGHT_* env < --set), then quick-mode flags over it.
+/// Every plan error is reported at once, one per line, with file:line:column.
+fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError> {
+    use crate::engine::work::PlanWork;
+    use crate::schedule::RateStage;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let plan = crate::plan::load(path, &a.sets, &env).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        ConfigError(format!("{}\n{} error(s) in the plan; nothing was sent", lines.join("\n"), errs.len()))
+    })?;
+    let work = PlanWork::new(plan).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let t = &work.plan.target;
+    let dur = |name: &str, v: &Option<String>, d: u64| match v {
+        Some(v) => flag(name, parse_duration(v)),
+        None => Ok(d),
+    };
+    let connections = match &a.connections {
+        Some(c) => flag(
+            "--connections/-c",
+            c.parse()
+                .ok()
+                .filter(|c: &usize| *c > 0)
+                .ok_or_else(|| format!("'{c}' is not a positive number of connections")),
+        )?,
+        None => t.connections.max(1),
+    };
+    let timeout_ns = dur("--timeout", &a.timeout, t.timeout_ns)?.max(1);
+    let connect_timeout_ns = dur("--connect-timeout", &a.connect_timeout, t.connect_timeout_ns)?.max(1_000_000);
+    let load = &work.plan.load;
+    let warmup_ns = dur("--warmup", &a.warmup, load.warmup_ns)?;
+    let (mut stages, mut duration_ns): (Vec<RateStage>, u64) = (
+        load.stages.iter().map(|s| RateStage { duration_ns: s.duration_ns, from: s.from, to: s.to }).collect(),
+        load.duration_ns(),
+    );
+    match (&a.rate, &a.duration) {
+        (Some(r), d) => {
+            let rate = flag("--rate/-R", parse_rate(r))?;
+            duration_ns = dur("--duration/-d", d, duration_ns)?;
+            stages = vec![RateStage { duration_ns, from: rate, to: rate }];
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError("--duration/-d: a plan's duration comes from its stages; give -R too (one constant stage), or --set load.stages[N].duration=...".into()));
+        }
+        (None, None) => {}
+    }
+    if warmup_ns > 0 {
+        let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
+        stages.insert(0, RateStage { duration_ns: warmup_ns, from: first, to: first });
+    }
+    let schedule = Schedule::Stages(stages);
+    let mut cpus = flag("--cores", parse_cores(a.cores.as_deref().or(t.cores.as_deref())))?;
+    cpus.truncate(connections);
+    flag("--connections/-c", ensure_fd_limit(connections))?;
+    let addr = flag("target.base_url", resolve(&t.url.host, t.url.port))?;
+    let max_error_rate: f64 = flag(
+        "--max-error-rate",
+        a.max_error_rate
+            .trim_end_matches('%')
+            .parse()
+            .ok()
+            .filter(|v: &f64| (0.0..=100.0).contains(v))
+            .ok_or_else(|| format!("'{}' is not a percentage from 0 to 100", a.max_error_rate)),
+    )?;
+    let report = RunConfig {
+        url: t.base_url.clone(),
+        method: "plan".into(),
+        target_rate: schedule.target_rate(warmup_ns + duration_ns).map(|_| {
+            let n = schedule.slots_before(warmup_ns + duration_ns).unwrap_or(0)
+                - schedule.slots_before(warmup_ns).unwrap_or(0);
+            n as f64 / (duration_ns as f64 / 1e9)
+        }),
+        connections,
+        cores: cpus.len(),
+        duration_s: duration_ns as f64 / 1e9,
+        warmup_s: warmup_ns as f64 / 1e9,
+        timeout_s: timeout_ns as f64 / 1e9,
+        max_send_lag_ms: flag("--max-send-lag", parse_duration(&a.max_send_lag))? as f64 / 1e6,
+        max_error_rate: max_error_rate / 100.0,
+        plan: Some(path.display().to_string()),
+        labels: work.labels(),
+    };
+    let grace_ns = match &a.grace {
+        Some(g) => flag("--grace", parse_duration(g))?,
+        None => timeout_ns,
+    };
+    let engine = EngineSpec {
+        addr,
+        request: Vec::new(),
+        head_request: false,
+        keep_alive: !a.no_keepalive,
+        idempotent: false,
+        connections,
+        cpus,
+        schedule,
+        warmup_ns,
+        duration_ns,
+        timeout_ns,
+        connect_timeout_ns,
+        grace_ns,
+        interval_ns: flag("--interval", parse_duration(&a.interval))?.max(10_000_000),
+        spin_ns: flag("--spin", parse_duration(&a.spin))?,
+        ok_status: (200, 399),
+        // The engine runs once per process; the plan lives as long (templates borrow from it).
+        plan: Some(Box::leak(Box::new(work))),
+    };
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+}
+
 /// Resolve once, at start.
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
     let mut addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
@@ -155,6 +263,9 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
 }
 
 pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
+    if let Some(plan) = &a.plan {
+        return from_plan(a, plan);
+    }
     let url_s = a
         .url
         .as_deref()
@@ -166,23 +277,21 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     };
     let connections: usize = flag(
         "--connections/-c",
-        a.connections
-            .parse()
-            .ok()
-            .filter(|c| *c > 0)
-            .ok_or_else(|| format!("'{}' is not a positive number of connections", a.connections)),
+        a.connections.as_deref().unwrap_or("50").parse().ok().filter(|c| *c > 0).ok_or_else(|| {
+            format!("'{}' is not a positive number of connections", a.connections.as_deref().unwrap_or(""))
+        }),
     )?;
     let dur = |name: &str, v: &str| flag(name, parse_duration(v));
-    let duration_ns = dur("--duration/-d", &a.duration)?;
+    let duration_ns = dur("--duration/-d", a.duration.as_deref().unwrap_or("10s"))?;
     if duration_ns == 0 {
         return Err(ConfigError("--duration/-d: must be longer than 0s".into()));
     }
-    let timeout_ns = dur("--timeout", &a.timeout)?;
+    let timeout_ns = dur("--timeout", a.timeout.as_deref().unwrap_or("10s"))?;
     if timeout_ns == 0 {
         return Err(ConfigError("--timeout: must be longer than 0s".into()));
     }
-    let connect_timeout_ns = dur("--connect-timeout", &a.connect_timeout)?.max(1_000_000);
-    let warmup_ns = dur("--warmup", &a.warmup)?;
+    let connect_timeout_ns = dur("--connect-timeout", a.connect_timeout.as_deref().unwrap_or("2s"))?.max(1_000_000);
+    let warmup_ns = dur("--warmup", a.warmup.as_deref().unwrap_or("0s"))?;
     let grace_ns = match &a.grace {
         Some(g) => dur("--grace", g)?,
         None => timeout_ns,
@@ -237,10 +346,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     let report = RunConfig {
         url: url_s.to_string(),
         method: method.clone(),
-        target_rate: match &schedule {
-            Schedule::Constant(r) => Some(r.per_sec()),
-            Schedule::Saturate => None,
-        },
+        target_rate: schedule.target_rate(duration_ns),
         connections,
         cores: cpus.len(),
         duration_s: duration_ns as f64 / 1e9,
@@ -248,6 +354,8 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         timeout_s: timeout_ns as f64 / 1e9,
         max_send_lag_ms: max_send_lag_ns as f64 / 1e6,
         max_error_rate: max_error_rate / 100.0,
+        plan: None,
+        labels: Vec::new(),
     };
     let engine = EngineSpec {
         addr,
@@ -266,6 +374,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         interval_ns,
         spin_ns,
         ok_status: (200, 399),
+        plan: None,
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
 }
@@ -305,17 +414,17 @@ mod tests {
         let cases: [Case; 5] = [
             ("--rate", |a| a.rate = Some("0".into())),
             ("--rate", |a| a.rate = Some("-5".into())),
-            ("--duration", |a| a.duration = "abc".into()),
+            ("--duration", |a| a.duration = Some("abc".into())),
             ("--header", |a| a.headers = vec!["nocolon".into()]),
             ("--url", |a| a.url = Some("not a url".into())),
         ];
         for (name, f) in cases {
             let mut a = RunArgs {
-                connections: "1".into(),
-                duration: "1s".into(),
-                timeout: "1s".into(),
-                connect_timeout: "1s".into(),
-                warmup: "0s".into(),
+                connections: Some("1".into()),
+                duration: Some("1s".into()),
+                timeout: Some("1s".into()),
+                connect_timeout: Some("1s".into()),
+                warmup: Some("0s".into()),
                 interval: "1s".into(),
                 spin: "0s".into(),
                 max_send_lag: "1ms".into(),

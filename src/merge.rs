@@ -27,6 +27,8 @@ pub struct Merged {
     pub hists: Histograms,
     pub per_core: Vec<Counters>,
     pub timeline: Vec<TimelineRow>,
+    /// Per named request (plan runs).
+    pub labels: Vec<crate::record::LabelStats>,
 }
 
 struct Pending {
@@ -47,6 +49,7 @@ pub fn collect(
         hists: Histograms::new(),
         per_core: vec![Counters::default(); cores],
         timeline: Vec::new(),
+        labels: Vec::new(),
     };
     let mut progress = vec![0u64; cores];
     let mut done = vec![false; cores];
@@ -56,6 +59,12 @@ pub fn collect(
         m.totals += &s.counters;
         m.hists.add(&s.hists);
         m.per_core[s.core] += &s.counters;
+        if m.labels.len() < s.labels.len() {
+            m.labels.resize_with(s.labels.len(), Default::default);
+        }
+        for (a, b) in m.labels.iter_mut().zip(&s.labels) {
+            a.add(b);
+        }
         let p = pending
             .entry(s.interval)
             .or_insert_with(|| Pending { counters: Counters::default(), hists: Histograms::new() });

@@ -74,11 +74,30 @@ pub(crate) struct ConnTask {
     rng: u64,
     buf: Vec<u8>,
     parser: ResponseParser,
+    /// Plan runs: the step being sent, rendered here when it has templates (reused buffers).
+    req: Vec<u8>,
+    body: Vec<u8>,
+    vars: Option<crate::plan::Vars<'static>>,
+}
+
+/// What one request sends: quick mode's single request, or a plan step (its index).
+#[derive(Clone, Copy)]
+enum Req {
+    Single,
+    Step(usize),
+}
+
+/// How a request ended, for the iteration that sent it.
+#[derive(Clone, Copy)]
+struct Ended {
+    ok: bool,
+    completed: u64,
 }
 
 impl ConnTask {
     pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<TcpStream>) -> Self {
         let rng = 0x9E37_79B9_7F4A_7C15 ^ ((shard.core as u64) << 32 | ci as u64);
+        let vars = shard.spec.plan.map(|p| p.plan.vars());
         ConnTask {
             shard,
             ci,
@@ -90,6 +109,9 @@ impl ConnTask {
             rng,
             buf: vec![0; BUF_START],
             parser: ResponseParser::new(Limits::default()),
+            req: Vec::new(),
+            body: Vec::new(),
+            vars,
         }
     }
 
@@ -107,8 +129,13 @@ impl ConnTask {
             if !self.shard.commit(self.ci, &slot) {
                 break;
             }
-            self.serve(&slot).await;
-            self.shard.settle(self.ci);
+            match self.shard.spec.plan {
+                None => {
+                    self.serve(&slot, Req::Single).await;
+                    self.shard.settle(self.ci);
+                }
+                Some(work) => self.iteration(work, slot).await,
+            }
         }
         self.shard.live.set(self.shard.live.get() - 1);
     }
@@ -130,40 +157,120 @@ impl ConnTask {
         }
     }
 
-    async fn serve(&mut self, slot: &Slot) {
+    /// One plan iteration: the slot's journey, step by step. A later step's intended time is the
+    /// previous completion plus think time, so lateness is never hidden; the iteration stops at
+    /// a failed step, or when the next step would be intended after the end of the run.
+    async fn iteration(&mut self, work: &'static crate::engine::work::PlanWork, first: Slot) {
+        let (j, mut rng) = work.pick(first.index);
+        if let Some(v) = self.vars.as_mut() {
+            v.begin(&work.plan.data, first.index, first.index, &mut rng);
+            v.unix_ns = work.unix_at_clock_zero + first.intended;
+        }
+        let mut slot = first;
+        for (k, si) in work.journeys[j].clone().enumerate() {
+            if k > 0 {
+                let end = self.shard.st.borrow().end;
+                if slot.intended >= end {
+                    break;
+                }
+                wait_until(slot.intended).await;
+                if !self.shard.commit(self.ci, &slot) {
+                    break;
+                }
+            }
+            if work.steps[si].fixed.is_none() {
+                let vars = self.vars.as_ref().expect("plan runs have vars");
+                super::work::render(&work.host, work.step(si), vars, &mut rng, &mut self.req, &mut self.body);
+            }
+            let ended = self.serve(&slot, Req::Step(si)).await;
+            self.shard.settle(self.ci);
+            if !ended.ok {
+                break;
+            }
+            slot.intended = ended.completed + work.steps[si].think.sample(&mut rng);
+        }
+    }
+
+    async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {
         let spec = self.shard.spec.clone();
         // One clock read serves as the deadline's start and, on a live connection, as the send
         // instant (the send follows within nanoseconds): two reads per request in all.
         let start = now_ns();
         self.shard.arm(self.ci, start + spec.timeout_ns);
         let expiry = Expiry { shard: self.shard.clone(), ci: self.ci };
-        let result = futures_lite::future::or(async { Ok(self.attempt(slot, start).await) }, async {
+        let result = futures_lite::future::or(async { Ok(self.attempt(slot, start, req).await) }, async {
             expiry.await;
             Err(())
         })
         .await;
         self.shard.disarm(self.ci);
         let completed = now_ns();
-        match result {
+        let label = match req {
+            Req::Step(si) => Some(si),
+            Req::Single => None,
+        };
+        let ok = match result {
             Ok(Ok((done, sent))) => {
                 let t = crate::record::Instants { intended: slot.intended, sent, completed };
-                let ok = (spec.ok_status.0..=spec.ok_status.1).contains(&done.status);
-                self.record(slot, completed, |r| r.response(&t, done.status, ok));
+                let latency = completed.saturating_sub(slot.intended);
+                let (status_ok, checks_ok) = match (label, spec.plan) {
+                    (Some(si), Some(work)) => step_checks(work.step(si), done.status, latency),
+                    _ => ((spec.ok_status.0..=spec.ok_status.1).contains(&done.status), true),
+                };
+                let ok = status_ok && checks_ok;
+                self.record(slot, completed, |r| {
+                    r.response(&t, done.status, ok);
+                    if let Some(l) = label {
+                        r.label(l, ok, status_ok && !checks_ok, Some(latency));
+                    }
+                });
+                ok
             }
             Ok(Err(e)) => {
                 self.stream = None;
-                self.record(slot, completed, |r| r.failed(e.outcome()));
+                self.record(slot, completed, |r| {
+                    r.failed(e.outcome());
+                    label.map(|l| r.label(l, false, false, None));
+                });
+                false
             }
             Err(_) => {
                 self.stream = None;
-                self.record(slot, completed, |r| r.failed(Outcome::Timeout));
+                self.record(slot, completed, |r| {
+                    r.failed(Outcome::Timeout);
+                    label.map(|l| r.label(l, false, false, None));
+                });
+                false
             }
-        }
+        };
+        Ended { ok, completed }
     }
 
     /// Connect if needed, send, read. Retries once on a fresh connection when a reused one turns
     /// out to have been closed by the server while idle (idempotent requests only).
-    async fn attempt(&mut self, slot: &Slot, start: u64) -> Result<(Done, u64), ExErr> {
+    async fn attempt(&mut self, slot: &Slot, start: u64, req: Req) -> Result<(Done, u64), ExErr> {
+        let spec = self.shard.spec.clone();
+        let rendered = std::mem::take(&mut self.req);
+        let (bytes, head, idempotent): (&[u8], bool, bool) = match (req, spec.plan) {
+            (Req::Step(si), Some(work)) => {
+                let s = &work.steps[si];
+                (s.fixed.as_deref().unwrap_or(&rendered), s.head, s.idempotent)
+            }
+            _ => (&spec.request, spec.head_request, spec.idempotent),
+        };
+        let result = self.attempt_bytes(slot, start, bytes, head, idempotent).await;
+        self.req = rendered;
+        result
+    }
+
+    async fn attempt_bytes(
+        &mut self,
+        slot: &Slot,
+        start: u64,
+        bytes: &[u8],
+        head: bool,
+        idempotent: bool,
+    ) -> Result<(Done, u64), ExErr> {
         let mut retried = false;
         loop {
             let sent = if self.stream.is_some() && !retried {
@@ -175,7 +282,7 @@ impl ConnTask {
             let t = Instants { intended: slot.intended, sent, completed: 0 };
             self.record(slot, sent, |r| r.sent(&t));
             let reused = self.served > 0;
-            match self.exchange().await {
+            match self.exchange(bytes, head).await {
                 Ok((done, extra)) => {
                     self.served += 1;
                     // Unsolicited bytes after the response poison the connection.
@@ -184,7 +291,7 @@ impl ConnTask {
                     }
                     return Ok((done, sent));
                 }
-                Err(e) if e.idle_close() && reused && !retried && self.shard.spec.idempotent => {
+                Err(e) if e.idle_close() && reused && !retried && idempotent => {
                     self.drop_stream();
                     retried = true;
                 }
@@ -246,12 +353,11 @@ impl ConnTask {
     }
 
     /// Write the request and read one framed response. Ok((done, extra bytes followed)).
-    async fn exchange(&mut self) -> Result<(Done, bool), ExErr> {
-        let spec = &self.shard.spec;
+    async fn exchange(&mut self, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
         let stream = self.stream.as_mut().expect("connected above");
         let io = |e: std::io::Error, started: bool| ExErr::Io(TransportError::from_io(&e, false), started);
-        stream.write_all(&spec.request).await.map_err(|e| io(e, false))?;
-        self.parser.start(spec.head_request);
+        stream.write_all(request).await.map_err(|e| io(e, false))?;
+        self.parser.start(head);
         let mut filled = 0usize;
         loop {
             if filled == self.buf.len() {
@@ -285,4 +391,12 @@ impl ConnTask {
             }
         }
     }
+}
+
+/// A plan step's checks on a complete response: (status expected, every later check passed).
+/// `max_latency` applies to latency from the intended time.
+fn step_checks(step: &crate::plan::Step, status: u16, latency_ns: u64) -> (bool, bool) {
+    let status_ok = step.check.status().contains(status);
+    let r = crate::plan::Response { status, headers: &[], body: &[], latency_ns };
+    (status_ok, !status_ok || step.check.evaluate(&r).is_ok())
 }

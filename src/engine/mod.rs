@@ -3,6 +3,7 @@
 pub mod clock;
 mod conn;
 mod shard;
+pub mod work;
 
 use crate::record::Snapshot;
 use crate::schedule::Schedule;
@@ -45,6 +46,8 @@ pub struct EngineSpec {
     pub spin_ns: u64,
     /// Status codes counted as ok (default 200..=399).
     pub ok_status: (u16, u16),
+    /// A plan's workload: `request` is then unused and each slot runs a journey.
+    pub plan: Option<&'static work::PlanWork>,
 }
 
 /// What the run looked like from the engine's side, known once t0 is fixed.

@@ -182,7 +182,14 @@ impl Shard {
 
     fn send(&self, st: &mut State, last: bool) {
         let rec = st.rec.take();
-        let snap = Snapshot { core: self.core, interval: st.interval, counters: rec.counters, hists: rec.hists, last };
+        let snap = Snapshot {
+            core: self.core,
+            interval: st.interval,
+            counters: rec.counters,
+            hists: rec.hists,
+            labels: rec.labels,
+            last,
+        };
         // The aggregator outlives the shards; a closed channel means nobody wants the data.
         let _ = self.tx.send(snap);
     }
@@ -243,7 +250,11 @@ pub(crate) async fn run(ctx: ShardCtx) {
         cores: n,
         t0,
         st: RefCell::new(State {
-            rec: Recorder { window_end: end, ..Recorder::default() },
+            rec: Recorder {
+                window_end: end,
+                labels: (0..spec.plan.map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
+                ..Recorder::default()
+            },
             next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { k as u64 },
             total,
             end,

@@ -6,6 +6,34 @@ pub mod histograms;
 pub use counters::{Counters, Outcome, TransportError};
 pub use histograms::Histograms;
 
+/// Per named request (plan endpoint or journey step): counts and latency from the intended time.
+#[derive(Clone, Debug)]
+pub struct LabelStats {
+    pub requests: u64,
+    pub ok: u64,
+    /// Not ok: transport errors, timeouts, unexpected statuses, failed checks.
+    pub errors: u64,
+    /// Of `errors`: a complete response with an expected status that failed a later check.
+    pub checks_failed: u64,
+    pub latency: hdrhistogram::Histogram<u64>,
+}
+
+impl Default for LabelStats {
+    fn default() -> Self {
+        LabelStats { requests: 0, ok: 0, errors: 0, checks_failed: 0, latency: histograms::new_hist() }
+    }
+}
+
+impl LabelStats {
+    pub fn add(&mut self, o: &LabelStats) {
+        self.requests += o.requests;
+        self.ok += o.ok;
+        self.errors += o.errors;
+        self.checks_failed += o.checks_failed;
+        let _ = self.latency.add(&o.latency);
+    }
+}
+
 /// One shard's recording for one interval, sent once per interval to the aggregator.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -14,6 +42,7 @@ pub struct Snapshot {
     pub interval: u64,
     pub counters: Counters,
     pub hists: Histograms,
+    pub labels: Vec<LabelStats>,
     /// Set on the shard's last snapshot: nothing more will come from this core.
     pub last: bool,
 }
@@ -26,11 +55,13 @@ pub struct Recorder {
     /// End of the measured window (clock ns): sends and completions at or after it are counted
     /// apart, so rates describe the window and not the grace period.
     pub window_end: u64,
+    /// Per label (plan runs only; empty in quick mode).
+    pub labels: Vec<LabelStats>,
 }
 
 impl Default for Recorder {
     fn default() -> Self {
-        Recorder { counters: Counters::default(), hists: Histograms::new(), window_end: u64::MAX }
+        Recorder { counters: Counters::default(), hists: Histograms::new(), window_end: u64::MAX, labels: Vec::new() }
     }
 }
 
@@ -71,6 +102,20 @@ impl Recorder {
         self.hists.record_service(t.completed.saturating_sub(t.sent));
     }
 
+    /// A labelled request ended: `latency` is c − t when a response arrived.
+    #[inline]
+    pub fn label(&mut self, label: usize, ok: bool, check_failed: bool, latency: Option<u64>) {
+        if let Some(l) = self.labels.get_mut(label) {
+            l.requests += 1;
+            l.ok += u64::from(ok);
+            l.errors += u64::from(!ok);
+            l.checks_failed += u64::from(check_failed);
+            if let Some(v) = latency {
+                let _ = l.latency.record(v.clamp(histograms::LOW_NS, histograms::HIGH_NS));
+            }
+        }
+    }
+
     /// The request failed without a complete response.
     #[inline]
     pub fn failed(&mut self, outcome: Outcome) {
@@ -91,7 +136,8 @@ impl Recorder {
 
     /// Hand over this interval's data and start a fresh one.
     pub fn take(&mut self) -> Recorder {
-        let fresh = Recorder { window_end: self.window_end, ..Recorder::default() };
+        let labels = (0..self.labels.len()).map(|_| LabelStats::default()).collect();
+        let fresh = Recorder { window_end: self.window_end, labels, ..Recorder::default() };
         std::mem::replace(self, fresh)
     }
 }

@@ -28,6 +28,23 @@ pub struct RunConfig {
     pub max_send_lag_ms: f64,
     /// Error rate above this fails the run when no other criterion is given.
     pub max_error_rate: f64,
+    /// The plan file, in plan runs.
+    pub plan: Option<String>,
+    /// Names of the plan's requests (endpoint, or journey/step), by label id.
+    pub labels: Vec<String>,
+}
+
+/// One named request of a plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointRow {
+    pub name: String,
+    pub requests: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub checks_failed: u64,
+    pub throughput_rps: f64,
+    /// From the intended time.
+    pub latency: Dist,
 }
 
 /// Facts about how the run ended, from the caller.
@@ -52,6 +69,9 @@ pub struct Dist {
 pub const QUANTILES: [(&str, f64); 7] =
     [("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999), ("p99.99", 0.9999), ("p100", 1.0)];
 
+/// Also computed for every distribution (SLOs are commonly set on p95).
+const EXTRA: [(&str, f64); 1] = [("p95", 0.95)];
+
 impl Dist {
     pub fn of(h: &Histogram<u64>) -> Dist {
         let e = h.is_empty();
@@ -61,7 +81,7 @@ impl Dist {
             mean_ns: if e { 0.0 } else { h.mean() },
             stdev_ns: if e { 0.0 } else { h.stdev() },
             max_ns: if e { 0 } else { h.max() },
-            percentiles: QUANTILES.iter().map(|(n, q)| (n.to_string(), percentile(h, *q))).collect(),
+            percentiles: QUANTILES.iter().chain(&EXTRA).map(|(n, q)| (n.to_string(), percentile(h, *q))).collect(),
         }
     }
     pub fn p(&self, name: &str) -> u64 {
@@ -188,6 +208,8 @@ pub struct Report {
     /// Connection set-up time (TCP connect, plus TLS handshake), per new connection.
     pub connect_time: Dist,
     pub per_core: Vec<CoreCounts>,
+    /// Per named request (plan runs; empty in quick mode).
+    pub endpoints: Vec<EndpointRow>,
     pub timeline: Vec<TimelineRow>,
     pub verdict: Verdict,
     /// The merged histograms (for writers that need more than the summary; not in the JSON).
@@ -244,6 +266,20 @@ impl Report {
                 .iter()
                 .enumerate()
                 .map(|(core, c)| CoreCounts { core, intended: c.intended, ok: c.ok, conserved: c.conserved() })
+                .collect(),
+            endpoints: m
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| EndpointRow {
+                    name: config.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}")),
+                    requests: l.requests,
+                    ok: l.ok,
+                    errors: l.errors,
+                    checks_failed: l.checks_failed,
+                    throughput_rps: l.ok as f64 / window,
+                    latency: Dist::of(&l.latency),
+                })
                 .collect(),
             timeline: m.timeline.clone(),
             verdict,

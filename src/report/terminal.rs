@@ -65,6 +65,27 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         rt.achieved_rps, rt.throughput_rps
     )?;
     writeln!(out, "  Errors     {:.3}%", 100.0 * rt.error_rate)?;
+    if !r.endpoints.is_empty() {
+        writeln!(
+            out,
+            "\n  {:<28}{:>10}{:>10}{:>9}{:>10}{:>10}{:>10}{:>10}",
+            "Request", "count", "ok", "errors", "req/s", "p50", "p95", "p99"
+        )?;
+        for e in &r.endpoints {
+            writeln!(
+                out,
+                "  {:<28}{:>10}{:>10}{:>9}{:>10.1}{:>10}{:>10}{:>10}",
+                e.name,
+                e.requests,
+                e.ok,
+                e.errors,
+                e.throughput_rps,
+                fmt_ns(e.latency.p("p50")),
+                fmt_ns(e.latency.p("p95")),
+                fmt_ns(e.latency.p("p99"))
+            )?;
+        }
+    }
     if opts.spectrum {
         spectrum(r, out)?;
     }
@@ -105,4 +126,15 @@ fn spectrum(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
         d.max_ns as f64 / 1e6,
         d.count
     )
+}
+
+/// 20000, 0.5, 666.7: whole rates without decimals, others to 0.1 (0.5 and below to 0.001).
+fn rate_str(r: f64) -> String {
+    if (r - r.round()).abs() < 1e-9 {
+        format!("{r:.0}")
+    } else if r < 1.0 {
+        format!("{r:.3}").trim_end_matches('0').to_string()
+    } else {
+        format!("{r:.1}")
+    }
 }

@@ -1,0 +1,147 @@
+//! The plan workload: which journey a slot runs (a deterministic weighted choice per slot) and the
+//! bytes of each step's request (rendered once when static, else per request from templates).
+use crate::plan::{Check, Model, Plan, Rng, Think, Vars, hash};
+
+/// One step, ready to send.
+#[derive(Debug)]
+pub struct StepWork {
+    /// Rendered once when nothing in the request varies.
+    pub fixed: Option<Vec<u8>>,
+    pub head: bool,
+    pub idempotent: bool,
+    pub think: Think,
+}
+
+/// A plan, prepared for the engine. Lives for the whole process (`leak`), so per-connection
+/// template state can borrow from it.
+#[derive(Debug)]
+pub struct PlanWork {
+    pub plan: Plan,
+    /// Host header value.
+    pub host: String,
+    /// All steps of all journeys, flattened; a step's index is its label id.
+    pub steps: Vec<StepWork>,
+    /// Per journey: its steps' range in `steps`.
+    pub journeys: Vec<std::ops::Range<usize>>,
+    /// Wall-clock ns at t0 of the run's clock, for `timestamp()`.
+    pub unix_at_clock_zero: u64,
+}
+
+/// What the engine cannot run yet: said before anything is sent (exit 2).
+fn unsupported(plan: &Plan) -> Option<String> {
+    if plan.load.model == Model::Closed {
+        return Some("load: the closed model (users) is not supported by the engine yet; use rate stages".into());
+    }
+    for j in &plan.journeys {
+        for s in &j.steps {
+            if !s.extract.is_empty() {
+                return Some(format!("{}: extraction is not supported by the engine yet", s.label));
+            }
+            if s.check.list().iter().any(|c| !matches!(c, Check::Status(_) | Check::MaxLatency(_))) {
+                return Some(format!("{}: body and header checks are not supported by the engine yet", s.label));
+            }
+        }
+    }
+    None
+}
+
+impl PlanWork {
+    pub fn new(plan: Plan) -> Result<PlanWork, String> {
+        if let Some(why) = unsupported(&plan) {
+            return Err(why);
+        }
+        let url = &plan.target.url;
+        let host = if url.port == 80 { url.host.clone() } else { format!("{}:{}", url.host, url.port) };
+        let mut steps = Vec::new();
+        let mut journeys = Vec::new();
+        let mut rng = Rng::new(plan.seed);
+        let vars = plan.vars();
+        for j in &plan.journeys {
+            let start = steps.len();
+            for s in &j.steps {
+                let mut fixed = None;
+                if s.is_static() {
+                    let mut out = Vec::new();
+                    render(&host, s, &vars, &mut rng, &mut out, &mut Vec::new());
+                    fixed = Some(out);
+                }
+                let idempotent = matches!(s.method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS");
+                steps.push(StepWork { fixed, head: s.method == "HEAD", idempotent, think: s.think });
+            }
+            journeys.push(start..steps.len());
+        }
+        drop(vars);
+        let unix_now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let unix_at_clock_zero = unix_now.saturating_sub(super::clock::now_ns());
+        Ok(PlanWork { plan, host, steps, journeys, unix_at_clock_zero })
+    }
+
+    /// Label of step `i` (endpoint name or journey/step).
+    pub fn label(&self, i: usize) -> &str {
+        self.plan.steps().nth(i).map_or("?", |(_, s)| &s.label)
+    }
+
+    pub fn labels(&self) -> Vec<String> {
+        self.plan.steps().map(|(_, s)| s.label.clone()).collect()
+    }
+
+    /// The journey slot `n` runs, and the iteration's random source (both depend only on the
+    /// slot and the seed, never on the core).
+    pub fn pick(&self, n: u64) -> (usize, Rng) {
+        (self.plan.pick_journey(n), Rng::new(hash(self.plan.seed ^ 0x5EED_1234, n)))
+    }
+
+    pub fn step(&self, i: usize) -> &crate::plan::Step {
+        let mut k = i;
+        for (j, r) in self.journeys.iter().enumerate() {
+            if k < r.len() {
+                return &self.plan.journeys[j].steps[k];
+            }
+            k -= r.len();
+        }
+        unreachable!("step index within the plan")
+    }
+}
+
+/// Render one step's request into `out` (cleared first); `body` is scratch space.
+pub fn render(
+    host: &str,
+    s: &crate::plan::Step,
+    vars: &Vars<'_>,
+    rng: &mut Rng,
+    out: &mut Vec<u8>,
+    body: &mut Vec<u8>,
+) {
+    out.clear();
+    out.extend_from_slice(s.method.as_bytes());
+    out.push(b' ');
+    s.path.render(vars, rng, out);
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let has = |n: &str| s.headers.iter().any(|h| h.name.eq_ignore_ascii_case(n));
+    if !has("host") {
+        out.extend_from_slice(b"Host: ");
+        out.extend_from_slice(host.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !has("user-agent") {
+        out.extend_from_slice(concat!("User-Agent: onslaught/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes());
+    }
+    for h in &s.headers {
+        out.extend_from_slice(h.name.as_bytes());
+        out.extend_from_slice(b": ");
+        h.value.render(vars, rng, out);
+        out.extend_from_slice(b"\r\n");
+    }
+    body.clear();
+    if let Some(b) = &s.body {
+        b.render(vars, rng, body);
+    }
+    if !body.is_empty() || matches!(s.method.as_str(), "POST" | "PUT" | "PATCH") {
+        out.extend_from_slice(b"Content-Length: ");
+        out.extend_from_slice(body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+}
