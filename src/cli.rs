@@ -82,6 +82,18 @@ pub struct RunArgs {
     /// Error rate (percent) above which the run fails.
     #[arg(long = "max-error-rate", default_value = "1")]
     pub max_error_rate: String,
+    /// https: trust only the CA certificates in this PEM file (instead of the system roots).
+    #[arg(long)]
+    pub cacert: Option<std::path::PathBuf>,
+    /// https: client certificate (PEM), with --key.
+    #[arg(long)]
+    pub cert: Option<std::path::PathBuf>,
+    /// https: client private key (PEM), with --cert.
+    #[arg(long)]
+    pub key: Option<std::path::PathBuf>,
+    /// https: accept any server certificate (NOT verified: the report says so).
+    #[arg(long)]
+    pub insecure: bool,
     /// A new connection for every request (measures connect and handshake costs).
     #[arg(long = "no-keepalive")]
     pub no_keepalive: bool,

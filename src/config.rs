@@ -30,21 +30,23 @@ fn flag<T>(name: &str, r: Result<T, String>) -> Result<T, ConfigError> {
     r.map_err(|e| ConfigError(format!("{name}: {e}")))
 }
 
-/// A parsed http:// URL.
+/// A parsed http:// or https:// URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Url {
     pub host: String,
     pub port: u16,
+    /// https: TLS through rustls.
+    pub tls: bool,
     /// Path and query, starting with '/'.
     pub target: String,
 }
 
 pub fn parse_url(s: &str) -> Result<Url, String> {
-    let hint = "expected http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/";
-    let rest = if let Some(r) = s.strip_prefix("http://") {
-        r
-    } else if s.starts_with("https://") {
-        return Err(format!("'{s}': https is not supported yet; use http://"));
+    let hint = "expected http[s]://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/";
+    let (rest, tls) = if let Some(r) = s.strip_prefix("http://") {
+        (r, false)
+    } else if let Some(r) = s.strip_prefix("https://") {
+        (r, true)
     } else {
         return Err(format!("'{s}' is not a URL: {hint}"));
     };
@@ -69,6 +71,7 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
         return Err(format!("'{s}' is not a valid URL: {hint}"));
     }
     let port = match port {
+        None if tls => 443,
         None => 80,
         Some(p) => p
             .parse::<u16>()
@@ -76,7 +79,7 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
             .filter(|p| *p > 0)
             .ok_or_else(|| format!("'{s}': port '{p}' is not a number from 1 to 65535"))?,
     };
-    Ok(Url { host, port, target })
+    Ok(Url { host, port, tls, target })
 }
 
 fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
@@ -226,6 +229,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         timeout_s: timeout_ns as f64 / 1e9,
         max_send_lag_ms: flag("--max-send-lag", parse_duration(&a.max_send_lag))? as f64 / 1e6,
         max_error_rate: max_error_rate / 100.0,
+        tls_insecure: t.url.tls && a.insecure,
         plan: Some(path.display().to_string()),
         labels: work.labels(),
     };
@@ -250,10 +254,29 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         interval_ns: flag("--interval", parse_duration(&a.interval))?.max(10_000_000),
         spin_ns: flag("--spin", parse_duration(&a.spin))?,
         ok_status: (200, 399),
+        tls: tls_target(&t.url, a)?,
         // The engine runs once per process; the plan lives as long (templates borrow from it).
         plan: Some(Box::leak(Box::new(work))),
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+}
+
+/// https: the rustls client configuration from --cacert/--cert/--key/--insecure (errors name
+/// the flag); None for http.
+fn tls_target(url: &Url, a: &RunArgs) -> Result<Option<crate::engine::TlsTarget>, ConfigError> {
+    use crate::engine::tls;
+    if !url.tls {
+        return Ok(None);
+    }
+    let opts = tls::TlsOptions {
+        cacert: a.cacert.clone(),
+        client_cert: a.cert.clone(),
+        client_key: a.key.clone(),
+        insecure: a.insecure,
+    };
+    let config = tls::client_config(&opts).map_err(ConfigError)?;
+    let name = tls::server_name(&url.host).map_err(|e| ConfigError(format!("--url: {e}")))?;
+    Ok(Some(crate::engine::TlsTarget { config, name }))
 }
 
 /// Resolve once, at start.
@@ -328,7 +351,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     };
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr: SocketAddr = flag("--url", resolve(&url.host, url.port))?;
-    let host = if url.port == 80 {
+    let host = if url.port == if url.tls { 443 } else { 80 } {
         url.host.clone()
     } else if url.host.contains(':') {
         format!("[{}]:{}", url.host, url.port)
@@ -354,6 +377,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         timeout_s: timeout_ns as f64 / 1e9,
         max_send_lag_ms: max_send_lag_ns as f64 / 1e6,
         max_error_rate: max_error_rate / 100.0,
+        tls_insecure: url.tls && a.insecure,
         plan: None,
         labels: Vec::new(),
     };
@@ -374,6 +398,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         interval_ns,
         spin_ns,
         ok_status: (200, 399),
+        tls: tls_target(&url, a)?,
         plan: None,
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
@@ -387,13 +412,16 @@ mod tests {
     fn urls() {
         assert_eq!(
             parse_url("http://127.0.0.1:8080/a?b=1").unwrap(),
-            Url { host: "127.0.0.1".into(), port: 8080, target: "/a?b=1".into() }
+            Url { host: "127.0.0.1".into(), port: 8080, tls: false, target: "/a?b=1".into() }
         );
         assert_eq!(
             parse_url("http://localhost").unwrap(),
-            Url { host: "localhost".into(), port: 80, target: "/".into() }
+            Url { host: "localhost".into(), port: 80, tls: false, target: "/".into() }
         );
-        assert_eq!(parse_url("http://[::1]:9/x").unwrap(), Url { host: "::1".into(), port: 9, target: "/x".into() });
+        assert_eq!(
+            parse_url("http://[::1]:9/x").unwrap(),
+            Url { host: "::1".into(), port: 9, tls: false, target: "/x".into() }
+        );
         for bad in ["127.0.0.1:8080", "http://", "http://h:0/", "http://h:99999/", "ftp://x", "http://h:x/"] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }

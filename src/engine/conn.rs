@@ -3,11 +3,14 @@
 use super::EngineSpec;
 use super::clock::{now_ns, wait_until};
 use super::shard::{Expiry, Shard, Slot};
+use super::tls;
 use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
 use crate::record::{Instants, Outcome, TransportError};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 const BUF_START: usize = 16 * 1024;
@@ -15,11 +18,11 @@ const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
 /// Open the shard's connections before t0 (failures are left for the run to retry and count).
-pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<TcpStream>> {
+pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<Stream>> {
     let tasks: Vec<_> = (0..count)
         .map(|_| {
-            let (addr, ct) = (spec.addr, spec.connect_timeout_ns);
-            glommio::spawn_local(async move { connect(addr, ct).await.ok() })
+            let spec = spec.clone();
+            glommio::spawn_local(async move { connect(&spec).await.ok() })
         })
         .collect();
     let mut out = Vec::with_capacity(count);
@@ -29,12 +32,62 @@ pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<Tc
     out
 }
 
-async fn connect(addr: std::net::SocketAddr, timeout_ns: u64) -> std::io::Result<TcpStream> {
-    let s = TcpStream::connect_timeout(addr, Duration::from_nanos(timeout_ns.max(1)))
+/// A connection: plain TCP, or TLS over it.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tls::TlsStream>),
+}
+
+impl futures_lite::AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl futures_lite::AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_close(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_close(cx),
+        }
+    }
+}
+
+/// TCP connect (with the connect timeout), then the TLS handshake on https (within the same
+/// timeout). Failures are already classified.
+async fn connect(spec: &EngineSpec) -> Result<Stream, TransportError> {
+    let timeout = Duration::from_nanos(spec.connect_timeout_ns.max(1));
+    let s = TcpStream::connect_timeout(spec.addr, timeout)
         .await
-        .map_err(std::io::Error::from)?;
-    s.set_nodelay(true)?;
-    Ok(s)
+        .map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
+    s.set_nodelay(true).map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
+    let Some(t) = &spec.tls else { return Ok(Stream::Plain(s)) };
+    let handshake = tls::connect(s, t.config.clone(), t.name.clone());
+    match glommio::timer::timeout(timeout, async { Ok(handshake.await) }).await {
+        Ok(Ok(s)) => Ok(Stream::Tls(Box::new(s))),
+        Ok(Err(f)) => Err(f.transport_error()),
+        Err(_) => Err(TransportError::ConnectTimeout),
+    }
+}
+
+/// Classify a read/write error: TLS failures first (they surface wrapped in io::Error).
+fn io_class(e: &std::io::Error) -> TransportError {
+    tls::classify_io(e).map(tls::TlsFailure::transport_error).unwrap_or_else(|| TransportError::from_io(e, false))
 }
 
 /// How an exchange failed.
@@ -65,7 +118,7 @@ impl ExErr {
 pub(crate) struct ConnTask {
     shard: Rc<Shard>,
     ci: usize,
-    stream: Option<TcpStream>,
+    stream: Option<Stream>,
     /// Responses already read on this stream (a reused stream may have been closed while idle).
     served: u64,
     down_until: u64,
@@ -95,7 +148,7 @@ struct Ended {
 }
 
 impl ConnTask {
-    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<TcpStream>) -> Self {
+    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<Stream>) -> Self {
         let rng = 0x9E37_79B9_7F4A_7C15 ^ ((shard.core as u64) << 32 | ci as u64);
         let vars = shard.spec.plan.map(|p| p.plan.vars());
         ConnTask {
@@ -230,7 +283,9 @@ impl ConnTask {
                 self.stream = None;
                 self.record(slot, completed, |r| {
                     r.failed(e.outcome());
-                    label.map(|l| r.label(l, false, false, None));
+                    if let Some(l) = label {
+                        r.label(l, false, false, None);
+                    }
                 });
                 false
             }
@@ -238,7 +293,9 @@ impl ConnTask {
                 self.stream = None;
                 self.record(slot, completed, |r| {
                     r.failed(Outcome::Timeout);
-                    label.map(|l| r.label(l, false, false, None));
+                    if let Some(l) = label {
+                        r.label(l, false, false, None);
+                    }
                 });
                 false
             }
@@ -317,7 +374,7 @@ impl ConnTask {
         }
         let spec = &self.shard.spec;
         let begin = now_ns();
-        match connect(spec.addr, spec.connect_timeout_ns).await {
+        match connect(spec).await {
             Ok(s) => {
                 let took = now_ns() - begin;
                 if begin >= self.shard.t0 + spec.warmup_ns {
@@ -331,7 +388,7 @@ impl ConnTask {
                 Ok(())
             }
             Err(e) => {
-                let class = TransportError::from_io(&e, true);
+                let class = e;
                 if self.fails == 0 {
                     self.shard.st.borrow_mut().down += 1;
                 }
@@ -355,7 +412,7 @@ impl ConnTask {
     /// Write the request and read one framed response. Ok((done, extra bytes followed)).
     async fn exchange(&mut self, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
         let stream = self.stream.as_mut().expect("connected above");
-        let io = |e: std::io::Error, started: bool| ExErr::Io(TransportError::from_io(&e, false), started);
+        let io = |e: std::io::Error, started: bool| ExErr::Io(io_class(&e), started);
         stream.write_all(request).await.map_err(|e| io(e, false))?;
         self.parser.start(head);
         let mut filled = 0usize;

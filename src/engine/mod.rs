@@ -3,6 +3,7 @@
 pub mod clock;
 mod conn;
 mod shard;
+pub mod tls;
 pub mod work;
 
 use crate::record::Snapshot;
@@ -46,8 +47,17 @@ pub struct EngineSpec {
     pub spin_ns: u64,
     /// Status codes counted as ok (default 200..=399).
     pub ok_status: (u16, u16),
+    /// https: the client configuration (one per run, so reconnects resume sessions) and the
+    /// server name for SNI and verification.
+    pub tls: Option<TlsTarget>,
     /// A plan's workload: `request` is then unused and each slot runs a journey.
     pub plan: Option<&'static work::PlanWork>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TlsTarget {
+    pub config: Arc<rustls::ClientConfig>,
+    pub name: rustls::pki_types::ServerName<'static>,
 }
 
 /// What the run looked like from the engine's side, known once t0 is fixed.

@@ -51,7 +51,11 @@ impl PlanWork {
             return Err(why);
         }
         let url = &plan.target.url;
-        let host = if url.port == 80 { url.host.clone() } else { format!("{}:{}", url.host, url.port) };
+        let host = if url.port == if url.tls { 443 } else { 80 } {
+            url.host.clone()
+        } else {
+            format!("{}:{}", url.host, url.port)
+        };
         let mut steps = Vec::new();
         let mut journeys = Vec::new();
         let mut rng = Rng::new(plan.seed);

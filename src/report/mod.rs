@@ -28,6 +28,8 @@ pub struct RunConfig {
     pub max_send_lag_ms: f64,
     /// Error rate above this fails the run when no other criterion is given.
     pub max_error_rate: f64,
+    /// https without certificate verification (`--insecure`).
+    pub tls_insecure: bool,
     /// The plan file, in plan runs.
     pub plan: Option<String>,
     /// Names of the plan's requests (endpoint, or journey/step), by label id.

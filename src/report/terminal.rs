@@ -13,12 +13,15 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     let c = &r.config;
     let model = match c.target_rate {
         Some(rate) => {
-            format!("target {rate} req/s, open model, latency corrected for coordinated omission")
+            format!("target {} req/s, open model, latency corrected for coordinated omission", rate_str(rate))
         }
         None => "closed loop (saturation): no target rate".to_string(),
     };
     writeln!(out, "{} {}s test @ {}", c.method, c.duration_s, c.url)?;
     writeln!(out, "  {} cores, {} connections, {model}", c.cores, c.connections)?;
+    if c.tls_insecure {
+        writeln!(out, "  !! TLS certificates NOT verified (--insecure)")?;
+    }
     if c.warmup_s > 0.0 {
         writeln!(out, "  warm-up {}s excluded from the results", c.warmup_s)?;
     }
