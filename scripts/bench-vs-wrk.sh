@@ -3,7 +3,9 @@
 # to the other core; same connections and duration; alternating runs; medians.
 # Then onslaught at a fixed rate: CPU per request and send-lag p99.
 # Usage: scripts/bench-vs-wrk.sh [RUNS=3] [CONNS=64] [DURATION=10]
-# Env: NGINX_CPU (default 0), GEN_CPU (default 1), RATE (default 20000).
+# Env: NGINX_CPU (default 0), GEN_CPU (default 1), RATE (default 20000),
+#      TLS=1 for HTTPS (nginx with a throwaway CA; onslaught gets --cacert, wrk trusts nothing
+#      and verifies nothing, as it always does).
 # Loopback only; every run is bounded by DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +18,17 @@ cargo build --release --quiet
 bin=$PWD/target/release/onslaught
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export NGINX_DIR=$(mktemp -d)
-scripts/nginx.sh start "$port" "$ncpu" >/dev/null
+tls=${TLS:-}
+if [ -n "$tls" ]; then
+  scripts/nginx.sh start "$port" "$ncpu" tls >/dev/null
+  url="https://localhost:$port/"
+  ons_tls=(--cacert "$NGINX_DIR/pki/ca.pem")
+else
+  scripts/nginx.sh start "$port" "$ncpu" >/dev/null
+  url="http://127.0.0.1:$port/"
+  ons_tls=()
+fi
 trap 'scripts/nginx.sh stop; rm -rf "$NGINX_DIR"' EXIT
-url="http://127.0.0.1:$port/"
 out=$(mktemp -d)
 
 # cpu_of CMD...: runs CMD, prints the CPU seconds (user+sys) it and its children used.
@@ -39,12 +49,12 @@ wrk_run() {
 }
 ons_run() {
   local cpu rps
-  cpu=$( { cpu_of taskset -c "$gcpu" "$bin" run --url "$url" -c "$conns" -d "${dur}s" --cores 1 --json "$out/o.json" >/dev/null; } 2>&1 | awk '/^CPU/{print $2}')
+  cpu=$( { cpu_of taskset -c "$gcpu" "$bin" run --url "$url" "${ons_tls[@]}" -c "$conns" -d "${dur}s" --cores 1 --json "$out/o.json" >/dev/null; } 2>&1 | awk '/^CPU/{print $2}')
   rps=$(python3 -c "import json;print(json.load(open('$out/o.json'))['rates']['throughput_rps'])")
   echo "$rps $cpu"
 }
 
-echo "nginx on CPU $ncpu, generators on CPU $gcpu, $conns connections, ${dur}s per run, $runs runs each (alternating)"
+echo "$url: nginx on CPU $ncpu, generators on CPU $gcpu, $conns connections, ${dur}s per run, $runs runs each (alternating)"
 : >"$out/wrk.all"; : >"$out/ons.all"
 for i in $(seq "$runs"); do
   wrk_run >>"$out/wrk.all"
@@ -70,7 +80,7 @@ PY
 echo
 echo "onslaught at a fixed rate: -R $rate -c $conns -d ${dur}s, one core"
 for i in $(seq "$runs"); do
-  cpu=$( { cpu_of taskset -c "$gcpu" "$bin" run --url "$url" -R "$rate" -c "$conns" -d "${dur}s" --cores 1 --json "$out/f.json" >/dev/null; } 2>&1 | awk '/^CPU/{print $2}')
+  cpu=$( { cpu_of taskset -c "$gcpu" "$bin" run --url "$url" "${ons_tls[@]}" -R "$rate" -c "$conns" -d "${dur}s" --cores 1 --json "$out/f.json" >/dev/null; } 2>&1 | awk '/^CPU/{print $2}')
   python3 -c "
 import json; r=json.load(open('$out/f.json')); n=r['counts']['sent']
 print(f\"  run $i: sent {n}, achieved {r['rates']['achieved_rps']:.0f}/s, CPU {float('$cpu'):.2f}s = {float('$cpu')/n*1e6:.2f} us/request, send lag p50 {r['send_lag']['percentiles']['p50']/1e3:.0f} us p99 {r['send_lag']['percentiles']['p99']/1e3:.0f} us, latency p99 {r['latency']['percentiles']['p99']/1e3:.0f} us\")"
