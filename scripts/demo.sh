@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's demo: build onslaught, start its built-in target on a free loopback port, run a
-# short constant-rate test against it, print the summary (and write demo-result.json).
+# The README's demo: build onslaught, start its built-in target on a free loopback port, run the
+# demo plan (plans/demo.yaml: weighted endpoints, a 2 s ramp then a 3 s hold at 2 000 req/s)
+# against it, print the summary (and write demo-result.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -13,6 +14,7 @@ for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.05; done
 url=$(grep -o 'http://[^ ]*' "$log" | head -1)
 [ -n "$url" ] || { cat "$log"; echo "demo: the built-in target did not start" >&2; exit 1; }
 echo "demo: built-in target at $url"
-echo "demo: onslaught run --url $url -R 2000 -c 32 -d 5s --json demo-result.json"
+base=${url%/}
+echo "demo: onslaught run plans/demo.yaml --set target.base_url=$base --json demo-result.json"
 echo
-$bin run --url "$url" -R 2000 -c 32 -d 5s --json demo-result.json
+$bin run plans/demo.yaml --set "target.base_url=$base" --json demo-result.json
