@@ -87,7 +87,7 @@ fn refused_port_is_counted_not_crashed() {
     let _x = exclusive();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/");
-    let r = run(&["--url", &url, "-R", "200", "-c", "10", "-d", "2s"]);
+    let r = run(&["--url", &url, "-R", "200", "-c", "10", "-d", "2s", "--timeout", "500ms"]);
     assert_eq!(r.counts.intended, 400);
     assert_eq!(r.counts.transport.get("connect_refused"), Some(&400));
     assert_eq!(r.counts.ok, 0);

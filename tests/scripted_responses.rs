@@ -1,8 +1,8 @@
 //! Table-driven: every response shape and fault, replayed byte by byte by a raw server, through
 //! the real engine. Each row: the script, and how every one of the run's requests must end.
-mod support;
 #[path = "support/script.rs"]
 mod script;
+mod support;
 use script::Act::*;
 use support::*;
 
@@ -12,23 +12,77 @@ const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 fn table() -> Vec<(&'static str, Vec<script::Act>, &'static str, &'static str)> {
     vec![
         ("content_length", vec![Write(OK)], "GET", "ok"),
-        ("split_everywhere", vec![Write(b"HTT"), Pause(2), Write(b"P/1.1 200 OK\r\nCont"), Pause(2), Write(b"ent-Length: 5\r\n\r"), Pause(2), Write(b"\nhel"), Pause(2), Write(b"lo")], "GET", "ok"),
-        ("chunked", vec![Write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n")], "GET", "ok"),
+        (
+            "split_everywhere",
+            vec![
+                Write(b"HTT"),
+                Pause(2),
+                Write(b"P/1.1 200 OK\r\nCont"),
+                Pause(2),
+                Write(b"ent-Length: 5\r\n\r"),
+                Pause(2),
+                Write(b"\nhel"),
+                Pause(2),
+                Write(b"lo"),
+            ],
+            "GET",
+            "ok",
+        ),
+        (
+            "chunked",
+            vec![Write(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n",
+            )],
+            "GET",
+            "ok",
+        ),
         ("close_delimited", vec![Write(b"HTTP/1.1 200 OK\r\n\r\nbody until close"), Close], "GET", "ok"),
         ("http10", vec![Write(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), Close], "GET", "ok"),
         ("head_with_length", vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")], "HEAD", "ok"),
         ("no_body_204", vec![Write(b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n")], "GET", "ok"),
         ("interim_100", vec![Write(b"HTTP/1.1 100 Continue\r\n\r\n"), Pause(2), Write(OK)], "GET", "ok"),
-        ("connection_close", vec![Write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"), Close], "GET", "ok"),
-        ("te_and_cl", vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")], "GET", "ok"),
+        (
+            "connection_close",
+            vec![Write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"), Close],
+            "GET",
+            "ok",
+        ),
+        (
+            "te_and_cl",
+            vec![Write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+            )],
+            "GET",
+            "ok",
+        ),
         ("status_503", vec![Write(b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")], "GET", "http_error"),
         ("unsolicited_101", vec![Write(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")], "GET", "protocol_error"),
-        ("conflicting_lengths", vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok")], "GET", "protocol_error"),
-        ("bad_chunk", vec![Write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")], "GET", "protocol_error"),
+        (
+            "conflicting_lengths",
+            vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok")],
+            "GET",
+            "protocol_error",
+        ),
+        (
+            "bad_chunk",
+            vec![Write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")],
+            "GET",
+            "protocol_error",
+        ),
         ("garbage", vec![Write(b"NOT HTTP AT ALL\r\n\r\n")], "GET", "protocol_error"),
         ("reset", vec![Rst], "POST", "reset"),
-        ("close_mid_body", vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"), Close], "GET", "closed_mid_response"),
-        ("half_close_mid_head", vec![Write(b"HTTP/1.1 200 OK\r\nContent-"), HalfClose, Hang], "GET", "closed_mid_response"),
+        (
+            "close_mid_body",
+            vec![Write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"), Close],
+            "GET",
+            "closed_mid_response",
+        ),
+        (
+            "half_close_mid_head",
+            vec![Write(b"HTTP/1.1 200 OK\r\nContent-"), HalfClose, Hang],
+            "GET",
+            "closed_mid_response",
+        ),
         ("never_answers", vec![Hang], "GET", "timeout"),
     ]
 }

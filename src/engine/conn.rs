@@ -22,7 +22,7 @@ pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<St
     let tasks: Vec<_> = (0..count)
         .map(|_| {
             let spec = spec.clone();
-            glommio::spawn_local(async move { connect(&spec).await.ok() })
+            glommio::spawn_local(async move { connect(&spec).await.ok().map(|(s, _)| s) })
         })
         .collect();
     let mut out = Vec::with_capacity(count);
@@ -69,17 +69,18 @@ impl futures_lite::AsyncWrite for Stream {
 }
 
 /// TCP connect (with the connect timeout), then the TLS handshake on https (within the same
-/// timeout). Failures are already classified.
-async fn connect(spec: &EngineSpec) -> Result<Stream, TransportError> {
+/// timeout). Failures are already classified. Returns the handshake's duration on https.
+async fn connect(spec: &EngineSpec) -> Result<(Stream, Option<u64>), TransportError> {
     let timeout = Duration::from_nanos(spec.connect_timeout_ns.max(1));
     let s = TcpStream::connect_timeout(spec.addr, timeout)
         .await
         .map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
     s.set_nodelay(true).map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
-    let Some(t) = &spec.tls else { return Ok(Stream::Plain(s)) };
+    let Some(t) = &spec.tls else { return Ok((Stream::Plain(s), None)) };
+    let begin = now_ns();
     let handshake = tls::connect(s, t.config.clone(), t.name.clone());
     match glommio::timer::timeout(timeout, async { Ok(handshake.await) }).await {
-        Ok(Ok(s)) => Ok(Stream::Tls(Box::new(s))),
+        Ok(Ok(s)) => Ok((Stream::Tls(Box::new(s)), Some(now_ns() - begin))),
         Ok(Err(f)) => Err(f.transport_error()),
         Err(_) => Err(TransportError::ConnectTimeout),
     }
@@ -172,7 +173,6 @@ impl ConnTask {
         // Nothing starts before t0, in either model.
         wait_until(self.shard.t0).await;
         loop {
-            self.rest_while_down().await;
             let Some(slot) = self.shard.claim() else {
                 break;
             };
@@ -193,15 +193,22 @@ impl ConnTask {
         self.shard.live.set(self.shard.live.get() - 1);
     }
 
-    /// A connection in backoff claims nothing, unless every connection of the shard is down
-    /// (then due requests fail fast with the last error instead of piling up unsent).
-    async fn rest_while_down(&mut self) {
-        if self.stream.is_none() && self.down_until > 0 && now_ns() < self.down_until {
-            let all_down = self.shard.st.borrow().down >= self.shard.live.get();
-            if !(self.shard.open() && all_down) {
-                wait_until(self.down_until).await;
+    /// Connect for `slot`, retrying with backoff, until the request's timeout counted from its
+    /// intended time. A request that could not be sent by then fails with the reason (the last
+    /// connect error). So an outage the target recovers from shows in latency (the requests
+    /// waited), one it does not recover from in errors, and nothing is left unsent.
+    async fn connect_for(&mut self, slot: &Slot) -> Result<(), Outcome> {
+        let deadline = slot.intended.saturating_add(self.shard.spec.timeout_ns);
+        while self.stream.is_none() {
+            if now_ns() < self.down_until {
+                wait_until(self.down_until.min(deadline)).await;
             }
+            if now_ns() >= deadline {
+                return Err(if self.fails > 0 { Outcome::Transport(self.last_err) } else { Outcome::Timeout });
+            }
+            let _ = self.ensure_connected().await;
         }
+        Ok(())
     }
 
     fn record(&self, slot: &Slot, at: u64, f: impl FnOnce(&mut crate::record::Recorder)) {
@@ -246,6 +253,16 @@ impl ConnTask {
 
     async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {
         let spec = self.shard.spec.clone();
+        if let Err(outcome) = self.connect_for(slot).await {
+            let completed = now_ns();
+            self.record(slot, completed, |r| {
+                r.failed(outcome);
+                if let Req::Step(l) = req {
+                    r.label(l, false, false, None);
+                }
+            });
+            return Ended { ok: false, completed };
+        }
         // One clock read serves as the deadline's start and, on a live connection, as the send
         // instant (the send follows within nanoseconds): two reads per request in all.
         let start = now_ns();
@@ -375,13 +392,10 @@ impl ConnTask {
         let spec = &self.shard.spec;
         let begin = now_ns();
         match connect(spec).await {
-            Ok(s) => {
+            Ok((s, handshake)) => {
                 let took = now_ns() - begin;
                 if begin >= self.shard.t0 + spec.warmup_ns {
-                    self.shard.record_at(begin + took, |r| r.connected(took));
-                }
-                if self.fails > 0 {
-                    self.shard.st.borrow_mut().down -= 1;
+                    self.shard.record_at(begin + took, |r| r.connected(took, handshake));
                 }
                 self.fails = 0;
                 self.stream = Some(s);
@@ -389,9 +403,6 @@ impl ConnTask {
             }
             Err(e) => {
                 let class = e;
-                if self.fails == 0 {
-                    self.shard.st.borrow_mut().down += 1;
-                }
                 self.fails += 1;
                 self.last_err = class;
                 self.down_until = now_ns() + self.backoff();

@@ -58,8 +58,6 @@ pub(crate) struct State {
     pub end: u64,
     /// Per connection: intended instant of its measured request in flight, or NONE.
     pub inflight: Vec<u64>,
-    /// Connections currently backing off after a failed connect.
-    pub down: usize,
     /// Per connection: deadline of the request in flight (NONE: none), whether it has passed,
     /// and the waker of the connection's `Expiry`. Checked by the control tick, so a request
     /// costs no timer of its own (glommio re-arms its kernel timeout whenever the earliest timer
@@ -262,7 +260,6 @@ pub(crate) async fn run(ctx: ShardCtx) {
             deadline: vec![NONE; my_conns],
             expired: vec![false; my_conns],
             waker: vec![None; my_conns],
-            down: 0,
             interval: 0,
             interval_end: t0 + spec.interval_ns,
         }),

@@ -183,6 +183,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn errno_classes() {
+        let e = |n| std::io::Error::from_raw_os_error(n);
+        assert_eq!(TransportError::from_io(&e(libc::EADDRNOTAVAIL), true), TransportError::PortsExhausted);
+        assert_eq!(TransportError::from_io(&e(libc::EMFILE), true), TransportError::FdExhausted);
+        assert_eq!(TransportError::from_io(&e(libc::ENFILE), false), TransportError::FdExhausted);
+        assert_eq!(TransportError::from_io(&e(libc::ECONNREFUSED), true), TransportError::ConnectRefused);
+        assert_eq!(TransportError::from_io(&e(libc::ETIMEDOUT), true), TransportError::ConnectTimeout);
+        assert_eq!(TransportError::from_io(&e(libc::ECONNRESET), false), TransportError::Reset);
+        assert_eq!(TransportError::from_io(&e(libc::EPIPE), false), TransportError::Reset);
+    }
+
+    #[test]
     fn conservation_survives_merge() {
         let mut a = Counters { intended: 5, ok: 2, incomplete: 1, ..Default::default() };
         a.add_outcome(Outcome::Timeout);

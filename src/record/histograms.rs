@@ -21,6 +21,8 @@ pub struct Histograms {
     pub censored: Histogram<u64>,
     /// Connection set-up: TCP connect (plus TLS handshake on https), per new connection.
     pub connect: Histogram<u64>,
+    /// Of `connect`, the TLS handshake alone (https).
+    pub handshake: Histogram<u64>,
     /// Samples clamped to HIGH_NS.
     pub clamped: u64,
 }
@@ -39,6 +41,7 @@ impl Histograms {
             send_lag: new_hist(),
             censored: new_hist(),
             connect: new_hist(),
+            handshake: new_hist(),
             clamped: 0,
         }
     }
@@ -73,6 +76,9 @@ impl Histograms {
     pub fn record_connect(&mut self, v: u64) {
         Self::rec(&mut self.connect, &mut self.clamped, v)
     }
+    pub fn record_handshake(&mut self, v: u64) {
+        Self::rec(&mut self.handshake, &mut self.clamped, v)
+    }
 
     pub fn add(&mut self, o: &Histograms) {
         // Same bounds everywhere: add cannot fail.
@@ -81,6 +87,7 @@ impl Histograms {
         let _ = self.send_lag.add(&o.send_lag);
         let _ = self.censored.add(&o.censored);
         let _ = self.connect.add(&o.connect);
+        let _ = self.handshake.add(&o.handshake);
         self.clamped += o.clamped;
     }
 }

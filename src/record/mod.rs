@@ -123,9 +123,12 @@ impl Recorder {
     }
 
     /// A new connection was set up in `ns` (connect, plus TLS handshake).
-    pub fn connected(&mut self, ns: u64) {
+    pub fn connected(&mut self, ns: u64, handshake_ns: Option<u64>) {
         self.counters.connects += 1;
         self.hists.record_connect(ns);
+        if let Some(h) = handshake_ns {
+            self.hists.record_handshake(h);
+        }
     }
 
     /// Still unsent or in flight when the run stopped; `censored` = stop − t_i.

@@ -209,6 +209,8 @@ pub struct Report {
     pub incomplete_censored: Dist,
     /// Connection set-up time (TCP connect, plus TLS handshake), per new connection.
     pub connect_time: Dist,
+    /// Of connect_time, the TLS handshake alone (https).
+    pub tls_handshake: Dist,
     pub per_core: Vec<CoreCounts>,
     /// Per named request (plan runs; empty in quick mode).
     pub endpoints: Vec<EndpointRow>,
@@ -250,7 +252,8 @@ impl Report {
             incomplete_rate: frac(c.incomplete),
         };
         let send_lag = Dist::of(&m.hists.send_lag);
-        let verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted);
+        let mut verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted);
+        verdict.reasons.extend(resource_hints(c));
         Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -263,6 +266,7 @@ impl Report {
             send_lag,
             incomplete_censored: Dist::of(&m.hists.censored),
             connect_time: Dist::of(&m.hists.connect),
+            tls_handshake: Dist::of(&m.hists.handshake),
             per_core: m
                 .per_core
                 .iter()
@@ -337,6 +341,24 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
     Verdict { status, exit_code: status.exit_code(), generator_bound, target_rate_missed, too_many_incomplete, reasons }
 }
 
+/// What to do when the runner itself ran out of something.
+fn resource_hints(c: &crate::record::Counters) -> Vec<String> {
+    let mut out = Vec::new();
+    let ports = c.transport_of(TransportError::PortsExhausted);
+    if ports > 0 {
+        out.push(format!(
+            "{ports} connects failed for want of local ports (EADDRNOTAVAIL): keep connections alive (avoid --no-keepalive), widen net.ipv4.ip_local_port_range, or let TIME_WAIT sockets be reused (net.ipv4.tcp_tw_reuse=1)"
+        ));
+    }
+    let fds = c.transport_of(TransportError::FdExhausted);
+    if fds > 0 {
+        out.push(format!(
+            "{fds} connects failed for want of file descriptors (EMFILE/ENFILE): raise the limit (ulimit -n, LimitNOFILE=) or lower -c"
+        ));
+    }
+    out
+}
+
 /// HdrHistogram's percentile distribution (5 ticks per half distance), as wrk2 prints it.
 fn spectrum(h: &Histogram<u64>) -> Vec<SpectrumLine> {
     if h.is_empty() {
@@ -353,4 +375,22 @@ fn spectrum(h: &Histogram<u64>) -> Vec<SpectrumLine> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Counters, Outcome};
+
+    #[test]
+    fn resource_exhaustion_comes_with_its_fix() {
+        let mut c = Counters::default();
+        c.add_outcome(Outcome::Transport(TransportError::PortsExhausted));
+        c.add_outcome(Outcome::Transport(TransportError::FdExhausted));
+        let h = resource_hints(&c);
+        assert_eq!(h.len(), 2);
+        assert!(h[0].contains("ip_local_port_range") && h[0].contains("keep connections alive"), "{}", h[0]);
+        assert!(h[1].contains("ulimit -n"), "{}", h[1]);
+        assert!(resource_hints(&Counters::default()).is_empty());
+    }
 }

@@ -35,6 +35,9 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     if r.connect_time.count > 0 {
         dist_row(out, "Connect (new connections)", &r.connect_time)?;
     }
+    if r.tls_handshake.count > 0 {
+        dist_row(out, "  of which TLS handshake", &r.tls_handshake)?;
+    }
     if r.counts.incomplete > 0 {
         dist_row(out, "Incomplete (censored at stop)", &r.incomplete_censored)?;
     }
