@@ -172,10 +172,7 @@ impl ConnTask {
     pub async fn run(mut self) {
         // Nothing starts before t0, in either model.
         wait_until(self.shard.t0).await;
-        loop {
-            let Some(slot) = self.shard.claim() else {
-                break;
-            };
+        while let Some(slot) = self.shard.claim() {
             if self.shard.open() {
                 wait_until(slot.intended).await;
             }
