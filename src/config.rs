@@ -205,15 +205,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     cpus.truncate(connections);
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr = flag("target.base_url", resolve(&t.url.host, t.url.port))?;
-    let max_error_rate: f64 = flag(
-        "--max-error-rate",
-        a.max_error_rate
-            .trim_end_matches('%')
-            .parse()
-            .ok()
-            .filter(|v: &f64| (0.0..=100.0).contains(v))
-            .ok_or_else(|| format!("'{}' is not a percentage from 0 to 100", a.max_error_rate)),
-    )?;
+    let max_error_rate = parse_error_rate(a)?;
     let report = RunConfig {
         url: t.base_url.clone(),
         method: "plan".into(),
@@ -279,6 +271,13 @@ fn tls_target(url: &Url, a: &RunArgs) -> Result<Option<crate::engine::TlsTarget>
     Ok(Some(crate::engine::TlsTarget { config, name }))
 }
 
+/// `--max-error-rate` as a percentage from 0 to 100 (a trailing % allowed).
+fn parse_error_rate(a: &RunArgs) -> Result<f64, ConfigError> {
+    let v = &a.max_error_rate;
+    let pct = v.trim_end_matches('%').parse().ok().filter(|p: &f64| (0.0..=100.0).contains(p));
+    flag("--max-error-rate", pct.ok_or_else(|| format!("'{v}' is not a percentage from 0 to 100")))
+}
+
 /// Resolve once, at start.
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
     let mut addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
@@ -325,15 +324,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     }
     let spin_ns = dur("--spin", &a.spin)?;
     let max_send_lag_ns = dur("--max-send-lag", &a.max_send_lag)?;
-    let max_error_rate: f64 = flag(
-        "--max-error-rate",
-        a.max_error_rate
-            .trim_end_matches('%')
-            .parse()
-            .ok()
-            .filter(|v: &f64| (0.0..=100.0).contains(v))
-            .ok_or_else(|| format!("'{}' is not a percentage from 0 to 100", a.max_error_rate)),
-    )?;
+    let max_error_rate = parse_error_rate(a)?;
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);

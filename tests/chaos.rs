@@ -4,6 +4,8 @@
 #[path = "support/chaos.rs"]
 mod chaos;
 mod support;
+#[path = "support/wire.rs"]
+mod wire;
 use std::sync::atomic::Ordering;
 use support::*;
 

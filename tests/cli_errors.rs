@@ -1,5 +1,6 @@
 //! Bad input through the real binary: a one-line error naming the flag and the fix, exit 2, no
 //! panic or backtrace, and nothing sent to the target.
+mod support;
 use std::net::TcpListener;
 use std::process::Command;
 
@@ -72,13 +73,7 @@ fn unknown_flag_is_usage_error() {
 
 #[test]
 fn unwritable_json_path_is_reported() {
-    let srv = onslaught::serve::start(onslaught::serve::ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        cores: 1,
-        capacity: None,
-        stall: None,
-    })
-    .unwrap();
+    let srv = support::target(|_| {});
     let url = format!("http://{}/", srv.addr);
     let (code, err) =
         onslaught(&["run", "--url", &url, "-R", "10", "-c", "1", "-d", "200ms", "--json", "/nonexistent/dir/r.json"]);

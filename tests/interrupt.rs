@@ -1,17 +1,12 @@
 //! Ctrl-C: the run stops issuing, waits for what is due and in flight, and still writes every
 //! report, marked interrupted (exit 4), with conservation intact.
+mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
 fn sigint_still_writes_the_report() {
-    let srv = onslaught::serve::start(onslaught::serve::ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        cores: 1,
-        capacity: None,
-        stall: None,
-    })
-    .unwrap();
+    let srv = support::target(|_| {});
     let url = format!("http://{}/", srv.addr);
     let json = std::env::temp_dir().join(format!("onslaught-interrupt-{}.json", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_onslaught"))

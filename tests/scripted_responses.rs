@@ -3,6 +3,8 @@
 #[path = "support/script.rs"]
 mod script;
 mod support;
+#[path = "support/wire.rs"]
+mod wire;
 use script::Act::*;
 use support::*;
 

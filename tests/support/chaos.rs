@@ -1,7 +1,7 @@
 //! A misbehaving HTTP/1.1 server for tests (std threads, loopback, port 0): per request it answers
 //! normally, or injects a fault chosen by a seeded xorshift: reset (SO_LINGER 0), close mid-body,
 //! 503, or a delay. It counts what it did, so tests can check the client's view against it.
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,16 +60,7 @@ fn next(r: &mut u64) -> u64 {
 fn serve(mut c: TcpStream, st: &ChaosStats, fault_pct: u64, mut rng: u64) {
     let _ = c.set_nodelay(true);
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            match c.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-        buf.drain(..end);
+    while super::wire::read_head(&mut c, &mut buf) {
         let roll = next(&mut rng) % 100;
         if roll >= fault_pct {
             st.ok.fetch_add(1, Ordering::SeqCst);
@@ -81,7 +72,7 @@ fn serve(mut c: TcpStream, st: &ChaosStats, fault_pct: u64, mut rng: u64) {
         match roll % 4 {
             0 => {
                 st.resets.fetch_add(1, Ordering::SeqCst);
-                let _ = socket_linger_zero(&c);
+                super::wire::linger_zero(&c);
                 return; // dropping with linger 0 sends RST
             }
             1 => {
@@ -106,20 +97,4 @@ fn serve(mut c: TcpStream, st: &ChaosStats, fault_pct: u64, mut rng: u64) {
             }
         }
     }
-}
-
-fn socket_linger_zero(c: &TcpStream) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let l = libc::linger { l_onoff: 1, l_linger: 0 };
-    // SAFETY: plain setsockopt on a valid fd with a correctly sized struct.
-    let r = unsafe {
-        libc::setsockopt(
-            c.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &l as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as u32,
-        )
-    };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }

@@ -37,15 +37,7 @@ fn serve(mut c: TcpStream, script: &[Act]) {
     let _ = c.set_nodelay(true);
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
-        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            match c.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-        buf.drain(..end);
+    while super::wire::read_head(&mut c, &mut buf) {
         for act in script {
             match act {
                 Act::Write(b) => {
@@ -55,7 +47,7 @@ fn serve(mut c: TcpStream, script: &[Act]) {
                 }
                 Act::Pause(ms) => std::thread::sleep(Duration::from_millis(*ms)),
                 Act::Rst => {
-                    linger_zero(&c);
+                    super::wire::linger_zero(&c);
                     return;
                 }
                 Act::HalfClose => {
@@ -68,20 +60,5 @@ fn serve(mut c: TcpStream, script: &[Act]) {
                 }
             }
         }
-    }
-}
-
-fn linger_zero(c: &TcpStream) {
-    use std::os::fd::AsRawFd;
-    let l = libc::linger { l_onoff: 1, l_linger: 0 };
-    // SAFETY: setsockopt on a valid fd with a correctly sized struct.
-    unsafe {
-        libc::setsockopt(
-            c.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &l as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as u32,
-        );
     }
 }
