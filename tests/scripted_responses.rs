@@ -57,6 +57,11 @@ fn table() -> Vec<(&'static str, Vec<script::Act>, &'static str, &'static str)> 
             "GET",
             "ok",
         ),
+        // Bytes nobody asked for, arriving while the connection is idle, must not be read as the
+        // next request's response: the connection is replaced.
+        ("unsolicited_bytes_when_idle", vec![Write(OK), Pause(5), Write(b"HTTP/1.1 500 JUNK\r\n\r\n")], "GET", "ok"),
+        // A server that closes an idle keep-alive connection without saying so.
+        ("silent_idle_close", vec![Write(OK), Pause(5), Close], "GET", "ok"),
         ("status_503", vec![Write(b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")], "GET", "http_error"),
         ("unsolicited_101", vec![Write(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")], "GET", "protocol_error"),
         (

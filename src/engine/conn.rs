@@ -14,6 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 const BUF_START: usize = 16 * 1024;
+/// A connection idle at least this long is peeked for unsolicited bytes before reuse.
+const IDLE_CHECK_NS: u64 = 1_000_000;
 const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
@@ -86,6 +88,11 @@ async fn connect(spec: &EngineSpec) -> Result<(Stream, Option<u64>), TransportEr
     }
 }
 
+/// A certificate the client rejects will not change by retrying: fail the request at once.
+fn permanent(e: TransportError) -> bool {
+    matches!(e, TransportError::TlsUnknownIssuer | TransportError::TlsBadHostname | TransportError::TlsExpired)
+}
+
 /// Classify a read/write error: TLS failures first (they surface wrapped in io::Error).
 fn io_class(e: &std::io::Error) -> TransportError {
     tls::classify_io(e).map(tls::TlsFailure::transport_error).unwrap_or_else(|| TransportError::from_io(e, false))
@@ -122,6 +129,8 @@ pub(crate) struct ConnTask {
     stream: Option<Stream>,
     /// Responses already read on this stream (a reused stream may have been closed while idle).
     served: u64,
+    /// When the last response on this stream completed.
+    last_done: u64,
     down_until: u64,
     last_err: TransportError,
     fails: u32,
@@ -157,6 +166,7 @@ impl ConnTask {
             ci,
             stream,
             served: 0,
+            last_done: 0,
             down_until: 0,
             last_err: TransportError::ConnectRefused,
             fails: 0,
@@ -203,7 +213,9 @@ impl ConnTask {
             if now_ns() >= deadline {
                 return Err(if self.fails > 0 { Outcome::Transport(self.last_err) } else { Outcome::Timeout });
             }
-            let _ = self.ensure_connected().await;
+            if self.ensure_connected().await.is_err() && permanent(self.last_err) {
+                return Err(Outcome::Transport(self.last_err));
+            }
         }
         Ok(())
     }
@@ -250,6 +262,9 @@ impl ConnTask {
 
     async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {
         let spec = self.shard.spec.clone();
+        if self.stream.is_some() && slot.intended >= self.last_done + IDLE_CHECK_NS && self.stale() {
+            self.drop_stream();
+        }
         if let Err(outcome) = self.connect_for(slot).await {
             let completed = now_ns();
             self.record(slot, completed, |r| {
@@ -272,6 +287,7 @@ impl ConnTask {
         .await;
         self.shard.disarm(self.ci);
         let completed = now_ns();
+        self.last_done = completed;
         let label = match req {
             Req::Step(si) => Some(si),
             Req::Single => None,
@@ -372,6 +388,19 @@ impl ConnTask {
                 }
             }
         }
+    }
+
+    /// Whether an idle plain connection holds bytes nobody asked for, or was closed by the server:
+    /// either way it must not carry the next request (the bytes would be read as its response).
+    /// One non-blocking peek, only after an idle gap (never at saturation). TLS streams are not
+    /// peeked: post-handshake records (session tickets) are legitimate unsolicited bytes there.
+    fn stale(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        let Some(Stream::Plain(s)) = &self.stream else { return false };
+        let mut b = [0u8; 1];
+        // SAFETY: a 1-byte peek into a local buffer on a socket we own.
+        let n = unsafe { libc::recv(s.as_raw_fd(), b.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+        n >= 0
     }
 
     fn drop_stream(&mut self) {
