@@ -12,7 +12,10 @@ fn outage_errors_stay_in_the_outage_window() {
     let first = target(|_| {});
     let addr = first.addr;
     let url = format!("http://{addr}/");
-    let cfg = config(&["--url", &url, "-R", "500", "-c", "20", "-d", "7s", "--connect-timeout", "200ms"]);
+    // Timeout 1 s: requests that cannot get a connection for 1 s fail as connect_refused (errors
+    // inside the outage); the others wait and show the outage as latency.
+    let cfg =
+        config(&["--url", &url, "-R", "500", "-c", "20", "-d", "7s", "--connect-timeout", "200ms", "--timeout", "1s"]);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
     let runner = std::thread::spawn(move || onslaught::run::execute(&cfg, stop, |_| {}).unwrap());
     // Let the run start (bounded wait on the target's own count), then kill the target for 2 s.
@@ -31,12 +34,13 @@ fn outage_errors_stay_in_the_outage_window() {
     assert!(r.counts.conserved, "{:?}", r.counts);
     assert_eq!(r.counts.intended, 3500);
     let errors: u64 = r.timeline.iter().map(|t| t.errors).sum();
-    assert!(errors > 0, "the outage must show as errors (requests in flight when it died)");
-    // Requests due during the outage waited for a connection, keeping their intended times: the
-    // outage is in the latency tail, up to its length.
+    assert!(errors > 0, "the outage must show as errors (requests that waited past their timeout)");
+    assert_eq!(r.counts.transport.get("connect_refused").copied().unwrap_or(0) + r.counts.timeout, errors);
+    // Requests due in the last second of the outage waited for a connection, keeping their
+    // intended times: the outage is in the latency tail, up to the 1 s timeout.
     let p999 = ms(r.latency.p("p99.9"));
-    assert!(p999 > 1000.0, "p99.9 {p999:.1} ms should show the {outage:?} outage");
-    assert!(ms(r.latency.max_ns) < outage.as_secs_f64() * 1000.0 + 1000.0, "max {}", ms(r.latency.max_ns));
+    assert!(p999 > 500.0, "p99.9 {p999:.1} ms should show the {outage:?} outage");
+    assert!(ms(r.latency.max_ns) < 1000.0 + 100.0, "max {}", ms(r.latency.max_ns));
     eprintln!(
         "restart: errors {errors}, latency p99.9 {p999:.1} ms, max {:.1} ms, outage {outage:?}",
         ms(r.latency.max_ns)

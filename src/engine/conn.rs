@@ -207,6 +207,11 @@ impl ConnTask {
     async fn connect_for(&mut self, slot: &Slot) -> Result<(), Outcome> {
         let deadline = slot.intended.saturating_add(self.shard.spec.timeout_ns);
         while self.stream.is_none() {
+            // The server's certificate was rejected and the next attempt is not due: fail now
+            // (no syscall), rather than hold the request through a backoff that cannot help.
+            if self.fails > 0 && permanent(self.last_err) && now_ns() < self.down_until {
+                return Err(Outcome::Transport(self.last_err));
+            }
             if now_ns() < self.down_until {
                 wait_until(self.down_until.min(deadline)).await;
             }
