@@ -205,7 +205,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     cpus.truncate(connections);
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr = flag("target.base_url", resolve(&t.url.host, t.url.port))?;
-    let max_error_rate = parse_error_rate(a)?;
+    let run = RunFlags::parse(a, timeout_ns)?;
     let report = RunConfig {
         url: t.base_url.clone(),
         method: "plan".into(),
@@ -219,15 +219,11 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         duration_s: duration_ns as f64 / 1e9,
         warmup_s: warmup_ns as f64 / 1e9,
         timeout_s: timeout_ns as f64 / 1e9,
-        max_send_lag_ms: flag("--max-send-lag", parse_duration(&a.max_send_lag))? as f64 / 1e6,
-        max_error_rate: max_error_rate / 100.0,
+        max_send_lag_ms: run.max_send_lag_ns as f64 / 1e6,
+        max_error_rate: run.max_error_rate,
         tls_insecure: t.url.tls && a.insecure,
         plan: Some(path.display().to_string()),
         labels: work.labels(),
-    };
-    let grace_ns = match &a.grace {
-        Some(g) => flag("--grace", parse_duration(g))?,
-        None => timeout_ns,
     };
     let engine = EngineSpec {
         addr,
@@ -242,9 +238,9 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         duration_ns,
         timeout_ns,
         connect_timeout_ns,
-        grace_ns,
-        interval_ns: flag("--interval", parse_duration(&a.interval))?.max(10_000_000),
-        spin_ns: flag("--spin", parse_duration(&a.spin))?,
+        grace_ns: run.grace_ns,
+        interval_ns: run.interval_ns,
+        spin_ns: run.spin_ns,
         ok_status: (200, 399),
         tls: tls_target(&t.url, a)?,
         // The engine runs once per process; the plan lives as long (templates borrow from it).
@@ -271,11 +267,34 @@ fn tls_target(url: &Url, a: &RunArgs) -> Result<Option<crate::engine::TlsTarget>
     Ok(Some(crate::engine::TlsTarget { config, name }))
 }
 
-/// `--max-error-rate` as a percentage from 0 to 100 (a trailing % allowed).
-fn parse_error_rate(a: &RunArgs) -> Result<f64, ConfigError> {
-    let v = &a.max_error_rate;
-    let pct = v.trim_end_matches('%').parse().ok().filter(|p: &f64| (0.0..=100.0).contains(p));
-    flag("--max-error-rate", pct.ok_or_else(|| format!("'{v}' is not a percentage from 0 to 100")))
+/// The flags that mean the same in quick and plan mode.
+struct RunFlags {
+    grace_ns: u64,
+    interval_ns: u64,
+    spin_ns: u64,
+    max_send_lag_ns: u64,
+    /// A fraction (the flag is a percentage).
+    max_error_rate: f64,
+}
+
+impl RunFlags {
+    fn parse(a: &RunArgs, timeout_ns: u64) -> Result<RunFlags, ConfigError> {
+        let dur = |name: &str, v: &str| flag(name, parse_duration(v));
+        let interval_ns = dur("--interval", &a.interval)?;
+        if interval_ns < 10_000_000 {
+            return Err(ConfigError("--interval: must be at least 10ms".into()));
+        }
+        let v = &a.max_error_rate;
+        let pct = v.trim_end_matches('%').parse().ok().filter(|p: &f64| (0.0..=100.0).contains(p));
+        let pct = flag("--max-error-rate", pct.ok_or_else(|| format!("'{v}' is not a percentage from 0 to 100")))?;
+        Ok(RunFlags {
+            grace_ns: a.grace.as_deref().map_or(Ok(timeout_ns), |g| dur("--grace", g))?,
+            interval_ns,
+            spin_ns: dur("--spin", &a.spin)?,
+            max_send_lag_ns: dur("--max-send-lag", &a.max_send_lag)?,
+            max_error_rate: pct / 100.0,
+        })
+    }
 }
 
 /// Resolve once, at start.
@@ -314,17 +333,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     }
     let connect_timeout_ns = dur("--connect-timeout", a.connect_timeout.as_deref().unwrap_or("2s"))?.max(1_000_000);
     let warmup_ns = dur("--warmup", a.warmup.as_deref().unwrap_or("0s"))?;
-    let grace_ns = match &a.grace {
-        Some(g) => dur("--grace", g)?,
-        None => timeout_ns,
-    };
-    let interval_ns = dur("--interval", &a.interval)?;
-    if interval_ns < 10_000_000 {
-        return Err(ConfigError("--interval: must be at least 10ms".into()));
-    }
-    let spin_ns = dur("--spin", &a.spin)?;
-    let max_send_lag_ns = dur("--max-send-lag", &a.max_send_lag)?;
-    let max_error_rate = parse_error_rate(a)?;
+    let run = RunFlags::parse(a, timeout_ns)?;
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
@@ -366,8 +375,8 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         duration_s: duration_ns as f64 / 1e9,
         warmup_s: warmup_ns as f64 / 1e9,
         timeout_s: timeout_ns as f64 / 1e9,
-        max_send_lag_ms: max_send_lag_ns as f64 / 1e6,
-        max_error_rate: max_error_rate / 100.0,
+        max_send_lag_ms: run.max_send_lag_ns as f64 / 1e6,
+        max_error_rate: run.max_error_rate,
         tls_insecure: url.tls && a.insecure,
         plan: None,
         labels: Vec::new(),
@@ -377,7 +386,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         request,
         head_request: method == "HEAD",
         keep_alive: !a.no_keepalive,
-        idempotent: matches!(method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"),
+        idempotent: crate::http::request::idempotent(&method),
         connections,
         cpus,
         schedule,
@@ -385,9 +394,9 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         duration_ns,
         timeout_ns,
         connect_timeout_ns,
-        grace_ns,
-        interval_ns,
-        spin_ns,
+        grace_ns: run.grace_ns,
+        interval_ns: run.interval_ns,
+        spin_ns: run.spin_ns,
         ok_status: (200, 399),
         tls: tls_target(&url, a)?,
         plan: None,

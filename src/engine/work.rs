@@ -69,7 +69,7 @@ impl PlanWork {
                     render(&host, s, &vars, &mut rng, &mut out, &mut Vec::new());
                     fixed = Some(out);
                 }
-                let idempotent = matches!(s.method.as_str(), "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS");
+                let idempotent = crate::http::request::idempotent(&s.method);
                 steps.push(StepWork { fixed, head: s.method == "HEAD", idempotent, think: s.think });
             }
             journeys.push(start..steps.len());

@@ -1,6 +1,12 @@
 //! Renders a request to bytes once, before the run; the hot path only copies them. Nothing here
 //! runs per request, and nothing here checks what the user wrote (the plan validator does).
 
+/// Idempotent methods (RFC 9110 §9.2.2): safe to send again when a reused connection turns out
+/// to have been closed before any response byte arrived.
+pub fn idempotent(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE")
+}
+
 /// What one request looks like, before rendering.
 #[derive(Clone, Debug)]
 pub struct RequestSpec<'a> {
