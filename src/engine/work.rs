@@ -5,6 +5,8 @@ use crate::plan::{Check, Model, Plan, Rng, Think, Vars, hash};
 /// One step, ready to send.
 #[derive(Debug)]
 pub struct StepWork {
+    /// (journey, step) in the plan.
+    pub at: (usize, usize),
     /// Rendered once when nothing in the request varies.
     pub fixed: Option<Vec<u8>>,
     pub head: bool,
@@ -60,9 +62,9 @@ impl PlanWork {
         let mut journeys = Vec::new();
         let mut rng = Rng::new(plan.seed);
         let vars = plan.vars();
-        for j in &plan.journeys {
+        for (ji, j) in plan.journeys.iter().enumerate() {
             let start = steps.len();
-            for s in &j.steps {
+            for (k, s) in j.steps.iter().enumerate() {
                 let mut fixed = None;
                 if s.is_static() {
                     let mut out = Vec::new();
@@ -70,7 +72,7 @@ impl PlanWork {
                     fixed = Some(out);
                 }
                 let idempotent = crate::http::request::idempotent(&s.method);
-                steps.push(StepWork { fixed, head: s.method == "HEAD", idempotent, think: s.think });
+                steps.push(StepWork { at: (ji, k), fixed, head: s.method == "HEAD", idempotent, think: s.think });
             }
             journeys.push(start..steps.len());
         }
@@ -79,11 +81,6 @@ impl PlanWork {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         let unix_at_clock_zero = unix_now.saturating_sub(super::clock::now_ns());
         Ok(PlanWork { plan, host, steps, journeys, unix_at_clock_zero })
-    }
-
-    /// Label of step `i` (endpoint name or journey/step).
-    pub fn label(&self, i: usize) -> &str {
-        self.plan.steps().nth(i).map_or("?", |(_, s)| &s.label)
     }
 
     pub fn labels(&self) -> Vec<String> {
@@ -97,14 +94,8 @@ impl PlanWork {
     }
 
     pub fn step(&self, i: usize) -> &crate::plan::Step {
-        let mut k = i;
-        for (j, r) in self.journeys.iter().enumerate() {
-            if k < r.len() {
-                return &self.plan.journeys[j].steps[k];
-            }
-            k -= r.len();
-        }
-        unreachable!("step index within the plan")
+        let (j, k) = self.steps[i].at;
+        &self.plan.journeys[j].steps[k]
     }
 }
 
@@ -143,9 +134,36 @@ pub fn render(
     }
     if !body.is_empty() || matches!(s.method.as_str(), "POST" | "PUT" | "PATCH") {
         out.extend_from_slice(b"Content-Length: ");
-        out.extend_from_slice(body.len().to_string().as_bytes());
+        push_decimal(out, body.len());
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
+}
+
+/// Appends `n` in decimal without allocating (this runs per templated request).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal() {
+        for n in [0usize, 7, 10, 12345, usize::MAX] {
+            let mut v = Vec::new();
+            super::push_decimal(&mut v, n);
+            assert_eq!(v, n.to_string().into_bytes());
+        }
+    }
 }
