@@ -44,7 +44,8 @@ pub struct EndpointRow {
     pub ok: u64,
     pub errors: u64,
     pub checks_failed: u64,
-    pub throughput_rps: f64,
+    /// ok responses of this request per second of the measured window.
+    pub ok_rps: f64,
     /// From the intended time.
     pub latency: Dist,
 }
@@ -283,7 +284,7 @@ impl Report {
                     ok: l.ok,
                     errors: l.errors,
                     checks_failed: l.checks_failed,
-                    throughput_rps: l.ok as f64 / window,
+                    ok_rps: l.ok as f64 / window,
                     latency: Dist::of(&l.latency),
                 })
                 .collect(),

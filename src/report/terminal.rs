@@ -75,7 +75,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(
             out,
             "\n  {:<28}{:>10}{:>10}{:>9}{:>10}{:>10}{:>10}{:>10}",
-            "Request", "count", "ok", "errors", "req/s", "p50", "p95", "p99"
+            "Request", "count", "ok", "errors", "ok/s", "p50", "p95", "p99"
         )?;
         for e in &r.endpoints {
             writeln!(
@@ -85,7 +85,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
                 e.requests,
                 e.ok,
                 e.errors,
-                e.throughput_rps,
+                e.ok_rps,
                 fmt_ns(e.latency.p("p50")),
                 fmt_ns(e.latency.p("p95")),
                 fmt_ns(e.latency.p("p99"))
