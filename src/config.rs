@@ -225,26 +225,12 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         plan: Some(path.display().to_string()),
         labels: work.labels(),
     };
+    let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
+    let tls = tls_target(&t.url, a)?;
     let engine = EngineSpec {
-        addr,
-        request: Vec::new(),
-        head_request: false,
-        keep_alive: !a.no_keepalive,
-        idempotent: false,
-        connections,
-        cpus,
-        schedule,
-        warmup_ns,
-        duration_ns,
-        timeout_ns,
-        connect_timeout_ns,
-        grace_ns: run.grace_ns,
-        interval_ns: run.interval_ns,
-        spin_ns: run.spin_ns,
-        ok_status: (200, 399),
-        tls: tls_target(&t.url, a)?,
         // The engine runs once per process; the plan lives as long (templates borrow from it).
         plan: Some(Box::leak(Box::new(work))),
+        ..engine_spec(a, &run, parts, tls)
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
 }
@@ -265,6 +251,42 @@ fn tls_target(url: &Url, a: &RunArgs) -> Result<Option<crate::engine::TlsTarget>
     let config = tls::client_config(&opts).map_err(ConfigError)?;
     let name = tls::server_name(&url.host).map_err(|e| ConfigError(format!("--url: {e}")))?;
     Ok(Some(crate::engine::TlsTarget { config, name }))
+}
+
+/// What quick and plan mode each decide for themselves.
+struct Parts {
+    addr: SocketAddr,
+    connections: usize,
+    cpus: Vec<usize>,
+    schedule: Schedule,
+    warmup_ns: u64,
+    duration_ns: u64,
+    timeout_ns: u64,
+    connect_timeout_ns: u64,
+}
+
+/// The engine spec both modes share; the workload (request bytes or plan) is set by the caller.
+fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine::TlsTarget>) -> EngineSpec {
+    EngineSpec {
+        addr: p.addr,
+        request: Vec::new(),
+        head_request: false,
+        keep_alive: !a.no_keepalive,
+        idempotent: false,
+        connections: p.connections,
+        cpus: p.cpus,
+        schedule: p.schedule,
+        warmup_ns: p.warmup_ns,
+        duration_ns: p.duration_ns,
+        timeout_ns: p.timeout_ns,
+        connect_timeout_ns: p.connect_timeout_ns,
+        grace_ns: run.grace_ns,
+        interval_ns: run.interval_ns,
+        spin_ns: run.spin_ns,
+        ok_status: (200, 399),
+        tls,
+        plan: None,
+    }
 }
 
 /// The flags that mean the same in quick and plan mode.
@@ -381,25 +403,12 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         plan: None,
         labels: Vec::new(),
     };
+    let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let engine = EngineSpec {
-        addr,
         request,
         head_request: method == "HEAD",
-        keep_alive: !a.no_keepalive,
         idempotent: crate::http::request::idempotent(&method),
-        connections,
-        cpus,
-        schedule,
-        warmup_ns,
-        duration_ns,
-        timeout_ns,
-        connect_timeout_ns,
-        grace_ns: run.grace_ns,
-        interval_ns: run.interval_ns,
-        spin_ns: run.spin_ns,
-        ok_status: (200, 399),
-        tls: tls_target(&url, a)?,
-        plan: None,
+        ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
 }
