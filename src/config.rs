@@ -206,26 +206,12 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr = flag("target.base_url", resolve(&t.url.host, t.url.port))?;
     let run = RunFlags::parse(a, timeout_ns)?;
+    let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let report = RunConfig {
-        url: t.base_url.clone(),
-        method: "plan".into(),
-        target_rate: schedule.target_rate(warmup_ns + duration_ns).map(|_| {
-            let n = schedule.slots_before(warmup_ns + duration_ns).unwrap_or(0)
-                - schedule.slots_before(warmup_ns).unwrap_or(0);
-            n as f64 / (duration_ns as f64 / 1e9)
-        }),
-        connections,
-        cores: cpus.len(),
-        duration_s: duration_ns as f64 / 1e9,
-        warmup_s: warmup_ns as f64 / 1e9,
-        timeout_s: timeout_ns as f64 / 1e9,
-        max_send_lag_ms: run.max_send_lag_ns as f64 / 1e6,
-        max_error_rate: run.max_error_rate,
-        tls_insecure: t.url.tls && a.insecure,
         plan: Some(path.display().to_string()),
         labels: work.labels(),
+        ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
-    let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let tls = tls_target(&t.url, a)?;
     let engine = EngineSpec {
         // The engine runs once per process; the plan lives as long (templates borrow from it).
@@ -263,6 +249,32 @@ struct Parts {
     duration_ns: u64,
     timeout_ns: u64,
     connect_timeout_ns: u64,
+}
+
+impl Parts {
+    /// The configuration as reports show it. The target rate is what the schedule intends over
+    /// the measured window (warm-up excluded) divided by its length: the same window the achieved
+    /// rate is measured over.
+    fn report(&self, a: &RunArgs, run: &RunFlags, url: String, method: String, tls: bool) -> RunConfig {
+        let (w, d) = (self.warmup_ns, self.duration_ns);
+        let slots = |t: u64| self.schedule.slots_before(t);
+        let target_rate = slots(w + d).zip(slots(w)).map(|(end, start)| (end - start) as f64 / (d as f64 / 1e9));
+        RunConfig {
+            url,
+            method,
+            target_rate,
+            connections: self.connections,
+            cores: self.cpus.len(),
+            duration_s: d as f64 / 1e9,
+            warmup_s: w as f64 / 1e9,
+            timeout_s: self.timeout_ns as f64 / 1e9,
+            max_send_lag_ms: run.max_send_lag_ns as f64 / 1e6,
+            max_error_rate: run.max_error_rate,
+            tls_insecure: tls && a.insecure,
+            plan: None,
+            labels: Vec::new(),
+        }
+    }
 }
 
 /// The engine spec both modes share; the workload (request bytes or plan) is set by the caller.
@@ -388,22 +400,8 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         body: &body,
         keep_alive: !a.no_keepalive,
     });
-    let report = RunConfig {
-        url: url_s.to_string(),
-        method: method.clone(),
-        target_rate: schedule.target_rate(duration_ns),
-        connections,
-        cores: cpus.len(),
-        duration_s: duration_ns as f64 / 1e9,
-        warmup_s: warmup_ns as f64 / 1e9,
-        timeout_s: timeout_ns as f64 / 1e9,
-        max_send_lag_ms: run.max_send_lag_ns as f64 / 1e6,
-        max_error_rate: run.max_error_rate,
-        tls_insecure: url.tls && a.insecure,
-        plan: None,
-        labels: Vec::new(),
-    };
     let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
+    let report = parts.report(a, &run, url_s.to_string(), method.clone(), url.tls);
     let engine = EngineSpec {
         request,
         head_request: method == "HEAD",

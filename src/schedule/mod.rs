@@ -59,15 +59,6 @@ impl Schedule {
         }
     }
 
-    /// The rate the run aims at over a window: intended requests / window (None: closed loop).
-    pub fn target_rate(&self, window_ns: u64) -> Option<f64> {
-        match self {
-            Schedule::Saturate => None,
-            Schedule::Constant(r) => Some(r.per_sec()),
-            Schedule::Stages(_) => self.slots_before(window_ns).map(|n| n as f64 / (window_ns as f64 / 1e9)),
-        }
-    }
-
     /// Number of slots whose intended time falls before `window_ns` (t_i < window): the
     /// requests the run must account for. `None` for the closed loop.
     pub fn slots_before(&self, window_ns: u64) -> Option<u64> {
