@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// One interval of the run, merged over cores, summarised (the histograms are not kept, so
 /// memory stays flat however long the run).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TimelineRow {
     pub interval: u64,
     /// Interval start, seconds since t0.

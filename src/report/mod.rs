@@ -7,13 +7,13 @@ use crate::merge::{Merged, TimelineRow};
 use crate::record::TransportError;
 use crate::record::histograms::percentile;
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The configuration as the report shows it (no secrets: header values are never included).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunConfig {
     pub url: String,
     pub method: String,
@@ -37,7 +37,7 @@ pub struct RunConfig {
 }
 
 /// One named request of a plan.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EndpointRow {
     pub name: String,
     pub requests: u64,
@@ -58,7 +58,7 @@ pub struct RunEnd {
     pub window_s: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dist {
     pub count: u64,
     pub min_ns: u64,
@@ -92,7 +92,7 @@ impl Dist {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Counts {
     pub intended: u64,
     pub sent: u64,
@@ -138,7 +138,7 @@ impl Counts {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rates {
     pub target_rps: Option<f64>,
     /// Sent requests per second of the measured window.
@@ -151,7 +151,7 @@ pub struct Rates {
     pub incomplete_rate: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -172,7 +172,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verdict {
     pub status: Status,
     pub exit_code: i32,
@@ -183,7 +183,7 @@ pub struct Verdict {
     pub reasons: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CoreCounts {
     pub core: usize,
     pub intended: u64,
@@ -191,7 +191,7 @@ pub struct CoreCounts {
     pub conserved: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
@@ -216,6 +216,12 @@ pub struct Report {
     /// Per named request (plan runs; empty in quick mode).
     pub endpoints: Vec<EndpointRow>,
     pub timeline: Vec<TimelineRow>,
+    /// Per load stage of a plan (empty in quick mode): filled by merge (issue 4, item 7).
+    #[serde(default)]
+    pub stages: Vec<StageRow>,
+    /// Every SLO criterion evaluated, in the order given (empty when none): filled by crate::slo.
+    #[serde(default)]
+    pub slo: Vec<SloRow>,
     pub verdict: Verdict,
     /// The merged histograms (for writers that need more than the summary; not in the JSON).
     #[serde(skip)]
@@ -223,6 +229,41 @@ pub struct Report {
     /// HdrHistogram percentile distribution of latency, for `--latency` (not in the JSON).
     #[serde(skip)]
     pub spectrum: Vec<SpectrumLine>,
+}
+
+/// One load stage of a plan, measured: requests attributed by their intended time.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StageRow {
+    pub index: usize,
+    /// The stage's name in the plan, or "stage N".
+    pub name: String,
+    /// Seconds since the measured window began.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The stage's target as written: "100 req/s", "0 -> 1000 req/s", "50 users".
+    pub target: String,
+    pub intended: u64,
+    pub ok: u64,
+    /// intended − ok of this stage.
+    pub errors: u64,
+    pub achieved_rps: f64,
+    pub latency: Dist,
+}
+
+/// One SLO criterion, evaluated (crate::slo).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SloRow {
+    /// "total", "endpoint:<name>" or "stage:<name>".
+    pub scope: String,
+    /// "p50", "p95", "p99", "p99.9", "max", "error_rate", "throughput", "checks".
+    pub metric: String,
+    /// The criterion as a person reads it: "p99 <= 200ms".
+    pub criterion: String,
+    /// In base units: seconds for latency, a ratio for rates, req/s for throughput.
+    pub threshold: f64,
+    /// None: no data (fails).
+    pub actual: Option<f64>,
+    pub pass: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -289,6 +330,8 @@ impl Report {
                 })
                 .collect(),
             timeline: m.timeline.clone(),
+            stages: Vec::new(),
+            slo: Vec::new(),
             verdict,
             spectrum: spectrum(&m.hists.latency),
             hists: m.hists.clone(),
