@@ -226,3 +226,28 @@ fn the_closed_model_refuses_a_connection_count() {
     assert_eq!((cfg.engine.connections, cfg.report.users), (4, None));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_users_plan_runs_as_a_closed_model_without_errors() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/plans/users.yaml");
+    let set = format!("target.base_url=http://{}", srv.addr);
+    // A short version: 1 s per stage.
+    let mut args = vec![plan, "--set", &set];
+    let sets = ["load.stages[0].duration=1s", "load.stages[1].duration=1s", "load.stages[2].duration=1s"];
+    for s in &sets {
+        args.extend(["--set", s]);
+    }
+    let r = run(&args);
+    conserved_everywhere(&r);
+    let k = &r.counts;
+    assert_eq!(k.ok, k.intended, "{k:?} {:?}", r.verdict.reasons);
+    assert!(k.intended >= 50, "every user sends its first request: {k:?}");
+    assert_eq!(srv.stats().requests, k.ok);
+    assert_eq!(r.config.users, Some(50));
+    let users: Vec<u64> = r.timeline.iter().map(|t| t.users).collect();
+    // Ends of seconds 1, 2 and 3: 50 users (ramp done), 50 (hold), then all retired.
+    assert_eq!(users[..3], [50, 50, 1], "{users:?}");
+    srv.stop();
+}
