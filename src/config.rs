@@ -196,11 +196,27 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         }
         (None, None) => {}
     }
+    // -R turns any plan into one constant open-model stage.
+    let closed = load.model == crate::plan::Model::Closed && a.rate.is_none();
+    let stage_plan = stage_plans(&stages, if closed { "users" } else { "req/s" });
+    let stages_ns: Vec<u64> = stages.iter().map(|s| s.duration_ns).collect();
     if warmup_ns > 0 {
         let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
         stages.insert(0, RateStage { duration_ns: warmup_ns, from: first, to: first });
     }
-    let schedule = Schedule::Stages(stages);
+    let (schedule, users, connections) = if closed {
+        let users = crate::schedule::UserStages(stages);
+        if a.connections.is_some() {
+            return Err(ConfigError(format!(
+                "--connections/-c: the closed model opens one connection per virtual user ({} at the peak); change the users in the plan's stages instead",
+                users.peak()
+            )));
+        }
+        let peak = usize::try_from(users.peak()).unwrap_or(usize::MAX).max(1);
+        (Schedule::Saturate, Some(users), peak)
+    } else {
+        (Schedule::Stages(stages), None, connections)
+    };
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref().or(t.cores.as_deref())))?;
     cpus.truncate(connections);
     flag("--connections/-c", ensure_fd_limit(connections))?;
@@ -210,15 +226,41 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let report = RunConfig {
         plan: Some(path.display().to_string()),
         labels: work.labels(),
+        users: users.as_ref().map(|u| u.peak()),
+        stages: stage_plan,
         ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
     let tls = tls_target(&t.url, a)?;
     let engine = EngineSpec {
         // The engine runs once per process; the plan lives as long (templates borrow from it).
         plan: Some(Box::leak(Box::new(work))),
+        users,
+        stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+}
+
+/// The measured stages as reports show them: "stage N", start and end in seconds, the target.
+fn stage_plans(stages: &[crate::schedule::RateStage], unit: &str) -> Vec<crate::report::StagePlan> {
+    let mut start = 0u64;
+    stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let end = start + s.duration_ns;
+            let target =
+                if s.from == s.to { format!("{} {unit}", s.from) } else { format!("{} -> {} {unit}", s.from, s.to) };
+            let p = crate::report::StagePlan {
+                name: format!("stage {}", i + 1),
+                start_s: start as f64 / 1e9,
+                end_s: end as f64 / 1e9,
+                target,
+            };
+            start = end;
+            p
+        })
+        .collect()
 }
 
 /// https: the rustls client configuration from --cacert/--cert/--key/--insecure (errors name
@@ -273,6 +315,8 @@ impl Parts {
             tls_insecure: tls && a.insecure,
             plan: None,
             labels: Vec::new(),
+            users: None,
+            stages: Vec::new(),
         }
     }
 }
@@ -298,6 +342,8 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         ok_status: (200, 399),
         tls,
         plan: None,
+        users: None,
+        stages_ns: Vec::new(),
     }
 }
 

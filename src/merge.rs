@@ -20,6 +20,9 @@ pub struct TimelineRow {
     pub latency_p99_ns: u64,
     pub latency_max_ns: u64,
     pub send_lag_p99_ns: u64,
+    /// Closed model: virtual users active at the end of the interval (0 in the open model).
+    #[serde(default)]
+    pub users: u64,
 }
 
 pub struct Merged {
@@ -29,6 +32,8 @@ pub struct Merged {
     pub timeline: Vec<TimelineRow>,
     /// Per named request (plan runs).
     pub labels: Vec<crate::record::LabelStats>,
+    /// Per load stage (plan runs), merged over cores and intervals.
+    pub stages: Vec<crate::record::StageStats>,
 }
 
 struct Pending {
@@ -50,7 +55,9 @@ pub fn collect(
         per_core: vec![Counters::default(); cores],
         timeline: Vec::new(),
         labels: Vec::new(),
+        stages: Vec::new(),
     };
+    let mut users = 0u64;
     let mut progress = vec![0u64; cores];
     let mut done = vec![false; cores];
     let mut pending: BTreeMap<u64, Pending> = BTreeMap::new();
@@ -63,6 +70,12 @@ pub fn collect(
             m.labels.resize_with(s.labels.len(), Default::default);
         }
         for (a, b) in m.labels.iter_mut().zip(&s.labels) {
+            a.add(b);
+        }
+        if m.stages.len() < s.stages.len() {
+            m.stages.resize_with(s.stages.len(), Default::default);
+        }
+        for (a, b) in m.stages.iter_mut().zip(&s.stages) {
             a.add(b);
         }
         let p = pending
@@ -78,7 +91,9 @@ pub fn collect(
                 break;
             }
             let (k, p) = entry.remove_entry();
-            let row = summarise(k, interval_ns, &p);
+            let mut row = summarise(k, interval_ns, &p);
+            users = (users + p.counters.users_started).saturating_sub(p.counters.users_retired);
+            row.users = users;
             on_row(&row);
             m.timeline.push(row);
         }
@@ -99,5 +114,6 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         latency_p99_ns: percentile(&p.hists.latency, 0.99),
         latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
+        users: 0,
     }
 }

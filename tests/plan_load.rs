@@ -160,6 +160,20 @@ fn closed_model_with_a_shape() {
     );
     assert_eq!(p.load.expected_iterations(), None);
     assert_eq!(p.journeys[0].steps[0].think, Think::Fixed(s));
+    // `check` shows the user stages and the peak.
+    let mut out = Vec::new();
+    describe(&p, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "(one connection per user, cores all,",
+        "model     closed: virtual users, each looping its journey with think time",
+        "       1         0s        10s  0 -> 10",
+        "       4      1m20s         1m  20",
+        "       5      2m20s        30s  20 -> 0",
+        "  peak 20 users: user v runs while the count is above v",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
 }
 
 fn shape(yaml_shape: &str) -> Vec<Stage> {

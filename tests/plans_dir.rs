@@ -82,6 +82,9 @@ fn ramp_0_to_1000_over_10s_sends_5000_following_the_ramp() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.counts.intended, 5000);
     assert_eq!(r.counts.ok, 5000);
+    // The one stage carries them all (per-stage results are exact, not from the timeline).
+    assert_eq!((r.stages.len(), r.stages[0].intended, r.stages[0].ok), (1, 5000, 5000));
+    assert_eq!(r.stages[0].target, "0 -> 1000 req/s");
     // Second k of the ramp carries the integral of the rate over it: 100·k + 50.
     for row in r.timeline.iter().filter(|t| t.interval < 10) {
         let want = 100 * row.interval + 50;

@@ -13,6 +13,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+/// The closed model's virtual-user loop (a child module: it drives this ConnTask).
+mod users;
+
 const BUF_START: usize = 16 * 1024;
 /// A connection idle at least this long is peeked for unsolicited bytes before reuse.
 const IDLE_CHECK_NS: u64 = 1_000_000;
@@ -141,6 +144,10 @@ pub(crate) struct ConnTask {
     req: Vec<u8>,
     body: Vec<u8>,
     vars: Option<crate::plan::Vars<'static>>,
+    /// Closed model: the virtual user this connection belongs to, and when it retires (no step
+    /// intended at or after it is sent). Open model: None and never.
+    vu: Option<u64>,
+    retire_at: u64,
 }
 
 /// What one request sends: quick mode's single request, or a plan step (its index).
@@ -176,6 +183,8 @@ impl ConnTask {
             req: Vec::new(),
             body: Vec::new(),
             vars,
+            vu: None,
+            retire_at: u64::MAX,
         }
     }
 
@@ -194,7 +203,9 @@ impl ConnTask {
                     self.serve(&slot, Req::Single).await;
                     self.shard.settle(self.ci);
                 }
-                Some(work) => self.iteration(work, slot).await,
+                Some(work) => {
+                    self.iteration(work, slot).await;
+                }
             }
         }
         self.shard.live.set(self.shard.live.get() - 1);
@@ -227,23 +238,25 @@ impl ConnTask {
 
     fn record(&self, slot: &Slot, at: u64, f: impl FnOnce(&mut crate::record::Recorder)) {
         if slot.measured {
-            self.shard.record_at(at, f);
+            self.shard.record_slot(slot, at, f);
         }
     }
 
     /// One plan iteration: the slot's journey, step by step. A later step's intended time is the
     /// previous completion plus think time, so lateness is never hidden; the iteration stops at
-    /// a failed step, or when the next step would be intended after the end of the run.
-    async fn iteration(&mut self, work: &'static crate::engine::work::PlanWork, first: Slot) {
+    /// a failed step, or when the next step would be intended after the end of the run (or the
+    /// user's retirement). Returns when the user is ready again: the last completion plus think.
+    async fn iteration(&mut self, work: &'static crate::engine::work::PlanWork, first: Slot) -> u64 {
         let (j, mut rng) = work.pick(first.index);
+        let user = self.vu.unwrap_or(first.index);
         if let Some(v) = self.vars.as_mut() {
-            v.begin(&work.plan.data, first.index, first.index, &mut rng);
+            v.begin(&work.plan.data, first.index, user, &mut rng);
             v.unix_ns = work.unix_at_clock_zero + first.intended;
         }
         let mut slot = first;
         for (k, si) in work.journeys[j].clone().enumerate() {
             if k > 0 {
-                let end = self.shard.st.borrow().end;
+                let end = self.shard.st.borrow().end.min(self.retire_at);
                 if slot.intended >= end {
                     break;
                 }
@@ -258,11 +271,12 @@ impl ConnTask {
             }
             let ended = self.serve(&slot, Req::Step(si)).await;
             self.shard.settle(self.ci);
+            slot.intended = ended.completed + work.steps[si].think.sample(&mut rng);
             if !ended.ok {
                 break;
             }
-            slot.intended = ended.completed + work.steps[si].think.sample(&mut rng);
         }
+        slot.intended
     }
 
     async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {

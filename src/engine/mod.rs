@@ -52,6 +52,11 @@ pub struct EngineSpec {
     pub tls: Option<TlsTarget>,
     /// A plan's workload: `request` is then unused and each slot runs a journey.
     pub plan: Option<&'static work::PlanWork>,
+    /// Closed model (plans): virtual users over time (warm-up included). `schedule` is then
+    /// `Saturate` and `connections` the peak number of users: each user owns one connection.
+    pub users: Option<crate::schedule::UserStages>,
+    /// Durations of the measured load stages, in order (plan runs); empty: no per-stage results.
+    pub stages_ns: Vec<u64>,
 }
 
 #[derive(Clone, Debug)]

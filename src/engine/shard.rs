@@ -45,6 +45,8 @@ pub(crate) struct Shard {
     pub st: RefCell<State>,
     /// Connection tasks still running.
     pub live: Cell<usize>,
+    /// Absolute end of each measured load stage (plan runs with stages), for per-stage results.
+    stage_ends: Vec<u64>,
     tx: Sender<Snapshot>,
 }
 
@@ -74,8 +76,13 @@ impl Shard {
     pub fn open(&self) -> bool {
         !matches!(self.spec.schedule, Schedule::Saturate)
     }
-    fn measured(&self, t: u64) -> bool {
+    pub fn measured(&self, t: u64) -> bool {
         t >= self.t0 + self.spec.warmup_ns
+    }
+
+    /// The load stage that contains instant `t` (the last one for anything after it).
+    fn stage_of(&self, t: u64) -> usize {
+        self.stage_ends.partition_point(|e| *e <= t).min(self.stage_ends.len().saturating_sub(1))
     }
 
     /// Take the next slot for connection `ci`, or None when the run has issued its last.
@@ -113,6 +120,7 @@ impl Shard {
         if slot.measured {
             // Counted in the interval of its intended time (never later than now).
             self.roll(&mut st, slot.intended);
+            st.rec.stage = self.stage_of(slot.intended);
             st.rec.intended();
             st.inflight[ci] = slot.intended;
         }
@@ -170,6 +178,16 @@ impl Shard {
         f(&mut st.rec);
     }
 
+    /// `record_at` for one request: what `f` records is also attributed to the load stage of the
+    /// request's intended time.
+    pub fn record_slot(&self, slot: &Slot, at: u64, f: impl FnOnce(&mut Recorder)) {
+        let stage = self.stage_of(slot.intended);
+        self.record_at(at, |r| {
+            r.stage = stage;
+            f(r)
+        });
+    }
+
     fn roll(&self, st: &mut State, at: u64) {
         while at >= st.interval_end {
             self.send(st, false);
@@ -186,6 +204,7 @@ impl Shard {
             counters: rec.counters,
             hists: rec.hists,
             labels: rec.labels,
+            stages: rec.stages,
             last,
         };
         // The aggregator outlives the shards; a closed channel means nobody wants the data.
@@ -206,6 +225,7 @@ impl Shard {
         self.roll(st, stop);
         for t in st.inflight.iter_mut() {
             if *t != NONE {
+                st.rec.stage = self.stage_of(*t);
                 st.rec.incomplete(stop.saturating_sub(*t));
                 *t = NONE;
             }
@@ -215,6 +235,7 @@ impl Shard {
             let off = self.spec.schedule.intended(j).unwrap_or(0);
             let t = self.t0 + off;
             if self.measured(t) {
+                st.rec.stage = self.stage_of(t);
                 st.rec.intended();
                 st.rec.incomplete(stop.saturating_sub(t));
             }
@@ -251,6 +272,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
             rec: Recorder {
                 window_end: end,
                 labels: (0..spec.plan.map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
+                stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
                 ..Recorder::default()
             },
             next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { k as u64 },
@@ -264,12 +286,27 @@ pub(crate) async fn run(ctx: ShardCtx) {
             interval_end: t0 + spec.interval_ns,
         }),
         live: Cell::new(my_conns),
+        stage_ends: spec
+            .stages_ns
+            .iter()
+            .scan(t0 + spec.warmup_ns, |at, d| {
+                *at += d;
+                Some(*at)
+            })
+            .collect(),
         tx: ctx.tx.clone(),
     });
     let tasks: Vec<_> = pre
         .into_iter()
         .enumerate()
-        .map(|(ci, stream)| glommio::spawn_local(ConnTask::new(shard.clone(), ci, stream).run()))
+        .map(|(ci, stream)| {
+            let task = ConnTask::new(shard.clone(), ci, stream);
+            match &spec.users {
+                // Closed model: connection ci of core k belongs to virtual user ci·n + k.
+                Some(_) => glommio::spawn_local(task.run_user((ci * n + k) as u64)),
+                None => glommio::spawn_local(task.run()),
+            }
+        })
         .collect();
     control(&shard, &ctx, end).await;
     drop(tasks); // cancels whatever is still in flight past the deadline

@@ -1,6 +1,6 @@
 //! The plan workload: which journey a slot runs (a deterministic weighted choice per slot) and the
 //! bytes of each step's request (rendered once when static, else per request from templates).
-use crate::plan::{Check, Model, Plan, Rng, Think, Vars, hash};
+use crate::plan::{Check, Plan, Rng, Think, Vars, hash};
 
 /// One step, ready to send.
 #[derive(Debug)]
@@ -31,9 +31,6 @@ pub struct PlanWork {
 
 /// What the engine cannot run yet: said before anything is sent (exit 2).
 fn unsupported(plan: &Plan) -> Option<String> {
-    if plan.load.model == Model::Closed {
-        return Some("load: the closed model (users) is not supported by the engine yet; use rate stages".into());
-    }
     for j in &plan.journeys {
         for s in &j.steps {
             if !s.extract.is_empty() {

@@ -59,11 +59,14 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
     let t = &plan.target;
     writeln!(s, "plan      {}", plan.file.display())?;
     let cores = t.cores.as_deref().unwrap_or("all");
+    let conns = match plan.load.model {
+        Model::Open => format!("{} connections", t.connections),
+        Model::Closed => "one connection per user".to_string(),
+    };
     writeln!(
         s,
-        "target    {}  ({} connections, cores {cores}, timeout {}, connect timeout {})",
+        "target    {}  ({conns}, cores {cores}, timeout {}, connect timeout {})",
         t.base_url,
-        t.connections,
         human(t.timeout_ns),
         human(t.connect_timeout_ns)
     )?;
@@ -130,7 +133,16 @@ fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
         start += st.duration_ns;
     }
     let (i, r) = counts(load.expected_iterations().unwrap_or(0.0));
-    row(s, ["total", "", &human(start), &format!("{} measured", human(load.duration_ns())), &i, &r])
+    row(s, ["total", "", &human(start), &format!("{} measured", human(load.duration_ns())), &i, &r])?;
+    if !open {
+        let users = |r: crate::units::Rate| r.num / r.den.max(1);
+        let peak = load.stages.iter().map(|st| users(st.from).max(users(st.to))).max().unwrap_or(0);
+        writeln!(
+            s,
+            "  peak {peak} users: user v runs while the count is above v (ramps start or retire one at a time)"
+        )?;
+    }
+    Ok(())
 }
 
 fn mix(plan: &Plan, s: &mut String) -> std::fmt::Result {

@@ -100,6 +100,10 @@ pub struct Counters {
     pub completed_late: u64,
     /// Responses per status code (index = code, 100..=599; others at 0).
     pub status: Box<[u64; 600]>,
+    /// Closed model: virtual users started and retired (warm-up included; not outcomes). Their
+    /// running difference is the number of active users.
+    pub users_started: u64,
+    pub users_retired: u64,
 }
 
 impl Default for Counters {
@@ -117,6 +121,8 @@ impl Default for Counters {
             sent_late: 0,
             completed_late: 0,
             status: Box::new([0; 600]),
+            users_started: 0,
+            users_retired: 0,
         }
     }
 }
@@ -175,6 +181,8 @@ impl AddAssign<&Counters> for Counters {
         for (a, b) in self.status.iter_mut().zip(o.status.iter()) {
             *a += b;
         }
+        self.users_started += o.users_started;
+        self.users_retired += o.users_retired;
     }
 }
 

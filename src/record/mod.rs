@@ -34,6 +34,41 @@ impl LabelStats {
     }
 }
 
+/// Per load stage of a plan: requests attributed to the stage that contains their intended time.
+/// The latency histogram is made on the first response, so stages an interval never touched cost
+/// nothing to flush (a stress plan has nine stages; an interval touches one or two).
+#[derive(Clone, Debug, Default)]
+pub struct StageStats {
+    pub intended: u64,
+    /// Sent within the measured window.
+    pub sent: u64,
+    pub ok: u64,
+    pub http_error: u64,
+    /// Transport errors, timeouts and drops.
+    pub failed: u64,
+    pub incomplete: u64,
+    /// c − t of complete responses.
+    pub latency: Option<hdrhistogram::Histogram<u64>>,
+}
+
+impl StageStats {
+    pub fn add(&mut self, o: &StageStats) {
+        self.intended += o.intended;
+        self.sent += o.sent;
+        self.ok += o.ok;
+        self.http_error += o.http_error;
+        self.failed += o.failed;
+        self.incomplete += o.incomplete;
+        if let Some(h) = &o.latency {
+            let _ = self.latency.get_or_insert_with(histograms::new_hist).add(h);
+        }
+    }
+    /// intended = ok + http_error + failed + incomplete, as for the totals.
+    pub fn conserved(&self) -> bool {
+        self.intended == self.ok + self.http_error + self.failed + self.incomplete
+    }
+}
+
 /// One shard's recording for one interval, sent once per interval to the aggregator.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -43,6 +78,8 @@ pub struct Snapshot {
     pub counters: Counters,
     pub hists: Histograms,
     pub labels: Vec<LabelStats>,
+    /// Per load stage (plan runs with stages; else empty).
+    pub stages: Vec<StageStats>,
     /// Set on the shard's last snapshot: nothing more will come from this core.
     pub last: bool,
 }
@@ -57,11 +94,22 @@ pub struct Recorder {
     pub window_end: u64,
     /// Per label (plan runs only; empty in quick mode).
     pub labels: Vec<LabelStats>,
+    /// Per load stage (plan runs with stages; else empty), and the stage the next calls record
+    /// into: the shard sets it from each request's intended time before recording.
+    pub stages: Vec<StageStats>,
+    pub stage: usize,
 }
 
 impl Default for Recorder {
     fn default() -> Self {
-        Recorder { counters: Counters::default(), hists: Histograms::new(), window_end: u64::MAX, labels: Vec::new() }
+        Recorder {
+            counters: Counters::default(),
+            hists: Histograms::new(),
+            window_end: u64::MAX,
+            labels: Vec::new(),
+            stages: Vec::new(),
+            stage: 0,
+        }
     }
 }
 
@@ -78,6 +126,9 @@ impl Recorder {
     #[inline]
     pub fn intended(&mut self) {
         self.counters.intended += 1;
+        if let Some(s) = self.stages.get_mut(self.stage) {
+            s.intended += 1;
+        }
     }
 
     /// A request's first byte went to the socket.
@@ -86,6 +137,9 @@ impl Recorder {
         self.counters.sent += 1;
         self.counters.sent_late += u64::from(t.sent >= self.window_end);
         self.hists.record_send_lag(t.sent.saturating_sub(t.intended));
+        if let Some(s) = self.stages.get_mut(self.stage) {
+            s.sent += u64::from(t.sent < self.window_end);
+        }
     }
 
     /// A complete response arrived: latency (c − t) and service time (c − s) are recorded.
@@ -100,6 +154,12 @@ impl Recorder {
         self.counters.completed_late += u64::from(t.completed >= self.window_end);
         self.hists.record_latency(t.completed.saturating_sub(t.intended));
         self.hists.record_service(t.completed.saturating_sub(t.sent));
+        if let Some(s) = self.stages.get_mut(self.stage) {
+            s.ok += u64::from(ok);
+            s.http_error += u64::from(!ok);
+            let v = t.completed.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
+            let _ = s.latency.get_or_insert_with(histograms::new_hist).record(v);
+        }
     }
 
     /// A labelled request ended: `latency` is c − t when a response arrived.
@@ -120,6 +180,9 @@ impl Recorder {
     #[inline]
     pub fn failed(&mut self, outcome: Outcome) {
         self.counters.add_outcome(outcome);
+        if let Some(s) = self.stages.get_mut(self.stage) {
+            s.failed += 1;
+        }
     }
 
     /// A new connection was set up in `ns` (connect, plus TLS handshake).
@@ -135,12 +198,16 @@ impl Recorder {
     pub fn incomplete(&mut self, censored: u64) {
         self.counters.incomplete += 1;
         self.hists.record_censored(censored);
+        if let Some(s) = self.stages.get_mut(self.stage) {
+            s.incomplete += 1;
+        }
     }
 
     /// Hand over this interval's data and start a fresh one.
     pub fn take(&mut self) -> Recorder {
         let labels = (0..self.labels.len()).map(|_| LabelStats::default()).collect();
-        let fresh = Recorder { window_end: self.window_end, labels, ..Recorder::default() };
+        let stages = (0..self.stages.len()).map(|_| StageStats::default()).collect();
+        let fresh = Recorder { window_end: self.window_end, labels, stages, stage: self.stage, ..Recorder::default() };
         std::mem::replace(self, fresh)
     }
 }

@@ -34,6 +34,23 @@ pub struct RunConfig {
     pub plan: Option<String>,
     /// Names of the plan's requests (endpoint, or journey/step), by label id.
     pub labels: Vec<String>,
+    /// Closed model: the most virtual users at once (each owns one connection). None: open model.
+    #[serde(default)]
+    pub users: Option<u64>,
+    /// The plan's measured load stages (empty in quick mode): what `Report::stages` reports on.
+    #[serde(default)]
+    pub stages: Vec<StagePlan>,
+}
+
+/// One load stage as planned.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StagePlan {
+    pub name: String,
+    /// Seconds since the measured window began.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// "100 req/s", "0 -> 1000 req/s", "50 users".
+    pub target: String,
 }
 
 /// One named request of a plan.
@@ -248,6 +265,15 @@ pub struct StageRow {
     pub errors: u64,
     pub achieved_rps: f64,
     pub latency: Dist,
+    /// Of intended: sent within the measured window (the numerator of achieved_rps).
+    #[serde(default)]
+    pub sent: u64,
+    /// Of errors: unsent or unanswered when the run ended.
+    #[serde(default)]
+    pub incomplete: u64,
+    /// intended = ok + http_error + transport_error + timeout + dropped + incomplete, per stage.
+    #[serde(default)]
+    pub conserved: bool,
 }
 
 /// One SLO criterion, evaluated (crate::slo).
@@ -330,7 +356,7 @@ impl Report {
                 })
                 .collect(),
             timeline: m.timeline.clone(),
-            stages: Vec::new(),
+            stages: stage_rows(&config.stages, &m.stages, end.window_s),
             slo: Vec::new(),
             verdict,
             spectrum: spectrum(&m.hists.latency),
@@ -338,6 +364,35 @@ impl Report {
             config,
         }
     }
+}
+
+/// Per-stage rows: the plan's stages with what was measured in each. The achieved rate is over
+/// the part of the stage the run lasted (all of it unless interrupted).
+fn stage_rows(plan: &[StagePlan], measured: &[crate::record::StageStats], window_s: f64) -> Vec<StageRow> {
+    let none = crate::record::StageStats::default();
+    let empty = crate::record::histograms::new_hist();
+    plan.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let m = measured.get(i).unwrap_or(&none);
+            let ran = p.end_s.min(window_s) - p.start_s;
+            StageRow {
+                index: i,
+                name: p.name.clone(),
+                start_s: p.start_s,
+                end_s: p.end_s,
+                target: p.target.clone(),
+                intended: m.intended,
+                ok: m.ok,
+                errors: m.intended - m.ok.min(m.intended),
+                achieved_rps: if ran > 0.0 { m.sent as f64 / ran } else { 0.0 },
+                latency: Dist::of(m.latency.as_ref().unwrap_or(&empty)),
+                sent: m.sent,
+                incomplete: m.incomplete,
+                conserved: m.conserved(),
+            }
+        })
+        .collect()
 }
 
 fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: bool) -> Verdict {

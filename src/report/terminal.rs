@@ -11,11 +11,14 @@ pub struct Options {
 
 pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Result<()> {
     let c = &r.config;
-    let model = match c.target_rate {
-        Some(rate) => {
+    let model = match (c.target_rate, c.users) {
+        (_, Some(users)) => format!(
+            "closed model: up to {users} virtual users, latency from when each user was ready to send (docs/latency-model.md)"
+        ),
+        (Some(rate), None) => {
             format!("target {} req/s, open model, latency corrected for coordinated omission", rate_str(rate))
         }
-        None => "closed loop (saturation): no target rate".to_string(),
+        (None, None) => "closed loop (saturation): no target rate".to_string(),
     };
     writeln!(out, "{} {}s test @ {}", c.method, c.duration_s, c.url)?;
     writeln!(out, "  {} cores, {} connections, {model}", c.cores, c.connections)?;
@@ -64,7 +67,8 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "  Status     {}", s.join(", "))?;
     }
     let rt = &r.rates;
-    let target = rt.target_rps.map_or("none (closed loop)".to_string(), |t| format!("{t:.1}/s"));
+    let closed = if c.users.is_some() { "none (closed model)" } else { "none (closed loop)" };
+    let target = rt.target_rps.map_or(closed.to_string(), |t| format!("{t:.1}/s"));
     writeln!(
         out,
         "  Rate       target {target}, achieved {:.1}/s, throughput {:.1}/s",
@@ -92,6 +96,9 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
             )?;
         }
     }
+    if r.stages.len() > 1 {
+        stages(r, out)?;
+    }
     if opts.spectrum {
         spectrum(r, out)?;
     }
@@ -108,6 +115,39 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "  !!         {reason}")?;
     }
     Ok(())
+}
+
+/// Per load stage: requests attributed by their intended time.
+fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\n  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
+        "Stage", "time", "target", "intended", "ok", "errors", "sent/s", "p50", "p95", "p99"
+    )?;
+    for s in &r.stages {
+        let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
+        writeln!(
+            out,
+            "  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
+            s.name,
+            time,
+            s.target,
+            s.intended,
+            s.ok,
+            s.errors,
+            s.achieved_rps,
+            fmt_ns(s.latency.p("p50")),
+            fmt_ns(s.latency.p("p95")),
+            fmt_ns(s.latency.p("p99"))
+        )?;
+    }
+    Ok(())
+}
+
+/// 2, 2.5, 0.125: seconds without trailing zeros.
+fn trim(x: f64) -> String {
+    let t = format!("{x:.3}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn dist_row(out: &mut impl Write, name: &str, d: &Dist) -> std::io::Result<()> {

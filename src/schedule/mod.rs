@@ -2,6 +2,9 @@
 //! Never reads a clock. One global schedule, interleaved over cores.
 use crate::units::Rate;
 
+pub mod users;
+pub use users::UserStages;
+
 /// When requests are due.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Schedule {
