@@ -46,11 +46,11 @@ fn page(r: &Report, s: &mut String) -> std::fmt::Result {
         s,
         "<h2>Latency over time</h2>\n<p>From each request's intended start (corrected for coordinated omission); each point is the worst interval it covers.</p>"
     )?;
-    let lat: [(&str, &str, fn(&Point) -> f64); 3] =
+    let lat: [(&str, &str, Pick); 3] =
         [("p50", P50, |p| p.p50_ms), ("p95", P95, |p| p.p95_ms), ("p99", P99, |p| p.p99_ms)];
     chart(s, "latency-chart", "ms", &pts, &lat, None)?;
     writeln!(s, "<h2>Throughput over time</h2>\n<p>Completed responses per second against the target rate.</p>")?;
-    let thr: [(&str, &str, fn(&Point) -> f64); 1] = [("throughput", THROUGHPUT, |p| p.throughput_rps)];
+    let thr: [(&str, &str, Pick); 1] = [("throughput", THROUGHPUT, |p| p.throughput_rps)];
     chart(s, "throughput-chart", "req/s", &pts, &thr, r.rates.target_rps)?;
     attainment(r, s)?;
     outcomes(r, s)?;

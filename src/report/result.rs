@@ -48,7 +48,9 @@ pub fn parse(text: &str) -> Result<Report, String> {
             ));
         }
         _ => {
-            return Err(format!("not an onslaught result file (no \"format\": \"{FORMAT}\"); write one with run --out"));
+            return Err(format!(
+                "not an onslaught result file (no \"format\": \"{FORMAT}\"); write one with run --out"
+            ));
         }
     }
     let i: In = serde_json::from_str(text).map_err(|e| format!("{e}"))?;
