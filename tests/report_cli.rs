@@ -103,7 +103,27 @@ fn bearer_token_appears_in_no_report_log_or_push() {
         assert!(!body.is_empty(), "{flag} wrote nothing");
         assert!(!body.contains(TOKEN), "the token leaked into {flag} {file}");
     }
+    hlog_counts_match(&d, summary["latency"]["count"].as_u64().unwrap());
     regenerates_identical(&d);
+}
+
+/// The run's `.hlog`, read by the hdrhistogram crate, holds every latency sample of the run.
+fn hlog_counts_match(d: &Path, latency_count: u64) {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    let log = std::fs::read(d.join("run.hlog")).unwrap();
+    let mut total = 0;
+    for e in IntervalLogIterator::new(&log) {
+        if let LogEntry::Interval(i) = e.expect("the .hlog parses")
+            && i.tag().is_none()
+        {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(i.encoded_histogram()).unwrap();
+            let h: hdrhistogram::Histogram<u64> = Deserializer::new().deserialize(&mut &bytes[..]).unwrap();
+            total += h.len();
+        }
+    }
+    assert_eq!(total, latency_count, "latency samples in the .hlog vs the summary");
 }
 
 /// `onslaught report result.json` writes the same Markdown and JSON bytes as the run did.
