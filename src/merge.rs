@@ -2,6 +2,7 @@
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
 use crate::record::histograms::percentile;
 use crate::record::{Counters, Histograms, Snapshot};
+use crate::report::hists::IntervalHists;
 use crossbeam_channel::Receiver;
 use std::collections::BTreeMap;
 
@@ -17,6 +18,8 @@ pub struct TimelineRow {
     pub errors: u64,
     pub completed: u64,
     pub latency_p50_ns: u64,
+    #[serde(default)]
+    pub latency_p95_ns: u64,
     pub latency_p99_ns: u64,
     pub latency_max_ns: u64,
     pub send_lag_p99_ns: u64,
@@ -34,6 +37,9 @@ pub struct Merged {
     pub labels: Vec<crate::record::LabelStats>,
     /// Per load stage (plan runs), merged over cores and intervals.
     pub stages: Vec<crate::record::StageStats>,
+    /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
+    /// kept, so memory stays small however long the run): the result file's timeline.
+    pub intervals: Vec<IntervalHists>,
 }
 
 struct Pending {
@@ -56,6 +62,7 @@ pub fn collect(
         timeline: Vec::new(),
         labels: Vec::new(),
         stages: Vec::new(),
+        intervals: Vec::new(),
     };
     let mut users = 0u64;
     let mut progress = vec![0u64; cores];
@@ -96,6 +103,7 @@ pub fn collect(
             row.users = users;
             on_row(&row);
             m.timeline.push(row);
+            m.intervals.push(IntervalHists::of(k, interval_ns, &p.hists));
         }
     }
     m
@@ -111,6 +119,7 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         errors: c.http_error + c.transport_total() + c.timeout + c.dropped,
         completed: c.completed(),
         latency_p50_ns: percentile(&p.hists.latency, 0.5),
+        latency_p95_ns: percentile(&p.hists.latency, 0.95),
         latency_p99_ns: percentile(&p.hists.latency, 0.99),
         latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
