@@ -95,6 +95,9 @@ bitflags::bitflags! {
         /// onslaught patch: IORING_SETUP_COOP_TASKRUN (Linux 5.19): completions do not interrupt
         /// the task with an IPI; their task work runs at its next entry into the kernel.
         const COOP_TASKRUN = 1 << 8;
+        /// onslaught patch: IORING_SETUP_TASKRUN_FLAG (Linux 5.19, with COOP_TASKRUN): the kernel
+        /// raises IORING_SQ_TASKRUN in the SQ ring flags while deferred completions wait.
+        const TASKRUN_FLAG = 1 << 9;
     }
 }
 

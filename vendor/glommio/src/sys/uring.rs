@@ -657,6 +657,13 @@ pub(crate) trait UringCommon {
         true
     }
 
+    /// onslaught patch (3): with COOP_TASKRUN, completions that arrived while we ran stay
+    /// deferred until this task enters the kernel. When the kernel says some are pending
+    /// (IORING_SQ_TASKRUN), one GETEVENTS enter posts them. No-op where not supported.
+    fn flush_pending_task_work(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     fn consume_sqe_queue(
         &mut self,
         queue: &mut VecDeque<UringDescriptor>,
@@ -743,6 +750,7 @@ pub(crate) trait UringCommon {
             .or_else(Reactor::busy_ok)
             .or_else(Reactor::again_ok)
             .or_else(Reactor::intr_ok)?;
+        self.flush_pending_task_work()?;
         self.consume_completion_queue(woke);
         Ok(())
     }
@@ -909,11 +917,19 @@ impl SleepableRing {
             // peer's softirq waking our socket poll) interrupts this core with an IPI to run task
             // work; this executor enters the kernel constantly anyway, so deferring it is free.
             // Older kernels reject the flag: fall back to the default.
+            // TASKRUN_FLAG lets us see pending completions without entering (patch 3).
             ring: iou::IoUring::new_with_flags(
                 size as _,
-                iou::SetupFlags::COOP_TASKRUN,
+                iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG,
                 iou::SetupFeatures::empty(),
             )
+            .or_else(|_| {
+                iou::IoUring::new_with_flags(
+                    size as _,
+                    iou::SetupFlags::COOP_TASKRUN,
+                    iou::SetupFeatures::empty(),
+                )
+            })
             .or_else(|_| iou::IoUring::new(size as _))?,
             size,
             submission_queue: UringQueueState::with_capacity(size * 4),
@@ -1054,7 +1070,9 @@ impl SleepableRing {
         }
     }
 
-    fn sleep(&mut self, link: &Source) -> io::Result<usize> {
+    /// `timeout`: bound the wait by the kernel's timeout argument (only where the ring has
+    /// IORING_FEAT_EXT_ARG; onslaught patch 2).
+    fn sleep(&mut self, link: &Source, timeout: Option<Duration>) -> io::Result<usize> {
         assert_eq!(
             self.waiting_kernel_submission(),
             0,
@@ -1097,9 +1115,32 @@ impl SleepableRing {
                 Err(io::Error::from_raw_os_error(libc::EBUSY))
             } else {
                 // The rings are linked. Goodnight!
-                self.ring
-                    .cq()
-                    .wait(1)
+                let waited = match timeout {
+                    None => self.ring.cq().wait(1),
+                    Some(d) => {
+                        let ts = uring_sys::__kernel_timespec {
+                            tv_sec: d.as_secs() as _,
+                            tv_nsec: d.subsec_nanos() as _,
+                        };
+                        let mut cqe = std::mem::MaybeUninit::uninit();
+                        // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
+                        // and queues no SQE of its own.
+                        let r = unsafe {
+                            uring_sys::io_uring_wait_cqes(
+                                self.ring.raw_mut(),
+                                cqe.as_mut_ptr(),
+                                1,
+                                &ts,
+                                std::ptr::null(),
+                            )
+                        };
+                        match r {
+                            r if r >= 0 || r == -libc::ETIME => Ok(()),
+                            r => Err(io::Error::from_raw_os_error(-r)),
+                        }
+                    }
+                };
+                waited
                     .map(|_| 1)
                     .or_else(Reactor::busy_ok)
                     .or_else(Reactor::again_ok)
@@ -1136,6 +1177,35 @@ impl UringCommon for SleepableRing {
 
     fn may_rush(&self) -> bool {
         false
+    }
+
+    fn flush_pending_task_work(&mut self) -> io::Result<()> {
+        let raw = self.ring.raw();
+        // SAFETY: kflags points into the SQ ring mapped for the ring's lifetime; the kernel
+        // updates it concurrently, hence the atomic load.
+        let flags = unsafe {
+            (*(raw.sq.kflags as *const std::sync::atomic::AtomicU32)).load(std::sync::atomic::Ordering::Acquire)
+        };
+        if flags & uring_sys::IORING_SQ_TASKRUN == 0 {
+            return Ok(());
+        }
+        // SAFETY: a plain GETEVENTS enter on our own ring fd, submitting nothing.
+        let ret = unsafe {
+            uring_sys::syscalls::io_uring_enter(
+                raw.ring_fd,
+                0,
+                0,
+                uring_sys::IORING_ENTER_GETEVENTS,
+                std::ptr::null(),
+            )
+        };
+        if ret < 0 {
+            let e = io::Error::last_os_error();
+            if !matches!(e.raw_os_error(), Some(libc::EINTR | libc::EAGAIN | libc::EBUSY)) {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     fn needs_kernel_enter(&self) -> bool {
@@ -1735,7 +1805,7 @@ impl Reactor {
     ///
     /// We may not be able to register an `SQE` at this point, so we return an
     /// Error and will just not sleep.
-    fn link_rings_and_sleep(&self, ring: &mut SleepableRing) -> io::Result<()> {
+    fn link_rings_and_sleep(&self, ring: &mut SleepableRing, timeout: Option<Duration>) -> io::Result<()> {
         let link_rings = Source::new(
             IoRequirements::default(),
             self.link_fd,
@@ -1743,7 +1813,7 @@ impl Reactor {
             None,
             None,
         );
-        ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {})
+        ring.sleep(&link_rings, timeout).or_else(Self::busy_ok).map(|_| {})
     }
 
     pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
@@ -1830,14 +1900,20 @@ impl Reactor {
         // a TIMEOUT per iteration, with their hrtimer work) cost more than the network stack per
         // request in a load generator. Keeping an earlier-armed timer only makes preemption come
         // a little sooner, never later. See docs/architecture.md.
-        let polling = preempt_timer().is_some();
         let pending = |src: &Cell<Option<Source>>| {
             let s = src.take();
             let p = s.as_ref().is_some_and(|s| s.result().is_none());
             src.set(s);
             p
         };
-        let keep_latency = polling && pending(&self.latency_preemption_timeout_src);
+        // onslaught patch (2): where the kernel bounds a wait by a timeout argument
+        // (IORING_FEAT_EXT_ARG, Linux 5.11), keep it on a park attempt too: a sleep then waits
+        // with the user timer as that argument instead of swapping the latency ring's timer
+        // (a cancel and a new timeout: an enter, and CQEs that woke the sleep at once). A kept
+        // preemption timer at most wakes a sleeping executor once per preemption period.
+        let ext_arg = main_ring.ring.raw().features & uring_sys::IORING_FEAT_EXT_ARG != 0;
+        let polling = preempt_timer().is_some();
+        let keep_latency = (polling || ext_arg) && pending(&self.latency_preemption_timeout_src);
         if !keep_latency {
             // Cancel the old timer regardless of whether we can sleep:
             // if we won't sleep, we will register the new timer with its new
@@ -1868,6 +1944,15 @@ impl Reactor {
         // pick up the results of any cancellations
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
+        // onslaught patch (3): before deciding to sleep, post completions the kernel deferred
+        // while we ran (COOP_TASKRUN). In a busy generator one nearly always is: finding it now
+        // costs one enter instead of a membarrier, a timer swap and a failed sleep.
+        if woke == 0 && preempt_timer().is_none() {
+            main_ring.flush_pending_task_work()?;
+            lat_ring.flush_pending_task_work()?;
+            consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
+        }
+
         // If we generated any event so far, we can't sleep. Need to handle them.
         let should_sleep = preempt_timer().is_none()
             && (woke == 0)
@@ -1878,7 +1963,7 @@ impl Reactor {
         if should_sleep {
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
-            if let Some(dur) = user_timer {
+            if let Some(dur) = user_timer.filter(|_| !ext_arg) {
                 self.latency_preemption_timeout_src
                     .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
                 assert!(flush_rings!(lat_ring)? > 0);
@@ -1895,7 +1980,7 @@ impl Reactor {
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
-                    self.link_rings_and_sleep(&mut main_ring)
+                    self.link_rings_and_sleep(&mut main_ring, user_timer.filter(|_| ext_arg))
                         .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
