@@ -210,6 +210,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let report = RunConfig {
         plan: Some(path.display().to_string()),
         labels: work.labels(),
+        label_checks: work.label_checks(),
         ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
     let tls = tls_target(&t.url, a)?;
@@ -273,6 +274,7 @@ impl Parts {
             tls_insecure: tls && a.insecure,
             plan: None,
             labels: Vec::new(),
+            label_checks: Vec::new(),
         }
     }
 }

@@ -91,6 +91,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
                 fmt_ns(e.latency.p("p99"))
             )?;
         }
+        failed_checks(r, out)?;
     }
     if opts.spectrum {
         spectrum(r, out)?;
@@ -106,6 +107,17 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     writeln!(out, "  Verdict    {word} (exit code {})", v.exit_code)?;
     for reason in &v.reasons {
         writeln!(out, "  !!         {reason}")?;
+    }
+    Ok(())
+}
+
+/// One line per check or extraction that failed at least once, under the request table.
+fn failed_checks(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    for e in &r.endpoints {
+        let rows = e.checks.iter().map(|c| ("check", c)).chain(e.extractions.iter().map(|c| ("extract", c)));
+        for (kind, c) in rows.filter(|(_, c)| c.failed > 0) {
+            writeln!(out, "  !! {} {kind} failed {}x: {}", e.name, c.failed, c.name)?;
+        }
     }
     Ok(())
 }
