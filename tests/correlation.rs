@@ -188,3 +188,30 @@ journeys:
     assert_eq!((s.logins, s.authorized, s.rejected), (100, 100, 0), "{s:?}");
     srv.stop();
 }
+
+#[test]
+fn a_body_check_on_a_body_larger_than_the_capture_sees_its_prefix_only() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    // 1 MB bodies of `x`, read through the capture path: framed whole (the next request on the
+    // connection still works), kept to the first 64 KiB.
+    let plan = plan_file(
+        "bigbody",
+        &format!(
+            "target: {{ base_url: http://{} }}\nload: {{ stages: [ {{ duration: 1s, rate: 50 }} ] }}\nendpoints:\n  - {{ name: xs, path: /bytes/1000000, check: {{ body_contains: xxxx }} }}\njourneys:\n  - {{ name: tail, steps: [ {{ name: get, path: /bytes/1000000, extract: {{ end: {{ regex: 'x{{65537}}' }} }} }} ] }}\n",
+            srv.addr
+        ),
+    );
+    let r = run(&[plan.to_str().unwrap(), "-c", "4"]);
+    let _ = std::fs::remove_dir_all(plan.parent().unwrap());
+    let k = &r.counts;
+    assert!(k.conserved, "{k:?}");
+    let (xs, tail) = (endpoint(&r, "xs"), endpoint(&r, "tail/get"));
+    assert_eq!(xs.requests + tail.requests, 50);
+    assert!(xs.requests > 0 && tail.requests > 0, "{xs:?} {tail:?}");
+    assert_eq!((xs.ok, xs.errors), (xs.requests, 0), "{xs:?}");
+    // 65 537 x's exist in the body but not in the 65 536 bytes kept.
+    assert_eq!((tail.ok, tail.extractions[0].failed), (0, tail.requests), "{tail:?}");
+    assert_eq!((k.ok, k.http_error, k.transport_error), (xs.requests, tail.requests, 0), "{k:?}");
+    srv.stop();
+}
