@@ -228,6 +228,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         labels: work.labels(),
         users: users.as_ref().map(|u| u.peak()),
         stages: stage_plan,
+        label_checks: work.label_checks(),
         ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
     let tls = tls_target(&t.url, a)?;
@@ -317,6 +318,7 @@ impl Parts {
             labels: Vec::new(),
             users: None,
             stages: Vec::new(),
+            label_checks: Vec::new(),
         }
     }
 }

@@ -31,6 +31,9 @@ fn config() -> RunConfig {
         tls_insecure: false,
         plan: Some("plans/checkout.yaml".into()),
         labels: vec!["browse".into(), "buy \"now\"".into()],
+        users: None,
+        stages: Vec::new(),
+        label_checks: Vec::new(),
     }
 }
 
@@ -63,6 +66,7 @@ fn snapshots() -> Vec<Snapshot> {
             counters: r.counters,
             hists: r.hists,
             labels: r.labels,
+            stages: r.stages,
             last: k == INTERVALS - 1,
         });
     }
@@ -91,6 +95,9 @@ fn sample() -> Report {
             errors: 0,
             achieved_rps: 40.0,
             latency: dist.clone(),
+            sent: 80,
+            incomplete: 0,
+            conserved: true,
         },
         StageRow {
             index: 1,
@@ -103,6 +110,9 @@ fn sample() -> Report {
             errors: 5,
             achieved_rps: 40.0,
             latency: dist,
+            sent: 120,
+            incomplete: 0,
+            conserved: true,
         },
     ];
     let row = |scope: &str, metric: &str, criterion: &str, threshold: f64, actual: Option<f64>, pass: bool| SloRow {

@@ -4,6 +4,7 @@ use super::EngineSpec;
 use super::clock::{now_ns, wait_until};
 use super::shard::{Expiry, Shard, Slot};
 use super::tls;
+use crate::http::capture::Capture;
 use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
 use crate::record::{Instants, Outcome, TransportError};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -148,6 +149,10 @@ pub(crate) struct ConnTask {
     /// intended at or after it is sent). Open model: None and never.
     vu: Option<u64>,
     retire_at: u64,
+    /// The response kept for the current step's checks and extractions, when it has any
+    /// (`capturing`: its body limit); other requests take the parser's discard path.
+    capture: Capture,
+    capturing: Option<usize>,
 }
 
 /// What one request sends: quick mode's single request, or a plan step (its index).
@@ -185,6 +190,8 @@ impl ConnTask {
             vars,
             vu: None,
             retire_at: u64::MAX,
+            capture: Capture::default(),
+            capturing: None,
         }
     }
 
@@ -297,6 +304,10 @@ impl ConnTask {
         // One clock read serves as the deadline's start and, on a live connection, as the send
         // instant (the send follows within nanoseconds): two reads per request in all.
         let start = now_ns();
+        self.capturing = match (req, spec.plan) {
+            (Req::Step(si), Some(work)) => work.steps[si].capture,
+            _ => None,
+        };
         self.shard.arm(self.ci, start + spec.timeout_ns);
         let expiry = Expiry { shard: self.shard.clone(), ci: self.ci };
         let result = futures_lite::future::or(async { Ok(self.attempt(slot, start, req).await) }, async {
@@ -315,15 +326,23 @@ impl ConnTask {
             Ok(Ok((done, sent))) => {
                 let t = crate::record::Instants { intended: slot.intended, sent, completed };
                 let latency = completed.saturating_sub(slot.intended);
-                let (status_ok, checks_ok) = match (label, spec.plan) {
-                    (Some(si), Some(work)) => step_checks(work.step(si), done.status, latency),
-                    _ => ((spec.ok_status.0..=spec.ok_status.1).contains(&done.status), true),
+                let failure = match (label, spec.plan) {
+                    (Some(si), Some(work)) => {
+                        let kept = self.capturing.map(|_| &self.capture);
+                        super::correlate::judge(work.step(si), done.status, latency, kept, self.vars.as_mut())
+                    }
+                    _ => (!(spec.ok_status.0..=spec.ok_status.1).contains(&done.status))
+                        .then_some(super::correlate::Failure::Check(0)),
                 };
-                let ok = status_ok && checks_ok;
+                let ok = failure.is_none();
+                let late_check = failure.is_some_and(|f| f != super::correlate::Failure::Check(0));
                 self.record(slot, completed, |r| {
                     r.response(&t, done.status, ok);
                     if let Some(l) = label {
-                        r.label(l, ok, status_ok && !checks_ok, Some(latency));
+                        r.label(l, ok, late_check, Some(latency));
+                        if let Some(f) = failure {
+                            r.label_failure(l, f);
+                        }
                     }
                 });
                 ok
@@ -471,6 +490,9 @@ impl ConnTask {
         let io = |e: std::io::Error, started: bool| ExErr::Io(io_class(&e), started);
         stream.write_all(request).await.map_err(|e| io(e, false))?;
         self.parser.start(head);
+        if let Some(limit) = self.capturing {
+            self.capture.reset(limit);
+        }
         let mut filled = 0usize;
         loop {
             if filled == self.buf.len() {
@@ -489,7 +511,11 @@ impl ConnTask {
                 return self.parser.eof().map(|d| (d, false)).map_err(ExErr::Proto);
             }
             filled += n;
-            match self.parser.feed(&self.buf[..filled]).map_err(ExErr::Proto)? {
+            let fed = match self.capturing {
+                None => self.parser.feed(&self.buf[..filled]),
+                Some(_) => self.parser.feed_into(&self.buf[..filled], &mut self.capture),
+            };
+            match fed.map_err(ExErr::Proto)? {
                 Feed::NeedMore { consumed } => {
                     self.buf.copy_within(consumed..filled, 0);
                     filled -= consumed;
@@ -504,12 +530,4 @@ impl ConnTask {
             }
         }
     }
-}
-
-/// A plan step's checks on a complete response: (status expected, every later check passed).
-/// `max_latency` applies to latency from the intended time.
-fn step_checks(step: &crate::plan::Step, status: u16, latency_ns: u64) -> (bool, bool) {
-    let status_ok = step.check.status().contains(status);
-    let r = crate::plan::Response { status, headers: &[], body: &[], latency_ns };
-    (status_ok, !status_ok || step.check.evaluate(&r).is_ok())
 }

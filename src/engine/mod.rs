@@ -2,6 +2,7 @@
 //! shard; snapshots flow out over a bounded crossbeam channel. The engine never prints.
 pub mod clock;
 mod conn;
+pub mod correlate;
 mod shard;
 pub mod tls;
 pub mod work;

@@ -1,6 +1,6 @@
 //! The plan workload: which journey a slot runs (a deterministic weighted choice per slot) and the
 //! bytes of each step's request (rendered once when static, else per request from templates).
-use crate::plan::{Check, Plan, Rng, Think, Vars, hash};
+use crate::plan::{Plan, Rng, Think, Vars, hash};
 
 /// One step, ready to send.
 #[derive(Debug)]
@@ -12,6 +12,9 @@ pub struct StepWork {
     pub head: bool,
     pub idempotent: bool,
     pub think: Think,
+    /// What of the response its checks and extractions need kept (`correlate::capture_limit`);
+    /// None: nothing, the zero-copy discard path.
+    pub capture: Option<usize>,
 }
 
 /// A plan, prepared for the engine. Lives for the whole process (`leak`), so per-connection
@@ -29,26 +32,8 @@ pub struct PlanWork {
     pub unix_at_clock_zero: u64,
 }
 
-/// What the engine cannot run yet: said before anything is sent (exit 2).
-fn unsupported(plan: &Plan) -> Option<String> {
-    for j in &plan.journeys {
-        for s in &j.steps {
-            if !s.extract.is_empty() {
-                return Some(format!("{}: extraction is not supported by the engine yet", s.label));
-            }
-            if s.check.list().iter().any(|c| !matches!(c, Check::Status(_) | Check::MaxLatency(_))) {
-                return Some(format!("{}: body and header checks are not supported by the engine yet", s.label));
-            }
-        }
-    }
-    None
-}
-
 impl PlanWork {
     pub fn new(plan: Plan) -> Result<PlanWork, String> {
-        if let Some(why) = unsupported(&plan) {
-            return Err(why);
-        }
         let url = &plan.target.url;
         let host = if url.port == if url.tls { 443 } else { 80 } {
             url.host.clone()
@@ -69,7 +54,15 @@ impl PlanWork {
                     fixed = Some(out);
                 }
                 let idempotent = crate::http::request::idempotent(&s.method);
-                steps.push(StepWork { at: (ji, k), fixed, head: s.method == "HEAD", idempotent, think: s.think });
+                let capture = super::correlate::capture_limit(s);
+                steps.push(StepWork {
+                    at: (ji, k),
+                    fixed,
+                    head: s.method == "HEAD",
+                    idempotent,
+                    think: s.think,
+                    capture,
+                });
             }
             journeys.push(start..steps.len());
         }
@@ -82,6 +75,18 @@ impl PlanWork {
 
     pub fn labels(&self) -> Vec<String> {
         self.plan.steps().map(|(_, s)| s.label.clone()).collect()
+    }
+
+    /// Per label: its checks and extractions as a person reads them, by index (for the report's
+    /// per-check failure counts).
+    pub fn label_checks(&self) -> Vec<crate::report::LabelChecks> {
+        self.plan
+            .steps()
+            .map(|(_, s)| crate::report::LabelChecks {
+                checks: s.check.list().iter().map(|c| c.to_string()).collect(),
+                extracts: s.extract.iter().map(|e| format!("{} <- {}", e.name, e.from)).collect(),
+            })
+            .collect()
     }
 
     /// The journey slot `n` runs, and the iteration's random source (both depend only on the

@@ -5,6 +5,7 @@
 //! unconsumed bytes never makes it look at the same byte twice, and the verdict on any input is
 //! the same however that input is split across calls.
 
+use super::capture::Sink;
 use super::response::{Limits, ProtoError};
 
 /// Longest chunk-size line accepted, extensions included, CRLF excluded. Real servers send a few
@@ -59,14 +60,22 @@ impl Chunked {
     }
 
     /// Decode `data`; answers how many bytes were used and whether the body ended there. Until it
-    /// ends, every byte is used. Chunk data bytes are added to `body`.
-    pub fn decode(&mut self, data: &[u8], limits: &Limits, body: &mut u64) -> Result<(usize, bool), ProtoError> {
+    /// ends, every byte is used. Chunk data bytes are counted in `body` and handed to `sink`
+    /// (the engine's `Discard` keeps none of them).
+    pub fn decode(
+        &mut self,
+        data: &[u8],
+        limits: &Limits,
+        body: &mut u64,
+        sink: &mut impl Sink,
+    ) -> Result<(usize, bool), ProtoError> {
         let mut at = 0;
         while at < data.len() {
             if self.step == Step::Data {
                 let take = self.size.min((data.len() - at) as u64);
                 self.size -= take;
                 *body += take;
+                sink.body(&data[at..at + take as usize]);
                 at += take as usize;
                 if self.size == 0 {
                     self.step = Step::DataCr;
@@ -169,7 +178,7 @@ mod tests {
     fn run(input: &[u8]) -> Result<(usize, bool, u64), ProtoError> {
         let mut c = Chunked::new();
         let mut body = 0;
-        let (used, done) = c.decode(input, &Limits::default(), &mut body)?;
+        let (used, done) = c.decode(input, &Limits::default(), &mut body, &mut crate::http::capture::Discard)?;
         Ok((used, done, body))
     }
 

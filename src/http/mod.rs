@@ -1,4 +1,5 @@
 //! HTTP/1.1 without I/O: request rendering (once per run) and response framing (fed bytes).
+pub mod capture;
 mod chunked;
 pub mod request;
 pub mod response;

@@ -1,13 +1,15 @@
 //! Sans-I/O response framing (RFC 9112 §6.3): fed bytes, answers need-more / done / error.
 //! It owns the head (httparse, header slots on the stack) and the rules that say where a body
 //! ends. It never touches a socket, never allocates per response and never keeps body bytes:
-//! they are counted and dropped, so a 1 GiB body costs O(1) memory.
+//! they are counted and handed to a `Sink` — `Discard` by default, so a 1 GiB body costs O(1)
+//! memory; a bounded `Capture` for plan steps that extract or check the body (`feed_into`).
 //!
 //! Its verdict on a byte stream does not depend on how the stream is split across `feed` calls
 //! (the tests check every split point), so the engine may hand it whatever a read returned.
 
 use std::mem::MaybeUninit;
 
+use super::capture::{Discard, Sink};
 use super::chunked::Chunked;
 
 /// Why a response could not be framed. Small and Copy: it indexes counters on the hot path.
@@ -118,8 +120,14 @@ impl ResponseParser {
     /// responses); after it, body bytes are consumed as they come. After `Done`, or after an
     /// error, it answers the same until `start`.
     pub fn feed(&mut self, data: &[u8]) -> Result<Feed, ProtoError> {
+        self.feed_into(data, &mut Discard)
+    }
+
+    /// As `feed`, handing the final head (once, whole) and every body byte (once, in order,
+    /// chunk framing removed) to `sink`. The sink sees the same bytes however `data` is split.
+    pub fn feed_into(&mut self, data: &[u8], sink: &mut impl Sink) -> Result<Feed, ProtoError> {
         self.started |= !data.is_empty();
-        let result = self.advance(data);
+        let result = self.advance(data, sink);
         if let Err(e) = result {
             self.state = State::Failed(e);
         }
@@ -151,10 +159,10 @@ impl ResponseParser {
         self.body_bytes
     }
 
-    fn advance(&mut self, data: &[u8]) -> Result<Feed, ProtoError> {
+    fn advance(&mut self, data: &[u8], sink: &mut impl Sink) -> Result<Feed, ProtoError> {
         let mut used = 0;
         while let State::Head = self.state {
-            match self.head(&data[used..])? {
+            match self.head(&data[used..], sink)? {
                 Some(n) => used += n,
                 None => return Ok(Feed::NeedMore { consumed: used }),
             }
@@ -164,6 +172,7 @@ impl ResponseParser {
             State::Length(left) => {
                 let take = left.min(rest.len() as u64);
                 self.body_bytes += take;
+                sink.body(&rest[..take as usize]);
                 used += take as usize;
                 if take == left {
                     return Ok(self.finish(used));
@@ -171,7 +180,7 @@ impl ResponseParser {
                 self.state = State::Length(left - take);
             }
             State::Chunked(mut chunked) => {
-                let (n, done) = chunked.decode(rest, &self.limits, &mut self.body_bytes)?;
+                let (n, done) = chunked.decode(rest, &self.limits, &mut self.body_bytes, sink)?;
                 used += n;
                 if done {
                     return Ok(self.finish(used));
@@ -180,6 +189,7 @@ impl ResponseParser {
             }
             State::Close => {
                 self.body_bytes += rest.len() as u64;
+                sink.body(rest);
                 used = data.len();
             }
             State::Finished(done) => {
@@ -199,7 +209,7 @@ impl ResponseParser {
 
     /// Parse one head at the start of `data`: `None` while incomplete, else its length. An
     /// interim (1xx) head leaves the state at `Head`; a final one picks the body framing.
-    fn head(&mut self, data: &[u8]) -> Result<Option<usize>, ProtoError> {
+    fn head(&mut self, data: &[u8], sink: &mut impl Sink) -> Result<Option<usize>, ProtoError> {
         // Only a window of max_head_bytes is parsed: the verdict is then the same whether the
         // bytes came at once or one by one (httparse errors on a prefix hold for the whole).
         let window = &data[..data.len().min(self.limits.max_head_bytes)];
@@ -225,6 +235,7 @@ impl ResponseParser {
         }
         let fields = Fields::scan(head.headers);
         self.frame(status, head.version == Some(0), &fields)?;
+        sink.head(&data[..len]);
         Ok(Some(len))
     }
 

@@ -156,16 +156,28 @@ impl Extractor {
 /// Runs every extraction of a step into `vars` (parsing a JSON body at most once). Returns how
 /// many found nothing; their variables stay unset and render as empty.
 pub fn extract_all(list: &[Extraction], headers: &[(&[u8], &[u8])], body: &[u8], vars: &mut Vars<'_>) -> u32 {
+    let mut missed = 0;
+    extract_each(list, headers, body, vars, |_| missed += 1);
+    missed
+}
+
+/// As `extract_all`, calling `on_miss` with the index in `list` of each extraction that found
+/// nothing (so the engine can count failures per variable).
+pub fn extract_each(
+    list: &[Extraction],
+    headers: &[(&[u8], &[u8])],
+    body: &[u8],
+    vars: &mut Vars<'_>,
+    mut on_miss: impl FnMut(usize),
+) {
     let needs_json = list.iter().any(|e| matches!(e.from, Extractor::Json(_)));
     let json: Option<Value> = if needs_json { serde_json::from_slice(body).ok() } else { None };
-    let mut missed = 0;
-    for e in list {
+    for (i, e) in list.iter().enumerate() {
         match e.from.extract_with(headers, body, json.as_ref()) {
             Some(v) => vars.set(e.slot, v.as_bytes()),
-            None => missed += 1,
+            None => on_miss(i),
         }
     }
-    missed
 }
 
 #[cfg(test)]

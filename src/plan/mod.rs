@@ -30,7 +30,7 @@ pub use check::{Check, CheckFailure, CheckKind, Checks, Response, StatusSet};
 pub use data::{DataSource, FeedMode};
 pub use describe::{describe, human};
 pub use error::PlanError;
-pub use extract::{Extraction, Extractor, JsonPath, extract_all};
+pub use extract::{Extraction, Extractor, JsonPath, extract_all, extract_each};
 pub use model::{
     DEFAULT_CONNECT_TIMEOUT_NS, DEFAULT_CONNECTIONS, DEFAULT_SEED, DEFAULT_TIMEOUT_NS, Header, Journey, JourneyKind,
     Plan, Step, Target, Think,

@@ -13,15 +13,44 @@ pub struct LabelStats {
     pub ok: u64,
     /// Not ok: transport errors, timeouts, unexpected statuses, failed checks.
     pub errors: u64,
-    /// Of `errors`: a complete response with an expected status that failed a later check.
+    /// Of `errors`: a complete response with an expected status that failed a later check or
+    /// an extraction.
     pub checks_failed: u64,
+    /// Failures per check, by index in the step's check list (0: the status check); grown on
+    /// the first failure, so a label that never fails allocates nothing.
+    pub check_fails: Vec<u64>,
+    /// Failures per extraction, by index in the step's `extract` list.
+    pub extract_fails: Vec<u64>,
     pub latency: hdrhistogram::Histogram<u64>,
 }
 
 impl Default for LabelStats {
     fn default() -> Self {
-        LabelStats { requests: 0, ok: 0, errors: 0, checks_failed: 0, latency: histograms::new_hist() }
+        LabelStats {
+            requests: 0,
+            ok: 0,
+            errors: 0,
+            checks_failed: 0,
+            check_fails: Vec::new(),
+            extract_fails: Vec::new(),
+            latency: histograms::new_hist(),
+        }
     }
+}
+
+/// `into[i] += from[i]`, growing `into` as needed.
+fn add_counts(into: &mut Vec<u64>, from: &[u64]) {
+    if into.len() < from.len() {
+        into.resize(from.len(), 0);
+    }
+    into.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+}
+
+fn bump(v: &mut Vec<u64>, i: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    v[i] += 1;
 }
 
 impl LabelStats {
@@ -30,6 +59,8 @@ impl LabelStats {
         self.ok += o.ok;
         self.errors += o.errors;
         self.checks_failed += o.checks_failed;
+        add_counts(&mut self.check_fails, &o.check_fails);
+        add_counts(&mut self.extract_fails, &o.extract_fails);
         let _ = self.latency.add(&o.latency);
     }
 }
@@ -172,6 +203,19 @@ impl Recorder {
             l.checks_failed += u64::from(check_failed);
             if let Some(v) = latency {
                 let _ = l.latency.record(v.clamp(histograms::LOW_NS, histograms::HIGH_NS));
+            }
+        }
+    }
+
+    /// Why a labelled request with a complete response was not ok: one failed check (by index)
+    /// or extraction (by index). Called beside `label`, at most once per request.
+    #[inline]
+    pub fn label_failure(&mut self, label: usize, failure: crate::engine::correlate::Failure) {
+        use crate::engine::correlate::Failure;
+        if let Some(l) = self.labels.get_mut(label) {
+            match failure {
+                Failure::Check(i) => bump(&mut l.check_fails, i as usize),
+                Failure::Extract(i) => bump(&mut l.extract_fails, i as usize),
             }
         }
     }

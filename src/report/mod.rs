@@ -51,6 +51,9 @@ pub struct RunConfig {
     /// The plan's measured load stages (empty in quick mode): what `Report::stages` reports on.
     #[serde(default)]
     pub stages: Vec<StagePlan>,
+    /// Per label id: its checks and extractions, as text (plan runs; empty in quick mode).
+    #[serde(default)]
+    pub label_checks: Vec<LabelChecks>,
 }
 
 /// One load stage as planned.
@@ -64,6 +67,23 @@ pub struct StagePlan {
     pub target: String,
 }
 
+/// A plan request's checks and extractions, as a person reads them, by index.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LabelChecks {
+    /// `status in 2xx, 3xx`, `body contains "items"`, ...; the status check first.
+    pub checks: Vec<String>,
+    /// `token <- json $.token`, ...
+    pub extracts: Vec<String>,
+}
+
+/// One check or extraction of a plan request and how often it failed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckRow {
+    /// The check (`body contains "items"`) or extraction (`token <- json $.token`).
+    pub name: String,
+    pub failed: u64,
+}
+
 /// One named request of a plan.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EndpointRow {
@@ -72,6 +92,13 @@ pub struct EndpointRow {
     pub ok: u64,
     pub errors: u64,
     pub checks_failed: u64,
+    /// Every check of the request in order (the status check first) with its failures: a
+    /// request counts against the first check it failed only.
+    #[serde(default)]
+    pub checks: Vec<CheckRow>,
+    /// Every extraction with the times it found nothing (checked only when every check passed).
+    #[serde(default)]
+    pub extractions: Vec<CheckRow>,
     /// ok responses of this request per second of the measured window.
     pub ok_rps: f64,
     /// From the intended time.
@@ -365,6 +392,8 @@ impl Report {
                     ok: l.ok,
                     errors: l.errors,
                     checks_failed: l.checks_failed,
+                    checks: check_rows(config.label_checks.get(i).map(|c| &c.checks[..]), &l.check_fails),
+                    extractions: check_rows(config.label_checks.get(i).map(|c| &c.extracts[..]), &l.extract_fails),
                     ok_rps: l.ok as f64 / window,
                     latency: Dist::of(&l.latency),
                 })
@@ -429,6 +458,18 @@ fn stage_rows(plan: &[StagePlan], measured: &[crate::record::StageStats], window
                 incomplete: m.incomplete,
                 conserved: m.conserved(),
             }
+        })
+        .collect()
+}
+
+/// Names and failure counts side by side (a count without a name, which cannot happen with the
+/// engine's own config, is shown as `#i`).
+fn check_rows(names: Option<&[String]>, failed: &[u64]) -> Vec<CheckRow> {
+    let names = names.unwrap_or(&[]);
+    (0..names.len().max(failed.len()))
+        .map(|i| CheckRow {
+            name: names.get(i).cloned().unwrap_or_else(|| format!("#{i}")),
+            failed: failed.get(i).copied().unwrap_or(0),
         })
         .collect()
 }

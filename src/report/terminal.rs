@@ -95,6 +95,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
                 fmt_ns(e.latency.p("p99"))
             )?;
         }
+        failed_checks(r, out)?;
     }
     if r.stages.len() > 1 {
         stages(r, out)?;
@@ -140,6 +141,17 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
             fmt_ns(s.latency.p("p95")),
             fmt_ns(s.latency.p("p99"))
         )?;
+    }
+    Ok(())
+}
+
+/// One line per check or extraction that failed at least once, under the request table.
+fn failed_checks(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    for e in &r.endpoints {
+        let rows = e.checks.iter().map(|c| ("check", c)).chain(e.extractions.iter().map(|c| ("extract", c)));
+        for (kind, c) in rows.filter(|(_, c)| c.failed > 0) {
+            writeln!(out, "  !! {} {kind} failed {}x: {}", e.name, c.failed, c.name)?;
+        }
     }
     Ok(())
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
-use super::Core;
 use super::request::{self, Head, Route};
 use super::response::{self, FILL};
+use super::{Core, api};
 
 /// Initial read buffer; it grows (to `request::MAX_HEAD_BYTES`) only for larger heads.
 const READ_BUF: usize = 8 * 1024;
@@ -29,6 +29,7 @@ pub(crate) async fn serve(stream: TcpStream, core: Rc<Core>) {
         end: 0,
         out: Vec::with_capacity(WRITE_CHUNK),
         arrival: 0,
+        body: Vec::new(),
     };
     // An I/O error ends this connection only; there is nobody to report it to. Stop closes
     // `closing`, which ends the race and drops the connection wherever it was waiting.
@@ -51,6 +52,8 @@ struct Connection {
     out: Vec<u8>,
     /// When the last read returned (ns since the server's base); only kept while pacing is on.
     arrival: u64,
+    /// The request body of an API route that reads one (reused; at most `MAX_API_BODY`).
+    body: Vec<u8>,
 }
 
 impl Connection {
@@ -59,7 +62,15 @@ impl Connection {
             match request::parse_head(&self.buf[self.start..self.end]) {
                 Ok(Some(head)) => {
                     self.start += head.len;
-                    self.discard_body(head.body, core).await?;
+                    if !head.route.reads_body() {
+                        self.discard_body(head.body, core).await?;
+                    } else if head.body > request::MAX_API_BODY {
+                        core.count();
+                        response::render_error(&mut self.out, 413);
+                        return self.flush().await;
+                    } else {
+                        self.read_body(head.body as usize, core).await?;
+                    }
                     self.answer(&head, core).await?;
                     if !head.keep_alive {
                         return self.flush().await;
@@ -118,13 +129,25 @@ impl Connection {
         }
     }
 
+    /// Read a body of `len` bytes (at most `MAX_API_BODY`, which fits the buffer) into `body`.
+    async fn read_body(&mut self, len: usize, core: &Core) -> io::Result<()> {
+        while self.end - self.start < len {
+            if !self.read_more(core).await? {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        self.body.clear();
+        self.body.extend_from_slice(&self.buf[self.start..self.start + len]);
+        self.start += len;
+        Ok(())
+    }
+
     /// Wait until the answer is due, then queue it (and write a large body).
     async fn answer(&mut self, head: &Head, core: &Core) -> io::Result<()> {
         let conn = response::Conn::new(head.keep_alive, head.http10);
         if head.route == Route::Stats {
             // Introspection: neither counted nor paced.
-            let requests = core.requests();
-            response::render(&mut self.out, head.route, conn, head.head_method, requests);
+            response::render(&mut self.out, head.route, conn, head.head_method, core.stats());
             return Ok(());
         }
         if core.pacing.is_active() {
@@ -141,8 +164,17 @@ impl Connection {
         }
         // Counted before the bytes leave, so a client that has its answer sees it counted.
         core.count();
-        let rendered = response::render(&mut self.out, head.route, conn, head.head_method, 0);
+        if head.route.is_api() {
+            let tally = api::render(&mut self.out, head.route, conn, head.bearer, &self.body, &core.api_ctx());
+            core.tally(tally);
+            return self.flush_if_full().await;
+        }
+        let rendered = response::render(&mut self.out, head.route, conn, head.head_method, Default::default());
         self.write_fill(rendered.fill).await?;
+        self.flush_if_full().await
+    }
+
+    async fn flush_if_full(&mut self) -> io::Result<()> {
         if self.out.len() >= WRITE_CHUNK {
             self.flush().await?;
         }

@@ -3,19 +3,23 @@
 //! shutdown, and the state cores share; it never prints (callers report errors).
 //!
 //! Endpoints: `/` (small text), `/bytes/N` (N bytes, capped at 64 MiB), `/delay/MS`,
-//! `/status/CODE` (100..=599), `/__stats` (`{"requests": N}`), anything else 404.
+//! `/status/CODE` (100..=599), `/__stats` (`{"requests": N, "logins": L, "authorized": A,
+//! "rejected": R}`), a small JSON API with bearer tokens (`api`: `POST /login`, `GET /api/items`,
+//! `GET /api/items/N`, `POST /api/items`, `POST /logout`), anything else 404. docs/serve.md.
 //!
 //! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
 //! glommio `Placement::Fixed`) accepts on its own socket and serves each connection in a task
 //! (`conn`), framing requests with `request`, rendering with `response`, and timing answers with
 //! `pacing` (capacity queue and periodic stalls). Per-core state is owned by its executor; the only
-//! shared, written state is one padded counter per core (single writer, plain load + store), the
-//! stall epoch (written once), and the stop flag.
+//! shared, written state is one padded block of counters per core (single writer, plain load +
+//! store), the stall epoch (written once), and the stop flag. The token key is written once at
+//! start.
 //!
 //! Shutdown: `stop` sets the flag and `shutdown(2)`s every listener, which fails the pending
 //! accepts; each accept loop then cancels its connection tasks (idle keep-alive connections,
 //! sleeping `/delay`s and queued answers included), waits until they have closed their sockets,
 //! and returns, which ends its executor's `run`.
+mod api;
 mod conn;
 mod listen;
 mod pacing;
@@ -88,6 +92,12 @@ impl Stall {
 pub struct ServerStats {
     /// Responses written, all endpoints except `/__stats`.
     pub requests: u64,
+    /// Successful `POST /login`s (tokens issued).
+    pub logins: u64,
+    /// API requests that carried a valid token (`/api/items...`, `/logout`), whatever the answer.
+    pub authorized: u64,
+    /// Requests answered 401: bad credentials at `/login`, or no valid token for the API.
+    pub rejected: u64,
 }
 
 /// A running server. Dropping it stops the server as [`ServerHandle::stop`] does.
@@ -156,7 +166,7 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
 impl ServerHandle {
     /// Responses written so far, summed over cores.
     pub fn stats(&self) -> ServerStats {
-        ServerStats { requests: self.shared.requests() }
+        self.shared.stats()
     }
 
     /// Number of executors serving.
@@ -189,36 +199,54 @@ impl Drop for ServerHandle {
 
 /// Render `stats` as the `/__stats` body.
 pub fn render_stats_json(stats: ServerStats) -> String {
-    format!("{{\"requests\": {}}}", stats.requests)
+    format!(
+        "{{\"requests\": {}, \"logins\": {}, \"authorized\": {}, \"rejected\": {}}}",
+        stats.requests, stats.logins, stats.authorized, stats.rejected
+    )
 }
 
 /// State every core reads and a few write; written per request only by the owning core.
 struct Shared {
-    /// One counter per core, each written by its core alone.
+    /// One block of counters per core, each written by its core alone.
     counters: Box<[PaddedCounter]>,
+    /// Signs the API's tokens.
+    keys: api::Keys,
     /// Arrival of the first request in ns since `base`, at least 1; 0: none yet.
     epoch: AtomicU64,
     base: Instant,
     stopping: AtomicBool,
 }
 
-/// A counter alone on its cache line, so cores never share a written line.
+/// A core's counters alone on their cache lines, so cores never share a written line:
+/// requests, logins, authorized, rejected.
 #[repr(align(128))]
 #[derive(Default)]
-struct PaddedCounter(AtomicU64);
+struct PaddedCounter([AtomicU64; 4]);
+
+const REQUESTS: usize = 0;
 
 impl Shared {
     fn new(cores: usize) -> Shared {
         Shared {
             counters: (0..cores).map(|_| PaddedCounter::default()).collect(),
+            keys: api::Keys::new(),
             epoch: AtomicU64::new(0),
             base: Instant::now(),
             stopping: AtomicBool::new(false),
         }
     }
 
-    fn requests(&self) -> u64 {
-        self.counters.iter().map(|c| c.0.load(Ordering::Relaxed)).sum()
+    fn sum(&self, i: usize) -> u64 {
+        self.counters.iter().map(|c| c.0[i].load(Ordering::Relaxed)).sum()
+    }
+
+    fn stats(&self) -> ServerStats {
+        ServerStats {
+            requests: self.sum(REQUESTS),
+            logins: self.sum(1),
+            authorized: self.sum(2),
+            rejected: self.sum(3),
+        }
     }
 
     /// The stall epoch, set by the first caller (any core) to its `arrival`.
@@ -250,6 +278,9 @@ pub(crate) struct Core {
     shared: Arc<Shared>,
     /// Departure of the last request through this core's capacity queue (ns since `base`).
     last_departure: Cell<u64>,
+    /// Logins and created items on this core (for their ids).
+    api_seq: Cell<u64>,
+    cores: u64,
     /// Never signalled, only closed at stop: every connection waits on it beside its own work,
     /// so closing it cancels them all (`conn::serve`).
     pub(crate) closing: Semaphore,
@@ -263,8 +294,10 @@ impl Core {
             index: spec.index,
             pacing: spec.pacing,
             base: spec.shared.base,
+            cores: spec.shared.counters.len() as u64,
             shared: spec.shared,
             last_departure: Cell::new(0),
+            api_seq: Cell::new(0),
             closing: Semaphore::new(0),
             connections: Gate::new(),
         }
@@ -287,12 +320,34 @@ impl Core {
     /// One response written. This core is the only writer of its counter, so a plain load and
     /// store suffice (no locked instruction).
     fn count(&self) {
-        let counter = &self.shared.counters[self.index].0;
+        self.bump(REQUESTS);
+    }
+
+    fn bump(&self, i: usize) {
+        let counter = &self.shared.counters[self.index].0[i];
         counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     }
 
-    fn requests(&self) -> u64 {
-        self.shared.requests()
+    /// Count an API answer in its `/__stats` figure.
+    fn tally(&self, t: api::Tally) {
+        match t {
+            api::Tally::Login => self.bump(1),
+            api::Tally::Authorized => self.bump(2),
+            api::Tally::Rejected => self.bump(3),
+            api::Tally::Other => {}
+        }
+    }
+
+    /// What the API needs for one answer: the key and a number no other answer gets (1, 2, ...
+    /// interleaved over cores).
+    fn api_ctx(&self) -> api::Ctx<'_> {
+        let n = self.api_seq.get();
+        self.api_seq.set(n + 1);
+        api::Ctx { keys: &self.shared.keys, next_id: 1 + n * self.cores + self.index as u64 }
+    }
+
+    fn stats(&self) -> ServerStats {
+        self.shared.stats()
     }
 }
 
@@ -365,7 +420,8 @@ mod tests {
 
     #[test]
     fn stats_json_helper() {
-        assert_eq!(render_stats_json(ServerStats { requests: 12 }), "{\"requests\": 12}");
+        let s = ServerStats { requests: 12, logins: 1, authorized: 2, rejected: 3 };
+        assert_eq!(render_stats_json(s), "{\"requests\": 12, \"logins\": 1, \"authorized\": 2, \"rejected\": 3}");
     }
 
     #[test]
@@ -393,7 +449,7 @@ mod tests {
         cores[0].count();
         cores[2].count();
         cores[2].count();
-        assert_eq!(shared.requests(), 3);
+        assert_eq!(shared.stats().requests, 3);
     }
 
     #[test]

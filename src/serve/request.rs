@@ -22,9 +22,46 @@ pub(crate) enum Route {
     Delay(u64),
     /// `/status/CODE`, CODE in 100..=599.
     Status(u16),
-    /// `/__stats`: the response counter as JSON; neither counted nor paced.
+    /// `/__stats`: the response counters as JSON; neither counted nor paced.
     Stats,
     NotFound,
+    /// `POST /login` (JSON credentials in the body): a bearer token (see `api`).
+    Login,
+    /// `POST /logout`: 204 (token required).
+    Logout,
+    /// `GET /api/items`: the list (token required).
+    Items,
+    /// `GET /api/items/N`: one item (token required).
+    Item(u64),
+    /// `POST /api/items` (a JSON body): 201 with the new id (token required).
+    CreateItem,
+}
+
+impl Route {
+    /// Routes whose request body is read (bounded by `MAX_API_BODY`) rather than discarded.
+    pub fn reads_body(self) -> bool {
+        matches!(self, Route::Login | Route::CreateItem)
+    }
+
+    /// The API routes (`api` answers them).
+    pub fn is_api(self) -> bool {
+        matches!(self, Route::Login | Route::Logout | Route::Items | Route::Item(_) | Route::CreateItem)
+    }
+}
+
+/// Largest request body an API route reads (larger ones are answered 413 and the connection
+/// closed); other routes discard their bodies whatever their size.
+pub(crate) const MAX_API_BODY: u64 = 16 * 1024;
+
+/// The `Authorization: Bearer` credential of a request, parsed but not yet verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bearer {
+    /// No Authorization field.
+    Absent,
+    /// Present but not a bearer token of our shape (32 hex digits).
+    Bad,
+    /// id and MAC, as the token's two 16-hex-digit halves.
+    Token(u64, u64),
 }
 
 /// Everything the connection needs from one request head, owned (the parser's borrows end here).
@@ -41,6 +78,7 @@ pub(crate) struct Head {
     pub http10: bool,
     /// HEAD: the answer carries the length of the body but not the body.
     pub head_method: bool,
+    pub bearer: Bearer,
 }
 
 /// Why a head was refused; each is answered with its status and the connection is closed.
@@ -85,6 +123,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
     let http10 = req.version == Some(0);
     let mut body = None;
     let (mut close, mut keep) = (false, false);
+    let mut bearer = Bearer::Absent;
     for h in req.headers.iter() {
         if h.name.eq_ignore_ascii_case("content-length") {
             let n = parse_u64(h.value).ok_or(HeadError::Malformed)?;
@@ -100,16 +139,71 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
                 close |= token.eq_ignore_ascii_case(b"close");
                 keep |= token.eq_ignore_ascii_case(b"keep-alive");
             }
+        } else if h.name.eq_ignore_ascii_case("authorization") {
+            bearer = parse_bearer(h.value);
         }
     }
+    let method = req.method.unwrap_or("GET");
+    let target = req.path.unwrap_or("/").as_bytes();
     Ok(Some(Head {
         len,
-        route: route(req.path.unwrap_or("/").as_bytes()),
+        route: api_route(method, target).unwrap_or_else(|| route(target)),
         body: body.unwrap_or(0),
         keep_alive: !close && (!http10 || keep),
         http10,
-        head_method: req.method == Some("HEAD"),
+        head_method: method == "HEAD",
+        bearer,
     }))
+}
+
+/// The API's routes by method and path (query ignored); a known path with another method is
+/// `405`. None: not an API path.
+pub(crate) fn api_route(method: &str, target: &[u8]) -> Option<Route> {
+    let path = target.split(|&b| b == b'?').next().unwrap_or(target);
+    let (get, post) = (method == "GET", method == "POST");
+    let r = match path {
+        b"/login" if post => Route::Login,
+        b"/logout" if post => Route::Logout,
+        b"/api/items" if get => Route::Items,
+        b"/api/items" if post => Route::CreateItem,
+        b"/login" | b"/logout" | b"/api/items" => Route::Status(405),
+        _ => match path.strip_prefix(b"/api/items/").map(parse_u64) {
+            Some(Some(id)) if get => Route::Item(id),
+            Some(Some(_)) => Route::Status(405),
+            Some(None) => Route::NotFound,
+            None => return None,
+        },
+    };
+    Some(r)
+}
+
+/// `Bearer <32 hex digits>` (scheme in any case): the token's halves.
+fn parse_bearer(value: &[u8]) -> Bearer {
+    let v = value.trim_ascii();
+    let Some((scheme, token)) = v.split_at_checked(6) else { return Bearer::Bad };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Bearer::Bad;
+    }
+    let token = token.trim_ascii_start();
+    if token.len() != 32 || token.len() == v.len() - 6 {
+        return Bearer::Bad;
+    }
+    match (parse_hex(&token[..16]), parse_hex(&token[16..])) {
+        (Some(id), Some(mac)) => Bearer::Token(id, mac),
+        _ => Bearer::Bad,
+    }
+}
+
+/// Exactly 16 lowercase hex digits.
+fn parse_hex(s: &[u8]) -> Option<u64> {
+    s.iter().try_fold(0u64, |n, &b| {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u64::from(d))
+    })
 }
 
 /// Map a request target to its route; the query string is ignored.
@@ -178,6 +272,42 @@ mod tests {
         for &(path, want) in table {
             assert_eq!(route(path.as_bytes()), want, "{path}");
         }
+    }
+
+    #[test]
+    fn api_routes_by_method() {
+        let table: &[(&str, &str, Option<Route>)] = &[
+            ("POST", "/login", Some(Route::Login)),
+            ("GET", "/login", Some(Route::Status(405))),
+            ("POST", "/logout", Some(Route::Logout)),
+            ("GET", "/api/items", Some(Route::Items)),
+            ("GET", "/api/items?page=2", Some(Route::Items)),
+            ("POST", "/api/items", Some(Route::CreateItem)),
+            ("DELETE", "/api/items", Some(Route::Status(405))),
+            ("GET", "/api/items/42", Some(Route::Item(42))),
+            ("PUT", "/api/items/42", Some(Route::Status(405))),
+            ("GET", "/api/items/x", Some(Route::NotFound)),
+            ("GET", "/", None),
+            ("POST", "/bytes/3", None),
+        ];
+        for &(m, p, want) in table {
+            assert_eq!(api_route(m, p.as_bytes()), want, "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let t = "00000000000000ff0123456789abcdef";
+        let ok = Bearer::Token(0xff, 0x0123_4567_89ab_cdef);
+        assert_eq!(parse_bearer(format!("Bearer {t}").as_bytes()), ok);
+        assert_eq!(parse_bearer(format!("bearer   {t} ").as_bytes()), ok);
+        for bad in ["", "Bearer", "Bearer ", "Basic abc", &format!("Bearer{t}"), &format!("Bearer {t}0")] {
+            assert_eq!(parse_bearer(bad.as_bytes()), Bearer::Bad, "{bad:?}");
+        }
+        assert_eq!(parse_bearer(format!("Bearer {}", t.to_uppercase()).as_bytes()), Bearer::Bad);
+        let h = head(&format!("GET /api/items HTTP/1.1\r\nAuthorization: Bearer {t}\r\n\r\n"));
+        assert_eq!((h.route, h.bearer), (Route::Items, ok));
+        assert_eq!(head("GET / HTTP/1.1\r\n\r\n").bearer, Bearer::Absent);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! output buffer (no I/O, no allocation beyond that buffer). The hot `/` answer is pre-rendered.
 use std::io::Write;
 
+use super::ServerStats;
 use super::request::Route;
 
 /// Body of `/` and `/delay/MS`.
@@ -41,8 +42,8 @@ pub(crate) struct Rendered {
 }
 
 /// Append the answer to `route` to `out`. `head_method`: leave the body out (its length stays).
-/// `requests`: the figure `/__stats` reports.
-pub(crate) fn render(out: &mut Vec<u8>, route: Route, conn: Conn, head_method: bool, requests: u64) -> Rendered {
+/// `stats`: the figures `/__stats` reports. API routes are `api`'s; here they are 404.
+pub(crate) fn render(out: &mut Vec<u8>, route: Route, conn: Conn, head_method: bool, stats: ServerStats) -> Rendered {
     let body: &[u8] = match route {
         Route::Root | Route::Delay(_) if conn == Conn::Default && !head_method => {
             out.extend_from_slice(HELLO_RESPONSE);
@@ -55,17 +56,17 @@ pub(crate) fn render(out: &mut Vec<u8>, route: Route, conn: Conn, head_method: b
         }
         Route::Status(code) => return status(out, code, conn, head_method),
         Route::Stats => {
-            let mut json = [0u8; 40];
-            let len = stats_json(&mut json, requests);
+            let mut json = [0u8; STATS_JSON_MAX];
+            let len = stats_json(&mut json, stats);
             head(out, 200, Some(len as u64), "application/json", conn);
             if !head_method {
                 out.extend_from_slice(&json[..len]);
             }
             return Rendered { fill: 0 };
         }
-        Route::NotFound => b"not found\n",
+        _ => b"not found\n",
     };
-    let code = if route == Route::NotFound { 404 } else { 200 };
+    let code = if matches!(route, Route::Root | Route::Delay(_)) { 200 } else { 404 };
     head(out, code, Some(body.len() as u64), "text/plain", conn);
     if !head_method {
         out.extend_from_slice(body);
@@ -85,7 +86,7 @@ fn status(out: &mut Vec<u8>, code: u16, conn: Conn, head_method: bool) -> Render
     match code {
         100..=199 => {
             let _ = write!(out, "HTTP/1.1 {code} {}\r\n\r\n", reason(code));
-            return render(out, Route::Root, conn, head_method, 0);
+            return render(out, Route::Root, conn, head_method, ServerStats::default());
         }
         204 | 304 => head(out, code, None, "text/plain", conn),
         _ => {
@@ -102,7 +103,20 @@ fn status(out: &mut Vec<u8>, code: u16, conn: Conn, head_method: bool) -> Render
 }
 
 fn head(out: &mut Vec<u8>, code: u16, length: Option<u64>, content_type: &str, conn: Conn) {
+    head_with(out, code, length, content_type, conn, b"");
+}
+
+/// A head with `extra` header lines (each ending in CRLF) after the content type.
+pub(crate) fn head_with(
+    out: &mut Vec<u8>,
+    code: u16,
+    length: Option<u64>,
+    content_type: &str,
+    conn: Conn,
+    extra: &[u8],
+) {
     let _ = write!(out, "HTTP/1.1 {code} {}\r\ncontent-type: {content_type}\r\n", reason(code));
+    out.extend_from_slice(extra);
     if let Some(n) = length {
         let _ = write!(out, "content-length: {n}\r\n");
     }
@@ -114,10 +128,17 @@ fn head(out: &mut Vec<u8>, code: u16, length: Option<u64>, content_type: &str, c
     out.extend_from_slice(b"\r\n");
 }
 
-/// `{"requests": N}` into `buf`; returns its length.
-fn stats_json(buf: &mut [u8; 40], requests: u64) -> usize {
+/// Room for the `/__stats` body with every figure at u64::MAX.
+const STATS_JSON_MAX: usize = 160;
+
+/// `{"requests": N, "logins": L, "authorized": A, "rejected": R}` into `buf`; returns its length.
+fn stats_json(buf: &mut [u8; STATS_JSON_MAX], s: ServerStats) -> usize {
     let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    let _ = write!(cursor, "{{\"requests\": {requests}}}");
+    let _ = write!(
+        cursor,
+        "{{\"requests\": {}, \"logins\": {}, \"authorized\": {}, \"rejected\": {}}}",
+        s.requests, s.logins, s.authorized, s.rejected
+    );
     cursor.position() as usize
 }
 
@@ -198,7 +219,7 @@ mod tests {
 
     fn text(route: Route, conn: Conn, head_method: bool) -> (String, u64) {
         let mut out = Vec::new();
-        let r = render(&mut out, route, conn, head_method, 7);
+        let r = render(&mut out, route, conn, head_method, ServerStats { requests: 7, ..Default::default() });
         (String::from_utf8(out).unwrap(), r.fill)
     }
 
@@ -264,11 +285,14 @@ mod tests {
     #[test]
     fn stats_body_is_json() {
         let (s, _) = text(Route::Stats, Conn::Default, false);
-        assert!(s.ends_with("content-length: 15\r\n\r\n{\"requests\": 7}"), "{s}");
-        let mut buf = [0u8; 40];
-        let len = stats_json(&mut buf, u64::MAX);
+        let body = "{\"requests\": 7, \"logins\": 0, \"authorized\": 0, \"rejected\": 0}";
+        assert!(s.ends_with(&format!("content-length: {}\r\n\r\n{body}", body.len())), "{s}");
+        let mut buf = [0u8; STATS_JSON_MAX];
+        let m = u64::MAX;
+        let len = stats_json(&mut buf, ServerStats { requests: m, logins: m, authorized: m, rejected: m });
         let v: serde_json::Value = serde_json::from_slice(&buf[..len]).unwrap();
         assert_eq!(v["requests"].as_u64(), Some(u64::MAX));
+        assert_eq!(v["rejected"].as_u64(), Some(u64::MAX));
     }
 
     #[test]
