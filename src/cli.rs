@@ -159,4 +159,7 @@ pub struct ServeArgs {
     /// Where in each period the freeze starts (default: every − stall, so each period ends frozen).
     #[arg(long = "stall-at", requires = "stall")]
     pub stall_at: Option<String>,
+    /// From this long after the first request on, answer every request with 500 (e.g. 2s).
+    #[arg(long = "fail-after")]
+    pub fail_after: Option<String>,
 }

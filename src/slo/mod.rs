@@ -62,7 +62,16 @@ impl Metric {
     /// A value in base units (seconds, ratio, req/s) as people write it: 200ms, 1%, 100/s.
     pub fn show(self, v: f64) -> String {
         match self {
-            Metric::Latency(_) => crate::units::fmt_ns((v * 1e9).round() as u64),
+            Metric::Latency(_) => {
+                let ns = (v * 1e9).round();
+                let (x, unit) = match ns {
+                    n if n < 1e3 => (n, "ns"),
+                    n if n < 1e6 => (n / 1e3, "us"),
+                    n if n < 1e9 => (n / 1e6, "ms"),
+                    n => (n / 1e9, "s"),
+                };
+                format!("{}{unit}", trim(x, 2))
+            }
             Metric::ErrorRate | Metric::Checks => format!("{}%", trim(100.0 * v, 3)),
             Metric::Throughput => format!("{}/s", trim(v, 1)),
         }

@@ -111,7 +111,7 @@ fn every_failed_criterion_is_in_the_verdict_with_threshold_and_actual() {
     assert_eq!(r.verdict.status, Status::Failed);
     assert_eq!(r.verdict.exit_code, 1);
     let reasons = r.verdict.reasons.join("\n");
-    assert!(reasons.contains("SLO total p95: 50.") && reasons.contains("> 10.00ms"), "{reasons}");
+    assert!(reasons.contains("SLO total p95: 50") && reasons.contains("> 10ms (p95 <= 10ms)"), "{reasons}");
     assert!(reasons.contains("SLO total error_rate: 10% > 5%"), "{reasons}");
     assert!(reasons.contains("SLO endpoint:home checks: 95% < 99%"), "{reasons}");
     assert!(!reasons.contains("p50"), "passing criteria are not reasons: {reasons}");
@@ -132,6 +132,17 @@ fn default_error_rate_applies_without_an_slo_and_abort_is_exit_4() {
     let mut ok = report(100, 0, 5, 0);
     ok.judge(Judged { slo: evaluate(&ok, &set(&["p99=1s"])), ..Judged::default() });
     assert_eq!((ok.verdict.status, ok.verdict.exit_code), (Status::Pass, 0));
+}
+
+#[test]
+fn values_read_as_written() {
+    let l = Metric::Latency("p99");
+    assert_eq!(
+        [l.show(0.2), l.show(1.0), l.show(0.01824), l.show(0.000_564_22)],
+        ["200ms", "1s", "18.24ms", "564.22us"]
+    );
+    assert_eq!([Metric::ErrorRate.show(0.005), Metric::Throughput.show(99.95)], ["0.5%", "100/s"]);
+    assert_eq!(Rule { scope: Scope::Total, metric: Metric::Checks, threshold: 0.99 }.criterion(), "checks >= 99%");
 }
 
 #[test]
