@@ -36,8 +36,12 @@ fn dir(name: &str) -> PathBuf {
 
 /// A plan: 100 req/s for 1 s to `/` of `addr`, named `home`, with `slo` as its slo: mapping.
 fn plan(d: &Path, addr: std::net::SocketAddr, slo: &str) -> String {
+    plan_for(d, addr, "1s", slo)
+}
+
+fn plan_for(d: &Path, addr: std::net::SocketAddr, duration: &str, slo: &str) -> String {
     let text = format!(
-        "target: {{ base_url: http://{addr}, connections: 4, cores: 1 }}\nload:\n  stages:\n    - {{ duration: 1s, rate: 100 }}\nendpoints:\n  - {{ name: home, path: / }}\nslo: {slo}\n"
+        "target: {{ base_url: http://{addr}, connections: 4, cores: 1 }}\nload:\n  stages:\n    - {{ duration: {duration}, rate: 100 }}\nendpoints:\n  - {{ name: home, path: / }}\nslo: {slo}\n"
     );
     let p = d.join("plan.yaml");
     std::fs::write(&p, text).unwrap();
@@ -138,10 +142,7 @@ fn abort_on_fail_stops_within_the_window_plus_one_interval() {
     // Every answer is 500 from 0.5 s after the first request on.
     let server = support::target(|o| o.fail_after = Some(Duration::from_millis(500)));
     let d = dir("abort");
-    let p =
-        plan(&d, server.addr, "{ error_rate: 1%, abort_on_fail: { window: 500ms } }").replace("plan.yaml", "plan.yaml");
-    let text = std::fs::read_to_string(&p).unwrap().replace("duration: 1s", "duration: 10s");
-    std::fs::write(&p, text).unwrap();
+    let p = plan_for(&d, server.addr, "10s", "{ error_rate: 1%, abort_on_fail: { window: 500ms } }");
     let j = d.join("abort.json");
     let out = onslaught(&["run", &p, "--interval", "100ms", "--json", j.to_str().unwrap(), LAG[0], LAG[1]], &[]);
     assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
