@@ -141,7 +141,8 @@ impl Connection {
         }
         // Counted before the bytes leave, so a client that has its answer sees it counted.
         core.count();
-        let rendered = response::render(&mut self.out, head.route, conn, head.head_method, 0);
+        let route = if core.failing() { Route::Status(500) } else { head.route };
+        let rendered = response::render(&mut self.out, route, conn, head.head_method, 0);
         self.write_fill(rendered.fill).await?;
         if self.out.len() >= WRITE_CHUNK {
             self.flush().await?;

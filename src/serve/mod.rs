@@ -3,7 +3,8 @@
 //! shutdown, and the state cores share; it never prints (callers report errors).
 //!
 //! Endpoints: `/` (small text), `/bytes/N` (N bytes, capped at 64 MiB), `/delay/MS`,
-//! `/status/CODE` (100..=599), `/__stats` (`{"requests": N}`), anything else 404.
+//! `/status/CODE` (100..=599), `/__stats` (`{"requests": N}`), anything else 404. With
+//! `fail_after`, every answer but `/__stats` is `500` from that long after the first request.
 //!
 //! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
 //! glommio `Placement::Fixed`) accepts on its own socket and serves each connection in a task
@@ -52,12 +53,21 @@ pub struct ServeOptions {
     /// Periodic freeze: (stall length S, period T, phase P within the period), anchored at the
     /// first request received.
     pub stall: Option<Stall>,
+    /// From this long after the first request on, every answer is `500` (a target that starts
+    /// failing mid-run, for circuit-breaker tests and demos). `/__stats` is unaffected.
+    pub fail_after: Option<Duration>,
 }
 
 impl Default for ServeOptions {
-    /// Loopback, a port the OS picks, all CPUs, no capacity limit, no stall.
+    /// Loopback, a port the OS picks, all CPUs, no capacity limit, no stall, never failing.
     fn default() -> Self {
-        ServeOptions { listen: SocketAddr::from(([127, 0, 0, 1], 0)), cores: 0, capacity: None, stall: None }
+        ServeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            cores: 0,
+            capacity: None,
+            stall: None,
+            fail_after: None,
+        }
     }
 }
 
@@ -140,7 +150,9 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
     let listeners = listen::bind_group(opts.listen, n).map_err(ServeError::Bind)?;
     let addr = listeners[0].local_addr().map_err(ServeError::Bind)?;
     let pacing = Pacing::new(&opts, n);
-    let shared = Arc::new(Shared::new(n));
+    let mut shared = Shared::new(n);
+    shared.fail_after_ns = opts.fail_after.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let shared = Arc::new(shared);
     let mut handle = ServerHandle { addr, shared, wakers: Vec::with_capacity(n), executors: Vec::new() };
     for (index, listener) in listeners.into_iter().enumerate() {
         // On error `handle` is dropped, which stops the executors already started.
@@ -200,6 +212,8 @@ struct Shared {
     epoch: AtomicU64,
     base: Instant,
     stopping: AtomicBool,
+    /// `ServeOptions::fail_after`, from the epoch.
+    fail_after_ns: Option<u64>,
 }
 
 /// A counter alone on its cache line, so cores never share a written line.
@@ -214,6 +228,7 @@ impl Shared {
             epoch: AtomicU64::new(0),
             base: Instant::now(),
             stopping: AtomicBool::new(false),
+            fail_after_ns: None,
         }
     }
 
@@ -282,6 +297,14 @@ impl Core {
         let due = self.pacing.due(epoch, arrival, &mut last);
         self.last_departure.set(last);
         due
+    }
+
+    /// Whether answers are `500` now (`fail_after` has passed since the first request).
+    fn failing(&self) -> bool {
+        self.shared.fail_after_ns.is_some_and(|after| {
+            let now = self.now_ns();
+            now.saturating_sub(self.shared.epoch(now)) >= after
+        })
     }
 
     /// One response written. This core is the only writer of its counter, so a plain load and
