@@ -23,6 +23,10 @@ pub enum Command {
     Gate(Box<GateArgs>),
     /// Run the built-in target server (for demos, runner calibration and tests).
     Serve(ServeArgs),
+    /// Regenerate reports from a result file written by `run --out`.
+    Report(ReportArgs),
+    /// Compare two runs (result files or JSON summaries): a Markdown table of deltas; exit 1 on a regression.
+    Compare(CompareArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -117,6 +121,12 @@ pub struct RunArgs {
     /// No live progress on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write the result file (summary plus every histogram) to FILE: `onslaught report` and
+    /// `onslaught compare` read it.
+    #[arg(long)]
+    pub out: Option<String>,
+    #[command(flatten)]
+    pub writers: WriterArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -129,6 +139,56 @@ pub struct GateArgs {
     /// Append a dated entry (verdict, reasons, metrics, rollback) to this Markdown file.
     #[arg(long = "append-report")]
     pub append_report: Option<std::path::PathBuf>,
+}
+
+/// Report files, written by `run` and by `report`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WriterArgs {
+    /// Write a Markdown report to FILE.
+    #[arg(long)]
+    pub md: Option<String>,
+    /// Write a self-contained HTML report (inline SVG charts) to FILE.
+    #[arg(long)]
+    pub html: Option<String>,
+    /// Write Prometheus text exposition to FILE.
+    #[arg(long)]
+    pub prom: Option<String>,
+    /// Write JUnit XML (one test case per SLO) to FILE.
+    #[arg(long)]
+    pub junit: Option<String>,
+    /// Write an HdrHistogram interval log to FILE.
+    #[arg(long)]
+    pub hlog: Option<String>,
+    /// PUT the Prometheus metrics to this Pushgateway (http://HOST:PORT).
+    #[arg(long = "push-gateway")]
+    pub push_gateway: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// A result file written by `run --out`.
+    pub result: std::path::PathBuf,
+    /// Write the JSON summary to FILE.
+    #[arg(long)]
+    pub json: Option<String>,
+    /// Print the full latency percentile spectrum.
+    #[arg(long)]
+    pub latency: bool,
+    #[command(flatten)]
+    pub writers: WriterArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompareArgs {
+    /// The baseline: a result file (run --out) or a JSON summary (run --json).
+    pub base: std::path::PathBuf,
+    /// The candidate, in either form.
+    pub candidate: std::path::PathBuf,
+    /// Largest allowed regression, METRIC=PERCENT (repeatable): p50, p95, p99, p99.9, max and
+    /// throughput relative to the base; error_rate in percentage points.
+    /// [default when none is given: p99=10% throughput=10% error_rate=1%]
+    #[arg(long = "max-regression")]
+    pub max_regression: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -10,7 +10,8 @@
 //!     └► record: Recorder (owned by the shard, never shared): histograms + counters
 //!          every interval: swap, send ONE Snapshot per core over a bounded crossbeam channel
 //! merge (plain thread): fold snapshots → Timeline (per interval) + Totals
-//! report: Report::build(...) → writers(&Report, &mut impl Write): terminal · json
+//! report: Report::build(...) → writers(&Report, &mut impl Write): terminal · json · markdown · html ·
+//!   junit · prometheus (+ Pushgateway) · hlog; the result file (--out) keeps every histogram
 //! ```
 pub mod cli;
 pub mod config;

@@ -1,7 +1,8 @@
 //! The binary: parse arguments, call the library, map the outcome to an exit code.
 use clap::Parser;
-use onslaught::cli::{CheckArgs, Cli, Command, GateArgs, RunArgs, ServeArgs};
-use onslaught::report::{json, terminal};
+use onslaught::cli::{CheckArgs, Cli, Command, CompareArgs, GateArgs, ReportArgs, RunArgs, ServeArgs};
+use onslaught::report::files::{Outputs, write_all};
+use onslaught::report::{compare, result, terminal};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -15,6 +16,8 @@ fn main() -> ExitCode {
         Command::Gate(g) => gate(&g),
         Command::Check(a) => check(&a),
         Command::Serve(a) => serve(&a),
+        Command::Report(a) => report(&a),
+        Command::Compare(a) => compare(&a),
     };
     ExitCode::from(code)
 }
@@ -49,16 +52,9 @@ fn run(a: &RunArgs) -> Result<onslaught::report::Report, u8> {
     let opts = terminal::Options { spectrum: cfg.spectrum, color: out_tty };
     let _ = terminal::write(&report, &opts, &mut out);
     let _ = out.flush();
-    if let Some(path) = &cfg.json {
-        let written = std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            json::write(&report, &mut w)?;
-            w.flush()
-        });
-        if let Err(e) = written {
-            eprintln!("onslaught: error: --json: cannot write '{path}': {e}");
-            return Err(EXIT_CONFIG);
-        }
+    let outputs = Outputs { json: cfg.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
+    if !written(write_all(&report, &outputs)) {
+        return Err(EXIT_CONFIG);
     }
     Ok(report)
 }
@@ -94,6 +90,58 @@ fn gate(g: &GateArgs) -> u8 {
         rollback.as_ref().map_or("N".to_string(), |rb| format!("Y, {}", rb.status))
     );
     report.verdict.exit_code as u8
+}
+
+/// Print each report-writing failure; true when there was none.
+fn written(r: Result<(), Vec<String>>) -> bool {
+    let errors = r.err().unwrap_or_default();
+    for e in &errors {
+        eprintln!("onslaught: error: {e}");
+    }
+    errors.is_empty()
+}
+
+/// `onslaught report RESULT`: the terminal summary again, and any report file asked for.
+fn report(a: &ReportArgs) -> u8 {
+    let r = match result::load(&a.result) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("onslaught report: error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    // SAFETY: isatty only inspects the descriptor.
+    let color = unsafe { libc::isatty(1) == 1 };
+    let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency, color }, &mut out);
+    let _ = out.flush();
+    let outputs = Outputs { json: a.json.clone(), result: None, writers: a.writers.clone() };
+    if written(write_all(&r, &outputs)) { 0 } else { EXIT_CONFIG }
+}
+
+/// `onslaught compare BASE CANDIDATE`: 0 no regression, 1 regression, 2 bad input.
+fn compare(a: &CompareArgs) -> u8 {
+    let given: Vec<&str> = a.max_regression.iter().map(String::as_str).collect();
+    let specs = if given.is_empty() { compare::DEFAULT_TOLERANCES.to_vec() } else { given };
+    let tolerances: Result<Vec<_>, _> = specs.iter().map(|s| compare::parse_tolerance(s)).collect();
+    let loaded = tolerances.and_then(|t| Ok((t, compare::load(&a.base)?, compare::load(&a.candidate)?)));
+    let (tol, base, cand) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("onslaught compare: error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let names = (a.base.display().to_string(), a.candidate.display().to_string());
+    let mut out = std::io::stdout().lock();
+    match compare::write(&base, &cand, (&names.0, &names.1), &tol, &mut out) {
+        Ok(regressions) if regressions.is_empty() => 0,
+        Ok(_) => 1,
+        Err(e) => {
+            eprintln!("onslaught compare: error: {e}");
+            EXIT_CONFIG
+        }
+    }
 }
 
 /// Load a plan (file, then ONSLAUGHT_* environment, then --set), or print every error.

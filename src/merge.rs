@@ -2,6 +2,7 @@
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
 use crate::record::histograms::percentile;
 use crate::record::{Counters, Histograms, Snapshot};
+use crate::report::hists::IntervalHists;
 use crossbeam_channel::Receiver;
 use std::collections::BTreeMap;
 
@@ -38,6 +39,9 @@ pub struct Merged {
     pub labels: Vec<crate::record::LabelStats>,
     /// Per load stage (plan runs), merged over cores and intervals.
     pub stages: Vec<crate::record::StageStats>,
+    /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
+    /// kept, so memory stays small however long the run): the result file's timeline.
+    pub intervals: Vec<IntervalHists>,
 }
 
 struct Pending {
@@ -60,6 +64,7 @@ pub fn collect(
         timeline: Vec::new(),
         labels: Vec::new(),
         stages: Vec::new(),
+        intervals: Vec::new(),
     };
     let mut users = 0u64;
     let mut progress = vec![0u64; cores];
@@ -100,6 +105,7 @@ pub fn collect(
             row.users = users;
             on_row(&row);
             m.timeline.push(row);
+            m.intervals.push(IntervalHists::of(k, interval_ns, &p.hists));
         }
     }
     m

@@ -15,7 +15,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let e = &cfg.engine;
     let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
     let mut aborted: Option<(String, u64)> = None;
-    let merged = merge::collect(&running.rx, running.cores, e.interval_ns, |row| {
+    let mut merged = merge::collect(&running.rx, running.cores, e.interval_ns, |row| {
         on_row(row);
         if aborted.is_none()
             && let Some(why) = breaker.feed(row)
@@ -33,10 +33,19 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     } else {
         e.duration_ns
     };
+    // Moved, not cloned: in a long run the encoded intervals are the largest thing held.
+    let intervals = std::mem::take(&mut merged.intervals);
     let mut report =
         Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
+    report.histograms.intervals = intervals;
+    report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
     let slo = crate::slo::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
     Ok(report)
+}
+
+/// Wall-clock seconds since the Unix epoch (only for labelling logs; never for measuring).
+fn unix_now_s() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }

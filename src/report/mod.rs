@@ -1,7 +1,18 @@
 //! The Report model: every number a writer prints, computed once by `Report::build` from the
 //! merged result. Writers only format it: each takes `(&Report, &mut impl Write)`.
+pub mod compare;
+pub mod files;
+pub mod fmt;
+pub mod hists;
+pub mod hlog;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod progress;
+pub mod prometheus;
+pub mod push;
+pub mod result;
 pub mod terminal;
 
 use crate::merge::{Merged, TimelineRow};
@@ -250,6 +261,9 @@ pub struct Report {
     /// HdrHistogram percentile distribution of latency, for `--latency` (not in the JSON).
     #[serde(skip)]
     pub spectrum: Vec<SpectrumLine>,
+    /// Every histogram, V2 compressed: kept in the result file beside this summary, not in the JSON.
+    #[serde(skip)]
+    pub histograms: hists::EncodedHists,
 }
 
 /// One load stage of a plan, measured: requests attributed by their intended time.
@@ -365,6 +379,30 @@ impl Report {
             slo: Vec::new(),
             verdict,
             spectrum: spectrum(&m.hists.latency),
+            histograms: hists::EncodedHists {
+                start_unix_s: 0.0,
+                total: hists::TotalHists::of(&m.hists),
+                intervals: m.intervals.clone(),
+                endpoints: m
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let name = config.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
+                        hists::NamedHist::of(&name, &l.latency)
+                    })
+                    .collect(),
+                stages: config
+                    .stages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let empty = crate::record::histograms::new_hist();
+                        let h = m.stages.get(i).and_then(|s| s.latency.as_ref()).unwrap_or(&empty);
+                        hists::NamedHist::of(&p.name, h)
+                    })
+                    .collect(),
+            },
             hists: m.hists.clone(),
             config,
         }
@@ -497,7 +535,7 @@ fn resource_hints(k: &Counts) -> Vec<String> {
 }
 
 /// HdrHistogram's percentile distribution (5 ticks per half distance), as wrk2 prints it.
-fn spectrum(h: &Histogram<u64>) -> Vec<SpectrumLine> {
+pub(crate) fn spectrum(h: &Histogram<u64>) -> Vec<SpectrumLine> {
     if h.is_empty() {
         return Vec::new();
     }

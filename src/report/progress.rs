@@ -139,6 +139,7 @@ mod tests {
             latency_p999_ns: 4_000_000,
             latency_max_ns: 5_000_000,
             send_lag_p99_ns: 1_000,
+            ..Default::default()
         }
     }
 

@@ -19,6 +19,8 @@ fn config(labels: &[&str]) -> RunConfig {
         tls_insecure: false,
         plan: None,
         labels: labels.iter().map(|s| s.to_string()).collect(),
+        users: None,
+        stages: Vec::new(),
     }
 }
 
@@ -40,7 +42,15 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
     home.ok = ok;
     home.errors = errors;
     home.checks_failed = checks_failed;
-    let m = Merged { totals, hists, per_core: vec![], timeline: vec![], labels: vec![home] };
+    let m = Merged {
+        totals,
+        hists,
+        per_core: vec![],
+        timeline: vec![],
+        labels: vec![home],
+        stages: vec![],
+        intervals: vec![],
+    };
     Report::build(&m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
 }
 
@@ -96,6 +106,9 @@ fn no_data_fails() {
         errors: 0,
         achieved_rps: 2.0,
         latency: r.latency.clone(),
+        sent: 10,
+        incomplete: 0,
+        conserved: true,
     });
     let rows = evaluate(&r, &set(&["stage:steady:p99=1s", "stage:1:throughput=2/s", "stage:ramp:p99=1s"]));
     assert_eq!(rows.iter().map(|r| r.pass).collect::<Vec<_>>(), [true, true, false]);

@@ -1,0 +1,126 @@
+//! Prometheus text exposition (format 0.0.4) of a run: latency percentiles, throughput, error
+//! rate, outcomes and SLO results, labelled by run and endpoint ("all" for the whole run). Pushed
+//! to a Pushgateway by `push.rs`; names and labels are documented in docs/reports.md.
+use super::Report;
+use std::io::{self, Write};
+
+pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    let run = run_label(r);
+    let run = escape(&run);
+    let mut all: Vec<(String, f64, f64, f64)> =
+        vec![("all".into(), secs(r.latency.p("p50")), secs(r.latency.p("p95")), secs(r.latency.p("p99")))];
+    all.extend(
+        r.endpoints
+            .iter()
+            .map(|e| (escape(&e.name), secs(e.latency.p("p50")), secs(e.latency.p("p95")), secs(e.latency.p("p99")))),
+    );
+    for (q, pick) in [("p50", 1usize), ("p95", 2), ("p99", 3)] {
+        let name = format!("loadtest_latency_{q}_seconds");
+        head(
+            out,
+            &name,
+            &format!("Latency from the intended start (corrected for coordinated omission), {q}."),
+            "gauge",
+        )?;
+        for row in &all {
+            let v = [row.1, row.2, row.3][pick - 1];
+            writeln!(out, "{name}{{run=\"{run}\",endpoint=\"{}\"}} {v}", row.0)?;
+        }
+    }
+    head(out, "loadtest_throughput_rps", "Completed responses per second of the measured window.", "gauge")?;
+    writeln!(out, "loadtest_throughput_rps{{run=\"{run}\",endpoint=\"all\"}} {}", r.rates.throughput_rps)?;
+    for e in &r.endpoints {
+        writeln!(
+            out,
+            "loadtest_throughput_rps{{run=\"{run}\",endpoint=\"{}\"}} {}",
+            escape(&e.name),
+            e.requests as f64 / r.window_s.max(1e-9)
+        )?;
+    }
+    head(
+        out,
+        "loadtest_target_rps",
+        "Target arrival rate, requests per second (absent in closed-loop runs).",
+        "gauge",
+    )?;
+    if let Some(t) = r.rates.target_rps {
+        writeln!(out, "loadtest_target_rps{{run=\"{run}\",endpoint=\"all\"}} {t}")?;
+    }
+    head(out, "loadtest_achieved_rps", "Sent requests per second of the measured window.", "gauge")?;
+    writeln!(out, "loadtest_achieved_rps{{run=\"{run}\",endpoint=\"all\"}} {}", r.rates.achieved_rps)?;
+    head(out, "loadtest_error_rate", "Share of intended requests that did not end ok (0 to 1).", "gauge")?;
+    writeln!(out, "loadtest_error_rate{{run=\"{run}\",endpoint=\"all\"}} {}", r.rates.error_rate)?;
+    for e in &r.endpoints {
+        let rate = if e.requests == 0 { 0.0 } else { e.errors as f64 / e.requests as f64 };
+        writeln!(out, "loadtest_error_rate{{run=\"{run}\",endpoint=\"{}\"}} {rate}", escape(&e.name))?;
+    }
+    head(out, "loadtest_send_lag_p99_seconds", "Generator lateness (send minus intended time), p99.", "gauge")?;
+    writeln!(out, "loadtest_send_lag_p99_seconds{{run=\"{run}\",endpoint=\"all\"}} {}", secs(r.send_lag.p("p99")))?;
+    requests(r, &run, out)?;
+    slo(r, &run, out)
+}
+
+fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
+    head(out, "loadtest_requests_total", "Intended requests by how they ended.", "counter")?;
+    let k = &r.counts;
+    for (o, n) in [
+        ("ok", k.ok),
+        ("http_error", k.http_error),
+        ("transport_error", k.transport_error),
+        ("timeout", k.timeout),
+        ("dropped", k.dropped),
+        ("incomplete", k.incomplete),
+    ] {
+        writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"all\",outcome=\"{o}\"}} {n}")?;
+    }
+    for e in &r.endpoints {
+        let name = escape(&e.name);
+        writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"ok\"}} {}", e.ok)?;
+        writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"error\"}} {}", e.errors)?;
+    }
+    Ok(())
+}
+
+fn slo(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
+    head(
+        out,
+        "loadtest_slo_pass",
+        "1 when the criterion passed, 0 when it failed; criterion=\"verdict\" is the whole run.",
+        "gauge",
+    )?;
+    let pass = u8::from(r.verdict.status == super::Status::Pass);
+    writeln!(out, "loadtest_slo_pass{{run=\"{run}\",endpoint=\"all\",criterion=\"verdict\"}} {pass}")?;
+    for s in &r.slo {
+        let endpoint = s.scope.strip_prefix("endpoint:").map_or("all".to_string(), escape);
+        let scope = if s.scope.starts_with("stage:") { format!("{} ", s.scope) } else { String::new() };
+        writeln!(
+            out,
+            "loadtest_slo_pass{{run=\"{run}\",endpoint=\"{endpoint}\",criterion=\"{}\"}} {}",
+            escape(&format!("{scope}{}", s.criterion)),
+            u8::from(s.pass)
+        )?;
+    }
+    Ok(())
+}
+
+fn head(out: &mut impl Write, name: &str, help: &str, kind: &str) -> io::Result<()> {
+    writeln!(out, "# HELP {name} {}\n# TYPE {name} {kind}", help.replace('\\', "\\\\").replace('\n', "\\n"))
+}
+
+/// The `run` label: the plan's file name without extension, else "quick".
+pub fn run_label(r: &Report) -> String {
+    r.config
+        .plan
+        .as_deref()
+        .and_then(|p| std::path::Path::new(p).file_stem())
+        .map_or_else(|| "quick".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+fn secs(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// A label value: backslash, double quote and line feed escaped (exposition format).
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}

@@ -1,0 +1,183 @@
+//! The report commands end to end through the binary: a plan run with every writer enabled keeps
+//! its bearer token out of every file, stdout, stderr and the Pushgateway push; `onslaught report`
+//! regenerates byte-identical Markdown and JSON from the result file; `onslaught compare` exits
+//! 0, 1 or 2 as documented.
+mod support;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{exclusive, target};
+
+const TOKEN: &str = "tok-7f3a9c51e2d84b06";
+const RATE: u64 = 50;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_onslaught"))
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("onslaught-report-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A Pushgateway stand-in on 127.0.0.1:0: answers one push with 200 and hands back what it got.
+fn gateway() -> (String, std::thread::JoinHandle<String>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let h = std::thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        let mut rd = BufReader::new(s.try_clone().unwrap());
+        let (mut all, mut len) = (String::new(), 0);
+        loop {
+            let mut line = String::new();
+            rd.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            all.push_str(&line);
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; len];
+        rd.read_exact(&mut body).unwrap();
+        (&s).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
+        all + &String::from_utf8(body).unwrap()
+    });
+    (url, h)
+}
+
+const WRITERS: [(&str, &str); 7] = [
+    ("--out", "result.json"),
+    ("--json", "run.json"),
+    ("--md", "run.md"),
+    ("--html", "run.html"),
+    ("--prom", "run.prom"),
+    ("--junit", "run.xml"),
+    ("--hlog", "run.hlog"),
+];
+
+#[test]
+fn bearer_token_appears_in_no_report_log_or_push() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let d = dir("secrets");
+    let plan = d.join("secret.yaml");
+    std::fs::write(
+        &plan,
+        format!(
+            "target:\n  base_url: http://{}\n  connections: 4\n  headers: {{ Authorization: \"Bearer {{{{ token }}}}\" }}\n\
+             load:\n  stages:\n    - {{ duration: 1s, rate: {RATE} }}\n\
+             endpoints:\n  - {{ name: home, path: / }}\n\
+             secrets:\n  token: ${{env:TOKEN}}\n",
+            srv.addr
+        ),
+    )
+    .unwrap();
+    let (gw, pushed) = gateway();
+    let mut cmd = bin();
+    cmd.arg("run").arg(&plan).args(["--cores", "1", "--push-gateway", &gw]).env("TOKEN", TOKEN).current_dir(&d);
+    for (flag, file) in WRITERS {
+        cmd.args([flag, file]);
+    }
+    let o = cmd.output().unwrap();
+    let out = text(&o);
+    let pushed = pushed.join().unwrap();
+    srv.stop();
+    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("run.json")).unwrap()).unwrap();
+    assert_eq!(summary["counts"]["intended"], RATE, "{out}");
+    assert_eq!(summary["counts"]["ok"], RATE, "{out}");
+    assert!(pushed.starts_with("PUT /metrics/job/onslaught/run/secret HTTP/1.1"), "{pushed}");
+    assert!(pushed.contains(&format!("outcome=\"ok\"}} {RATE}")), "{pushed}");
+    assert!(!out.contains(TOKEN), "the token leaked to stdout/stderr:\n{out}");
+    assert!(!pushed.contains(TOKEN), "the token leaked to the Pushgateway");
+    for (flag, file) in WRITERS {
+        let body = std::fs::read_to_string(d.join(file)).unwrap();
+        assert!(!body.is_empty(), "{flag} wrote nothing");
+        assert!(!body.contains(TOKEN), "the token leaked into {flag} {file}");
+    }
+    hlog_counts_match(&d, summary["latency"]["count"].as_u64().unwrap());
+    regenerates_identical(&d);
+}
+
+/// The run's `.hlog`, read by the hdrhistogram crate, holds every latency sample of the run.
+fn hlog_counts_match(d: &Path, latency_count: u64) {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    let log = std::fs::read(d.join("run.hlog")).unwrap();
+    let mut total = 0;
+    for e in IntervalLogIterator::new(&log) {
+        if let LogEntry::Interval(i) = e.expect("the .hlog parses")
+            && i.tag().is_none()
+        {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(i.encoded_histogram()).unwrap();
+            let h: hdrhistogram::Histogram<u64> = Deserializer::new().deserialize(&mut &bytes[..]).unwrap();
+            total += h.len();
+        }
+    }
+    assert_eq!(total, latency_count, "latency samples in the .hlog vs the summary");
+}
+
+/// `onslaught report result.json` writes the same Markdown and JSON bytes as the run did.
+fn regenerates_identical(d: &Path) {
+    let o = bin()
+        .args(["report", "result.json", "--md", "re.md", "--json", "re.json", "--html", "re.html", "--junit", "re.xml"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Verdict"), "the terminal summary is printed again");
+    for (a, b) in [("run.md", "re.md"), ("run.json", "re.json"), ("run.html", "re.html"), ("run.xml", "re.xml")] {
+        let (x, y) = (std::fs::read(d.join(a)).unwrap(), std::fs::read(d.join(b)).unwrap());
+        assert!(x == y, "{b} regenerated from the result file differs from {a} written by the run");
+    }
+    compare_exit_codes(d);
+}
+
+fn compare_exit_codes(d: &Path) {
+    let code = |args: &[&str]| {
+        let o = bin().arg("compare").args(args).current_dir(d).output().unwrap();
+        (o.status.code(), text(&o))
+    };
+    let (c, out) = code(&["result.json", "run.json"]);
+    assert_eq!(c, Some(0), "a run against itself: {out}");
+    assert!(out.contains("| latency p99 |") && out.contains("No regression"), "{out}");
+    let mut worse: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("run.json")).unwrap()).unwrap();
+    let p99 = worse["latency"]["percentiles"]["p99"].as_u64().unwrap();
+    worse["latency"]["percentiles"]["p99"] = (p99 * 3 + 1_000_000).into();
+    std::fs::write(d.join("worse.json"), serde_json::to_vec(&worse).unwrap()).unwrap();
+    let (c, out) = code(&["run.json", "worse.json", "--max-regression", "p99=10%"]);
+    assert_eq!(c, Some(1), "p99 tripled: {out}");
+    assert!(out.contains("**REGRESSION**: p99 +"), "{out}");
+    let (c, out) = code(&["run.json", "worse.json", "--max-regression", "p50=10%"]);
+    assert_eq!(c, Some(0), "only the given tolerance is judged: {out}");
+    let (c, out) = code(&["run.json", "missing.json"]);
+    assert_eq!(c, Some(2), "{out}");
+    assert!(out.contains("cannot read 'missing.json'"), "{out}");
+    let (c, out) = code(&["run.json", "run.json", "--max-regression", "p42=5%"]);
+    assert_eq!(c, Some(2), "{out}");
+    assert!(out.contains("unknown metric 'p42'"), "{out}");
+    let (c, out) = code(&["run.md", "run.json"]);
+    assert_eq!(c, Some(2), "{out}");
+    assert!(out.contains("neither a result file"), "{out}");
+}
+
+#[test]
+fn report_on_a_file_that_is_not_a_result_says_so() {
+    let d = dir("bad");
+    std::fs::write(d.join("x.json"), "{\"schema_version\": 1}").unwrap();
+    let o = bin().args(["report", "x.json", "--md", "x.md"]).current_dir(&d).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("'x.json': not an onslaught result file") && err.contains("run --out"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!d.join("x.md").exists());
+}
