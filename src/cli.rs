@@ -18,6 +18,9 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Validate a test plan and print it expanded (stages, expected requests, weights); sends nothing.
     Check(CheckArgs),
+    /// Run, judge the SLOs, run --on-fail on failure and append to a deployment report
+    /// (a promotion gate; exit code as `run`'s).
+    Gate(Box<GateArgs>),
     /// Run the built-in target server (for demos, runner calibration and tests).
     Serve(ServeArgs),
     /// Regenerate reports from a result file written by `run --out`.
@@ -107,12 +110,35 @@ pub struct RunArgs {
     /// Write the result as JSON to FILE.
     #[arg(long)]
     pub json: Option<String>,
+    /// An SLO: METRIC=THRESHOLD (p95=200ms, error_rate=1%, throughput=100/s, checks=99%), scoped
+    /// with endpoint:NAME: or stage:NAME:, or abort_on_fail=30s, abort_if='error_rate > 5% for 10s'.
+    /// Repeatable; overrides ONSLAUGHT_SLO_*, --slo-file and the plan's slo:.
+    #[arg(long = "slo")]
+    pub slo: Vec<String>,
+    /// SLOs from a YAML file (the plan's `slo:` mapping at its top level).
+    #[arg(long = "slo-file")]
+    pub slo_file: Option<std::path::PathBuf>,
+    /// No live progress on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Write the result file (summary plus every histogram) to FILE: `onslaught report` and
     /// `onslaught compare` read it.
     #[arg(long)]
     pub out: Option<String>,
     #[command(flatten)]
     pub writers: WriterArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Run this shell command (sh -c) when the gate fails, e.g. a rollback; its exit status is reported.
+    #[arg(long = "on-fail")]
+    pub on_fail: Option<String>,
+    /// Append a dated entry (verdict, reasons, metrics, rollback) to this Markdown file.
+    #[arg(long = "append-report")]
+    pub append_report: Option<std::path::PathBuf>,
 }
 
 /// Report files, written by `run` and by `report`.
@@ -193,4 +219,7 @@ pub struct ServeArgs {
     /// Where in each period the freeze starts (default: every − stall, so each period ends frozen).
     #[arg(long = "stall-at", requires = "stall")]
     pub stall_at: Option<String>,
+    /// From this long after the first request on, answer every request with 500 (e.g. 2s).
+    #[arg(long = "fail-after")]
+    pub fail_after: Option<String>,
 }

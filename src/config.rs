@@ -14,6 +14,8 @@ pub struct Config {
     pub report: RunConfig,
     pub json: Option<String>,
     pub spectrum: bool,
+    /// Plan `slo:` < `--slo-file` < `ONSLAUGHT_SLO_*` < `--slo`.
+    pub slo: crate::slo::SloSet,
 }
 
 /// A configuration error: one line, naming the flag and the fix.
@@ -161,6 +163,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         ConfigError(format!("{}\n{} error(s) in the plan; nothing was sent", lines.join("\n"), errs.len()))
     })?;
+    let slo = slo_set(a, Some(plan.slo.clone()), &env, &plan_labels(&plan))?;
     let work = PlanWork::new(plan).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
     let t = &work.plan.target;
     let dur = |name: &str, v: &Option<String>, d: u64| match v {
@@ -239,7 +242,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo })
 }
 
 /// The measured stages as reports show them: "stage N", start and end in seconds, the target.
@@ -456,7 +459,56 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         idempotent: crate::http::request::idempotent(&method),
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let slo = slo_set(a, None, &env, &[])?;
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo })
+}
+
+/// The names SLOs may scope to: every request label of the plan.
+fn plan_labels(plan: &crate::plan::Plan) -> Vec<String> {
+    plan.steps().map(|(_, s)| s.label.clone()).collect()
+}
+
+/// The SLOs of a run, each source over the one before: plan < `--slo-file` < env < `--slo`.
+/// An endpoint scope must name a request of the plan.
+fn slo_set(
+    a: &RunArgs,
+    plan: Option<crate::slo::SloSet>,
+    env: &[(String, String)],
+    labels: &[String],
+) -> Result<crate::slo::SloSet, ConfigError> {
+    use crate::slo::{Scope, parse};
+    let mut set = plan.unwrap_or_default();
+    if let Some(file) = &a.slo_file {
+        let over = crate::plan::load_slo_file(file).map_err(|errs| {
+            let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+            ConfigError(format!(
+                "{}
+--slo-file: {} error(s); nothing was sent",
+                lines.join("\n"),
+                errs.len()
+            ))
+        })?;
+        set.overlay(over);
+    }
+    set.overlay(parse::env(env).map_err(ConfigError)?);
+    set.overlay(flag("--slo", parse::flags(&a.slo))?);
+    for r in &set.rules {
+        if let Scope::Endpoint(name) = &r.scope
+            && !labels.contains(name)
+        {
+            let known = if labels.is_empty() {
+                "quick mode has no named requests".to_string()
+            } else {
+                format!("the plan's requests are {}", labels.join(", "))
+            };
+            return Err(ConfigError(format!(
+                "slo: endpoint `{name}` ({}) is not a request of this run: {known}",
+                r.criterion()
+            )));
+        }
+    }
+    Ok(set)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod gate;
 pub mod http;
 pub mod merge;
 pub mod plan;
@@ -26,4 +27,5 @@ pub mod schedule;
 pub mod serve;
 pub mod serve_args;
 pub mod signal;
+pub mod slo;
 pub mod units;

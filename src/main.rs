@@ -1,6 +1,6 @@
 //! The binary: parse arguments, call the library, map the outcome to an exit code.
 use clap::Parser;
-use onslaught::cli::{CheckArgs, Cli, Command, CompareArgs, ReportArgs, RunArgs, ServeArgs};
+use onslaught::cli::{CheckArgs, Cli, Command, CompareArgs, GateArgs, ReportArgs, RunArgs, ServeArgs};
 use onslaught::report::files::{Outputs, write_all};
 use onslaught::report::{compare, result, terminal};
 use std::io::Write;
@@ -12,7 +12,8 @@ const EXIT_CONFIG: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run(a) => run(&a),
+        Command::Run(a) => run(&a).map_or_else(|code| code, |r| r.verdict.exit_code as u8),
+        Command::Gate(g) => gate(&g),
         Command::Check(a) => check(&a),
         Command::Serve(a) => serve(&a),
         Command::Report(a) => report(&a),
@@ -21,29 +22,73 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(a: &RunArgs) -> u8 {
+/// Run, print the summary and write the reports; Err is the exit code of a configuration error.
+fn run(a: &RunArgs) -> Result<onslaught::report::Report, u8> {
     let cfg = match onslaught::config::from_args(a) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("onslaught: error: {e}");
-            return EXIT_CONFIG;
+            return Err(EXIT_CONFIG);
         }
     };
     let stop = onslaught::signal::install();
-    let report = match onslaught::run::execute(&cfg, stop, |_| {}) {
+    // SAFETY: isatty only inspects the descriptor.
+    let (err_tty, out_tty) = unsafe { (libc::isatty(2) == 1, libc::isatty(1) == 1) };
+    let mut progress = onslaught::report::progress::Progress::new(&cfg, err_tty);
+    let result = onslaught::run::execute(&cfg, stop, |row| {
+        if !a.quiet {
+            let _ = progress.row(row, &mut std::io::stderr().lock());
+        }
+    });
+    let _ = progress.finish(&mut std::io::stderr().lock());
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("onslaught: error: {e}");
-            return EXIT_CONFIG;
+            return Err(EXIT_CONFIG);
         }
     };
     let mut out = std::io::stdout().lock();
-    let _ = terminal::write(&report, &terminal::Options { spectrum: cfg.spectrum }, &mut out);
+    let opts = terminal::Options { spectrum: cfg.spectrum, color: out_tty };
+    let _ = terminal::write(&report, &opts, &mut out);
     let _ = out.flush();
     let outputs = Outputs { json: cfg.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
     if !written(write_all(&report, &outputs)) {
-        return EXIT_CONFIG;
+        return Err(EXIT_CONFIG);
     }
+    Ok(report)
+}
+
+/// `run`, then on failure the rollback command, then the deployment-report entry. The exit code
+/// is the run's verdict (a configuration error: 2, with no rollback and no entry).
+fn gate(g: &GateArgs) -> u8 {
+    let report = match run(&g.run) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let failed = report.verdict.status != onslaught::report::Status::Pass;
+    let rollback = match (&g.on_fail, failed) {
+        (Some(cmd), true) => {
+            eprintln!("onslaught gate: verdict {:?}: running --on-fail: {cmd}", report.verdict.status);
+            let rb = onslaught::gate::rollback(cmd, &report);
+            eprintln!("onslaught gate: --on-fail finished: {}", rb.status);
+            Some(rb)
+        }
+        _ => None,
+    };
+    if let Some(path) = &g.append_report {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let entry = onslaught::gate::entry(&report, now, rollback.as_ref());
+        if let Err(e) = onslaught::gate::append(path, &entry) {
+            eprintln!("onslaught gate: error: --append-report: cannot write '{}': {e}", path.display());
+            return EXIT_CONFIG;
+        }
+    }
+    println!(
+        "  Gate       {} (rollback triggered: {})",
+        if failed { "BLOCKED" } else { "PASSED" },
+        rollback.as_ref().map_or("N".to_string(), |rb| format!("Y, {}", rb.status))
+    );
     report.verdict.exit_code as u8
 }
 
@@ -66,7 +111,9 @@ fn report(a: &ReportArgs) -> u8 {
         }
     };
     let mut out = std::io::stdout().lock();
-    let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency }, &mut out);
+    // SAFETY: isatty only inspects the descriptor.
+    let color = unsafe { libc::isatty(1) == 1 };
+    let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency, color }, &mut out);
     let _ = out.flush();
     let outputs = Outputs { json: a.json.clone(), result: None, writers: a.writers.clone() };
     if written(write_all(&r, &outputs)) { 0 } else { EXIT_CONFIG }

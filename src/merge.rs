@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 /// One interval of the run, merged over cores, summarised (the histograms are not kept, so
 /// memory stays flat however long the run).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimelineRow {
     pub interval: u64,
     /// Interval start, seconds since t0.
@@ -21,6 +21,8 @@ pub struct TimelineRow {
     #[serde(default)]
     pub latency_p95_ns: u64,
     pub latency_p99_ns: u64,
+    #[serde(default)]
+    pub latency_p999_ns: u64,
     pub latency_max_ns: u64,
     pub send_lag_p99_ns: u64,
     /// Closed model: virtual users active at the end of the interval (0 in the open model).
@@ -121,6 +123,7 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         latency_p50_ns: percentile(&p.hists.latency, 0.5),
         latency_p95_ns: percentile(&p.hists.latency, 0.95),
         latency_p99_ns: percentile(&p.hists.latency, 0.99),
+        latency_p999_ns: percentile(&p.hists.latency, 0.999),
         latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
         users: 0,

@@ -1,21 +1,35 @@
-//! One run, start to report: engine → merge → Report. No printing, no exit: the caller decides.
+//! One run, start to report: engine → merge → Report → SLO verdict. No printing, no exit: the
+//! caller decides. A circuit breaker (crate::slo::breaker) fed by the timeline may stop the run
+//! early through the same stop flag Ctrl-C raises; the report then says why.
 use crate::config::Config;
 use crate::engine::{self, EngineError, StopFlag, clock::now_ns};
 use crate::merge::{self, TimelineRow};
-use crate::report::{Report, RunEnd};
+use crate::report::{Judged, Report, RunEnd};
+use crate::slo::breaker::Breaker;
 use std::sync::atomic::Ordering;
 
 /// Run the configured load; `on_row` sees each completed timeline interval (live progress).
-pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
+pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
-    let mut merged = merge::collect(&running.rx, running.cores, cfg.engine.interval_ns, on_row);
+    let e = &cfg.engine;
+    let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
+    let mut aborted: Option<(String, u64)> = None;
+    let mut merged = merge::collect(&running.rx, running.cores, e.interval_ns, |row| {
+        on_row(row);
+        if aborted.is_none()
+            && let Some(why) = breaker.feed(row)
+        {
+            stop.fetch_add(1, Ordering::SeqCst);
+            aborted = Some((why, now_ns()));
+        }
+    });
     running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
-    let e = &cfg.engine;
     let measure_start = t0 + e.warmup_ns;
     let window_ns = if interrupted {
-        crate::signal::first_stop_ns().unwrap_or_else(now_ns).saturating_sub(measure_start).min(e.duration_ns)
+        let stopped = aborted.as_ref().map(|(_, at)| *at).or_else(crate::signal::first_stop_ns);
+        stopped.unwrap_or_else(now_ns).saturating_sub(measure_start).min(e.duration_ns)
     } else {
         e.duration_ns
     };
@@ -25,6 +39,9 @@ pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -
         Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
+    let slo = crate::slo::evaluate(&report, &cfg.slo);
+    let replaces_max_error_rate = cfg.slo.has_total_error_rate();
+    report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
     Ok(report)
 }
 

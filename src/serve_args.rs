@@ -33,5 +33,9 @@ pub fn options_from_args(a: &ServeArgs) -> Result<ServeOptions, String> {
         }
         _ => None,
     };
-    Ok(ServeOptions { listen, cores: a.cores, capacity, stall })
+    let fail_after = match &a.fail_after {
+        Some(f) => Some(Duration::from_nanos(parse_duration(f).map_err(|e| format!("--fail-after: {e}"))?)),
+        None => None,
+    };
+    Ok(ServeOptions { listen, cores: a.cores, capacity, stall, fail_after })
 }

@@ -186,7 +186,7 @@ fn stages_of_100_then_200_per_second_send_200_then_400() {
     assert_eq!(stages[1]["latency"]["count"], 400);
     // And in the terminal summary, one row per stage.
     let mut text = Vec::new();
-    let opts = onslaught::report::terminal::Options { spectrum: false };
+    let opts = onslaught::report::terminal::Options { spectrum: false, color: false };
     onslaught::report::terminal::write(&r, &opts, &mut text).unwrap();
     let text = String::from_utf8(text).unwrap();
     let words = |name: &str| -> Vec<String> {

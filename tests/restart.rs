@@ -27,7 +27,7 @@ fn outage_errors_stay_in_the_outage_window() {
     first.stop();
     let down_at = Instant::now();
     std::thread::sleep(Duration::from_secs(2)); // the outage itself, not a synchronisation
-    let second = start(ServeOptions { listen: addr, cores: 1, capacity: None, stall: None }).expect("restart");
+    let second = start(ServeOptions { listen: addr, cores: 1, ..ServeOptions::default() }).expect("restart");
     let outage = down_at.elapsed();
     let r = runner.join().unwrap();
     second.stop();

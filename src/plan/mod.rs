@@ -20,6 +20,7 @@ mod overrides;
 mod path;
 mod raw;
 mod secrets;
+mod slo;
 mod stages;
 mod template;
 mod validate;
@@ -61,6 +62,39 @@ pub fn load(path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Pl
             expected: Some("a readable YAML file".into()),
             hint: None,
         }]),
+    }
+}
+
+/// An SLO file (`--slo-file`): the mapping a plan's `slo:` key holds, at the top of its own
+/// YAML file. Errors have file:line:column as a plan's do.
+pub fn load_slo_file(path: &Path) -> Result<crate::slo::SloSet, Vec<PlanError>> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let expected = Some("a readable YAML file".to_string());
+        vec![PlanError {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: format!("cannot read the SLO file: {e}"),
+            expected,
+            hint: None,
+        }]
+    })?;
+    let sources = Sources { file, ..Default::default() };
+    let mut diag = Diag::default();
+    let Some(root) = yaml::parse(&text, &mut diag) else {
+        return Err(diag.finish(&sources));
+    };
+    let index = yaml::Index::build(&root);
+    let diag = RefCell::new(diag);
+    let raw: Option<raw::RawSlo> = de::from_node(&root, &diag, |_, _| None);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut cx = validate::Cx { diag: diag.into_inner(), index: &index, dir, env: &[], extra: Vec::new() };
+    let set = raw.as_ref().and_then(|r| slo::slo(&mut cx, Some(r), ""));
+    match set {
+        Some(s) if cx.diag.is_empty() => Ok(s),
+        _ => Err(cx.diag.finish(&sources)),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Plan {
     pub secrets: Vec<(String, Secret)>,
     /// The most extraction slots any journey uses (size of `Vars`).
     pub slots: usize,
+    /// `slo:` (before `--slo-file`, `ONSLAUGHT_SLO_*` and `--slo` are laid over it).
+    pub slo: crate::slo::SloSet,
 }
 
 #[derive(Clone, Debug, PartialEq)]

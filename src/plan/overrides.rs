@@ -19,6 +19,10 @@ pub(crate) fn apply(root: &mut Node, sets: &[String], env: &[(String, String)], 
     let mut names = Vec::new();
     for (name, value) in env {
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+        if name.starts_with(crate::slo::parse::ENV_PREFIX) {
+            // Read by crate::slo, above --slo-file (flag > env > file > plan).
+            continue;
+        }
         let mark = Mark { origin: Origin::Env(names.len() as u16), line: 1, col: 1 };
         names.push(name.clone());
         let segs = env_path(rest, root, &known);

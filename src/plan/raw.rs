@@ -13,6 +13,94 @@ pub(crate) struct RawPlan {
     pub journeys: Option<Vec<RawJourney>>,
     pub data: Option<RawMap<RawData>>,
     pub secrets: Option<RawMap<String>>,
+    pub slo: Option<RawSlo>,
+}
+
+/// `slo:` (and a `--slo-file`): global criteria, per-endpoint and per-stage ones, breakers.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSlo {
+    pub p50: Option<String>,
+    pub p75: Option<String>,
+    pub p90: Option<String>,
+    pub p95: Option<String>,
+    pub p99: Option<String>,
+    #[serde(rename = "p99.9")]
+    pub p99_9: Option<String>,
+    #[serde(rename = "p99.99")]
+    pub p99_99: Option<String>,
+    pub max: Option<String>,
+    pub error_rate: Option<String>,
+    pub throughput: Option<String>,
+    pub checks: Option<String>,
+    pub endpoints: Option<RawMap<RawCriteria>>,
+    pub stages: Option<RawMap<RawCriteria>>,
+    pub abort_on_fail: Option<RawAbortOnFail>,
+    pub abort_if: Option<String>,
+}
+
+/// The criteria of one endpoint or stage (the metrics of `RawSlo`, nothing else).
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCriteria {
+    pub p50: Option<String>,
+    pub p75: Option<String>,
+    pub p90: Option<String>,
+    pub p95: Option<String>,
+    pub p99: Option<String>,
+    #[serde(rename = "p99.9")]
+    pub p99_9: Option<String>,
+    #[serde(rename = "p99.99")]
+    pub p99_99: Option<String>,
+    pub max: Option<String>,
+    pub error_rate: Option<String>,
+    pub throughput: Option<String>,
+    pub checks: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAbortOnFail {
+    pub window: Option<String>,
+}
+
+impl RawSlo {
+    /// The global criteria, as (metric name, text) in the order of `crate::slo::METRICS`.
+    pub fn criteria(&self) -> RawCriteria {
+        RawCriteria {
+            p50: self.p50.clone(),
+            p75: self.p75.clone(),
+            p90: self.p90.clone(),
+            p95: self.p95.clone(),
+            p99: self.p99.clone(),
+            p99_9: self.p99_9.clone(),
+            p99_99: self.p99_99.clone(),
+            max: self.max.clone(),
+            error_rate: self.error_rate.clone(),
+            throughput: self.throughput.clone(),
+            checks: self.checks.clone(),
+        }
+    }
+}
+
+impl RawCriteria {
+    /// (metric name, threshold text) of every criterion written, in `crate::slo::METRICS` order.
+    pub fn written(&self) -> Vec<(&'static str, &str)> {
+        let all = [
+            &self.p50,
+            &self.p75,
+            &self.p90,
+            &self.p95,
+            &self.p99,
+            &self.p99_9,
+            &self.p99_99,
+            &self.max,
+            &self.error_rate,
+            &self.throughput,
+            &self.checks,
+        ];
+        crate::slo::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
+    }
 }
 
 #[derive(Deserialize, Debug, Clone, PartialEq)]
@@ -165,6 +253,8 @@ pub(crate) fn known_keys() -> Vec<&'static str> {
         fields_of::<RawExtract>(),
         fields_of::<RawCheck>(),
         fields_of::<RawData>(),
+        fields_of::<RawSlo>(),
+        fields_of::<RawAbortOnFail>(),
     ]
     .concat();
     keys.sort_unstable();

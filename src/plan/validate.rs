@@ -123,6 +123,7 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
     let load = stages::load(cx, raw.load.as_ref());
     let journeys = journeys(cx, raw, target.as_ref(), &env);
     let mix = mix(cx, raw, &journeys);
+    let slo = super::slo::slo(cx, raw.slo.as_ref(), "slo");
     if !cx.diag.is_empty() {
         return None;
     }
@@ -136,6 +137,7 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
         mix: mix?,
         data,
         secrets,
+        slo: slo?,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod progress;
 pub mod prometheus;
 pub mod push;
 pub mod result;
@@ -252,6 +253,9 @@ pub struct Report {
     pub tool: String,
     pub config: RunConfig,
     pub interrupted: bool,
+    /// Why a circuit breaker (`abort_on_fail`, `abort_if`) stopped the run early; None otherwise.
+    #[serde(default)]
+    pub aborted: Option<String>,
     pub window_s: f64,
     pub counts: Counts,
     pub rates: Rates,
@@ -361,14 +365,15 @@ impl Report {
             incomplete_rate: frac(c.incomplete),
         };
         let send_lag = Dist::of(&m.hists.send_lag);
-        let mut verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted);
-        verdict.reasons.extend(resource_hints(c));
+        let counts = Counts::of(c);
+        let verdict = verdict(&config, &rates, &send_lag, &counts, end.interrupted, &Judged::default());
         Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
             interrupted: end.interrupted,
+            aborted: None,
             window_s: end.window_s,
-            counts: Counts::of(c),
+            counts,
             rates,
             latency: Dist::of(&m.hists.latency),
             service_time: Dist::of(&m.hists.service),
@@ -474,7 +479,29 @@ fn check_rows(names: Option<&[String]>, failed: &[u64]) -> Vec<CheckRow> {
         .collect()
 }
 
-fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: bool) -> Verdict {
+/// What crate::slo decided about a run: its SLO rows, whether they include a global error-rate
+/// criterion (which then replaces `--max-error-rate`), and a circuit breaker's reason.
+#[derive(Clone, Debug, Default)]
+pub struct Judged {
+    pub slo: Vec<SloRow>,
+    pub replaces_max_error_rate: bool,
+    pub aborted: Option<String>,
+}
+
+impl Report {
+    /// Record the SLO evaluation (and an abort) and decide the verdict again with it.
+    pub fn judge(&mut self, j: Judged) {
+        let interrupted = self.interrupted || j.aborted.is_some();
+        self.verdict = verdict(&self.config, &self.rates, &self.send_lag, &self.counts, interrupted, &j);
+        self.interrupted = interrupted;
+        self.slo = j.slo;
+        self.aborted = j.aborted;
+    }
+}
+
+/// Exit code precedence: interrupted or aborted (4), then failed (1), then invalid (3), else pass.
+fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, k: &Counts, interrupted: bool, j: &Judged) -> Verdict {
+    let intended = k.intended;
     let mut reasons = Vec::new();
     let lag_p99_ms = lag.p("p99") as f64 / 1e6;
     let generator_bound = lag.count > 0 && lag_p99_ms > cfg.max_send_lag_ms;
@@ -500,13 +527,23 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
             100.0 * MAX_INCOMPLETE
         ));
     }
-    let failed = intended > 0 && r.error_rate > cfg.max_error_rate;
-    if failed {
-        reasons.insert(0, format!("error rate {:.2}% > {:.2}%", 100.0 * r.error_rate, 100.0 * cfg.max_error_rate));
+    let default_failed = !j.replaces_max_error_rate && intended > 0 && r.error_rate > cfg.max_error_rate;
+    let slo_failed: Vec<String> = j.slo.iter().filter(|row| !row.pass).map(crate::slo::reason).collect();
+    let failed = default_failed || !slo_failed.is_empty();
+    for (i, line) in slo_failed.into_iter().enumerate() {
+        reasons.insert(i, line);
+    }
+    if default_failed {
+        let (a, t) = (100.0 * r.error_rate, 100.0 * cfg.max_error_rate);
+        reasons.insert(0, format!("error rate {a:.2}% > {t:.2}% (--max-error-rate)"));
     }
     if intended == 0 {
         reasons.insert(0, "no requests were measured".to_string());
     }
+    if let Some(why) = &j.aborted {
+        reasons.insert(0, why.clone());
+    }
+    reasons.extend(resource_hints(k));
     let status = if interrupted {
         Status::Interrupted
     } else if failed || intended == 0 {
@@ -520,15 +557,16 @@ fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: b
 }
 
 /// What to do when the runner itself ran out of something.
-fn resource_hints(c: &crate::record::Counters) -> Vec<String> {
+fn resource_hints(k: &Counts) -> Vec<String> {
+    let of = |t: TransportError| k.transport.get(t.name()).copied().unwrap_or(0);
     let mut out = Vec::new();
-    let ports = c.transport_of(TransportError::PortsExhausted);
+    let ports = of(TransportError::PortsExhausted);
     if ports > 0 {
         out.push(format!(
             "{ports} connects failed for want of local ports (EADDRNOTAVAIL): keep connections alive (avoid --no-keepalive), widen net.ipv4.ip_local_port_range, or let TIME_WAIT sockets be reused (net.ipv4.tcp_tw_reuse=1)"
         ));
     }
-    let fds = c.transport_of(TransportError::FdExhausted);
+    let fds = of(TransportError::FdExhausted);
     if fds > 0 {
         out.push(format!(
             "{fds} connects failed for want of file descriptors (EMFILE/ENFILE): raise the limit (ulimit -n, LimitNOFILE=) or lower -c"
@@ -565,10 +603,10 @@ mod tests {
         let mut c = Counters::default();
         c.add_outcome(Outcome::Transport(TransportError::PortsExhausted));
         c.add_outcome(Outcome::Transport(TransportError::FdExhausted));
-        let h = resource_hints(&c);
+        let h = resource_hints(&Counts::of(&c));
         assert_eq!(h.len(), 2);
         assert!(h[0].contains("ip_local_port_range") && h[0].contains("keep connections alive"), "{}", h[0]);
         assert!(h[1].contains("ulimit -n"), "{}", h[1]);
-        assert!(resource_hints(&Counters::default()).is_empty());
+        assert!(resource_hints(&Counts::of(&Counters::default())).is_empty());
     }
 }

@@ -7,6 +7,8 @@ use std::io::Write;
 pub struct Options {
     /// Print the full latency spectrum (`--latency`).
     pub spectrum: bool,
+    /// ANSI colour for PASS/FAIL (only when stdout is a terminal).
+    pub color: bool,
 }
 
 pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Result<()> {
@@ -103,12 +105,14 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     if opts.spectrum {
         spectrum(r, out)?;
     }
+    slo_table(r, opts.color, out)?;
     writeln!(out)?;
     let v = &r.verdict;
     let word = match v.status {
         Status::Pass => "PASS",
         Status::Failed => "FAILED",
         Status::Invalid => "INVALID RUN",
+        Status::Interrupted if r.aborted.is_some() => "ABORTED",
         Status::Interrupted => "INTERRUPTED",
     };
     writeln!(out, "  Verdict    {word} (exit code {})", v.exit_code)?;
@@ -152,6 +156,31 @@ fn failed_checks(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
         for (kind, c) in rows.filter(|(_, c)| c.failed > 0) {
             writeln!(out, "  !! {} {kind} failed {}x: {}", e.name, c.failed, c.name)?;
         }
+    }
+    Ok(())
+}
+
+/// The SLO criteria: scope and metric, threshold, actual, PASS/FAIL.
+fn slo_table(r: &Report, color: bool, out: &mut impl Write) -> std::io::Result<()> {
+    if r.slo.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n  {:<34}{:>16}{:>12}  result", "SLO", "threshold", "actual")?;
+    for row in &r.slo {
+        let metric = crate::slo::Metric::from_name(&row.metric);
+        let actual = match (row.actual, metric) {
+            (Some(a), Some(m)) => m.show(a),
+            _ => "no data".to_string(),
+        };
+        let threshold = row.criterion.split_once(' ').map_or(row.criterion.as_str(), |(_, t)| t);
+        let name = if row.scope == "total" { row.metric.clone() } else { format!("{} {}", row.scope, row.metric) };
+        let result = match (row.pass, color) {
+            (true, true) => "\x1b[32mPASS\x1b[0m",
+            (false, true) => "\x1b[31mFAIL\x1b[0m",
+            (true, false) => "PASS",
+            (false, false) => "FAIL",
+        };
+        writeln!(out, "  {name:<34}{threshold:>16}{actual:>12}  {result}")?;
     }
     Ok(())
 }

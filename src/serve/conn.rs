@@ -164,12 +164,13 @@ impl Connection {
         }
         // Counted before the bytes leave, so a client that has its answer sees it counted.
         core.count();
-        if head.route.is_api() {
-            let tally = api::render(&mut self.out, head.route, conn, head.bearer, &self.body, &core.api_ctx());
+        let route = if core.failing() { Route::Status(500) } else { head.route };
+        if route.is_api() {
+            let tally = api::render(&mut self.out, route, conn, head.bearer, &self.body, &core.api_ctx());
             core.tally(tally);
             return self.flush_if_full().await;
         }
-        let rendered = response::render(&mut self.out, head.route, conn, head.head_method, Default::default());
+        let rendered = response::render(&mut self.out, route, conn, head.head_method, Default::default());
         self.write_fill(rendered.fill).await?;
         self.flush_if_full().await
     }

@@ -6,6 +6,7 @@
 //! `/status/CODE` (100..=599), `/__stats` (`{"requests": N, "logins": L, "authorized": A,
 //! "rejected": R}`), a small JSON API with bearer tokens (`api`: `POST /login`, `GET /api/items`,
 //! `GET /api/items/N`, `POST /api/items`, `POST /logout`), anything else 404. docs/serve.md.
+//! With `fail_after`, every answer but `/__stats` is `500` from that long after the first request.
 //!
 //! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
 //! glommio `Placement::Fixed`) accepts on its own socket and serves each connection in a task
@@ -56,12 +57,21 @@ pub struct ServeOptions {
     /// Periodic freeze: (stall length S, period T, phase P within the period), anchored at the
     /// first request received.
     pub stall: Option<Stall>,
+    /// From this long after the first request on, every answer is `500` (a target that starts
+    /// failing mid-run, for circuit-breaker tests and demos). `/__stats` is unaffected.
+    pub fail_after: Option<Duration>,
 }
 
 impl Default for ServeOptions {
-    /// Loopback, a port the OS picks, all CPUs, no capacity limit, no stall.
+    /// Loopback, a port the OS picks, all CPUs, no capacity limit, no stall, never failing.
     fn default() -> Self {
-        ServeOptions { listen: SocketAddr::from(([127, 0, 0, 1], 0)), cores: 0, capacity: None, stall: None }
+        ServeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            cores: 0,
+            capacity: None,
+            stall: None,
+            fail_after: None,
+        }
     }
 }
 
@@ -150,7 +160,9 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
     let listeners = listen::bind_group(opts.listen, n).map_err(ServeError::Bind)?;
     let addr = listeners[0].local_addr().map_err(ServeError::Bind)?;
     let pacing = Pacing::new(&opts, n);
-    let shared = Arc::new(Shared::new(n));
+    let mut shared = Shared::new(n);
+    shared.fail_after_ns = opts.fail_after.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let shared = Arc::new(shared);
     let mut handle = ServerHandle { addr, shared, wakers: Vec::with_capacity(n), executors: Vec::new() };
     for (index, listener) in listeners.into_iter().enumerate() {
         // On error `handle` is dropped, which stops the executors already started.
@@ -215,6 +227,8 @@ struct Shared {
     epoch: AtomicU64,
     base: Instant,
     stopping: AtomicBool,
+    /// `ServeOptions::fail_after`, from the epoch.
+    fail_after_ns: Option<u64>,
 }
 
 /// A core's counters alone on their cache lines, so cores never share a written line:
@@ -233,6 +247,7 @@ impl Shared {
             epoch: AtomicU64::new(0),
             base: Instant::now(),
             stopping: AtomicBool::new(false),
+            fail_after_ns: None,
         }
     }
 
@@ -315,6 +330,14 @@ impl Core {
         let due = self.pacing.due(epoch, arrival, &mut last);
         self.last_departure.set(last);
         due
+    }
+
+    /// Whether answers are `500` now (`fail_after` has passed since the first request).
+    fn failing(&self) -> bool {
+        self.shared.fail_after_ns.is_some_and(|after| {
+            let now = self.now_ns();
+            now.saturating_sub(self.shared.epoch(now)) >= after
+        })
     }
 
     /// One response written. This core is the only writer of its counter, so a plain load and

@@ -18,7 +18,7 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
 }
 
 pub fn target(opts: impl FnOnce(&mut ServeOptions)) -> ServerHandle {
-    let mut o = ServeOptions { listen: "127.0.0.1:0".parse().unwrap(), cores: 1, capacity: None, stall: None };
+    let mut o = ServeOptions { listen: "127.0.0.1:0".parse().unwrap(), cores: 1, ..Default::default() };
     opts(&mut o);
     onslaught::serve::start(o).expect("built-in target starts")
 }

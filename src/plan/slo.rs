@@ -1,0 +1,83 @@
+//! The plan's `slo:` key and `--slo-file` (the same mapping at the top of its own file) into a
+//! `crate::slo::SloSet`, every problem reported with its position. Threshold syntax lives in
+//! crate::slo::parse; this file only walks the YAML and says where.
+use super::path;
+use super::raw::{RawCriteria, RawSlo};
+use super::validate::Cx;
+use crate::slo::{Metric, Rule, Scope, SloSet, parse};
+
+/// `raw` found at `base` ("slo" in a plan, "" at the top of an SLO file).
+pub(crate) fn slo(cx: &mut Cx<'_>, raw: Option<&RawSlo>, base: &str) -> Option<SloSet> {
+    let Some(raw) = raw else { return Some(SloSet::default()) };
+    let mut set = SloSet::default();
+    let mut ok = criteria(cx, &raw.criteria(), base, Scope::Total, &mut set);
+    for (key, scope) in [("endpoints", Scope::Endpoint as fn(String) -> Scope), ("stages", Scope::Stage)] {
+        let p = path::key(base, key);
+        for (name, c) in raw.endpoints_or_stages(key) {
+            let cp = path::key(&p, name);
+            if key == "stages" && c.checks.is_some() {
+                let hint = "check results are counted per request: set `checks` globally or per endpoint";
+                cx.err(
+                    &path::key(&cp, "checks"),
+                    "`checks` cannot be judged per stage",
+                    "a latency, error_rate or throughput",
+                    hint,
+                );
+                ok = false;
+            }
+            ok &= criteria(cx, c, &cp, scope(name.clone()), &mut set);
+        }
+    }
+    if let Some(a) = &raw.abort_on_fail {
+        let p = path::key(&path::key(base, "abort_on_fail"), "window");
+        match a.window.as_deref().map(parse::window) {
+            Some(Ok(ns)) => set.abort_on_fail_ns = Some(ns),
+            None => {
+                cx.missing(&p, "a duration such as 30s", "e.g. `abort_on_fail: { window: 30s }`");
+                ok = false;
+            }
+            Some(Err(e)) => {
+                cx.err(&p, e, "a duration such as 30s", "");
+                ok = false;
+            }
+        }
+    }
+    if let Some(text) = &raw.abort_if {
+        match parse::abort_if(text) {
+            Ok(a) => set.abort_if = Some(a),
+            Err(e) => {
+                let hint = "e.g. `abort_if: error_rate > 5% for 10s` or `abort_if: p99 > 2s for 30s`";
+                cx.err(&path::key(base, "abort_if"), e, "METRIC > THRESHOLD for DURATION", hint);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(set)
+}
+
+fn criteria(cx: &mut Cx<'_>, c: &RawCriteria, p: &str, scope: Scope, set: &mut SloSet) -> bool {
+    let mut ok = true;
+    for (name, text) in c.written() {
+        let Some(metric) = Metric::from_name(name) else { continue };
+        match parse::threshold(metric, text) {
+            Ok(threshold) => set.set(Rule { scope: scope.clone(), metric, threshold }),
+            Err(e) => {
+                let expected = match metric {
+                    Metric::Latency(_) => "a duration such as 200ms or 1.5s",
+                    Metric::ErrorRate | Metric::Checks => "a percentage such as 1% or 99.5%",
+                    Metric::Throughput => "requests per second such as 100/s",
+                };
+                cx.err(&path::key(p, name), e, expected, "");
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+impl RawSlo {
+    fn endpoints_or_stages(&self, key: &str) -> &[(String, RawCriteria)] {
+        let m = if key == "endpoints" { &self.endpoints } else { &self.stages };
+        m.as_ref().map_or(&[], |m| m.0.as_slice())
+    }
+}
