@@ -73,6 +73,10 @@ fn generous_slos_pass_and_tight_ones_fail_naming_each_criterion() {
     assert_eq!(v["slo"].as_array().unwrap().len(), 6);
     assert!(v["slo"].as_array().unwrap().iter().all(|r| r["pass"] == true), "{}", v["slo"]);
     assert!(out.stdout.contains("endpoint:home p95") && out.stdout.contains("PASS"), "{}", out.stdout);
+    assert_eq!(out.stderr, "", "no terminal and under 10 s: no progress line");
+    let check = onslaught(&["check", &generous], &[]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stdout.contains("  endpoint:home            p95 <= 10s\n"), "{}", check.stdout);
 
     // 100 responses in 1 s cannot reach 1000/s; no response comes back in 1 ns.
     let tight =
