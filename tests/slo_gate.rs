@@ -196,6 +196,11 @@ fn no_data_fails_and_unknown_metrics_are_configuration_errors() {
         (vec![], vec![("ONSLAUGHT_SLO_LATENCY", "1ms")], "$ONSLAUGHT_SLO_LATENCY: unknown SLO metric `latency`"),
         (vec!["--slo", "p99=fast"], vec![], "--slo: p99: 'fast' is not a duration"),
         (vec!["--slo", "endpoint:home:p99=1s"], vec![], "quick mode has no named requests"),
+        (
+            vec!["--slo", "throughput=1/s", "--slo", "abort_on_fail=1s"],
+            vec![],
+            "abort_on_fail needs a global criterion",
+        ),
     ] {
         let out = quick(&extra, &env);
         assert_eq!(out.code, 2, "{extra:?} {env:?}: {}", out.stderr);

@@ -30,12 +30,7 @@ fn intervals(ns: u64, interval_ns: u64) -> usize {
 impl Breaker {
     /// `end_s`: where the measured window ends, seconds since t0 (warm-up plus duration).
     pub fn new(set: &SloSet, interval_ns: u64, end_s: f64) -> Breaker {
-        let rules = set
-            .rules
-            .iter()
-            .filter(|r| r.scope == Scope::Total && value(&zero_row(), r.metric).is_some())
-            .cloned()
-            .collect();
+        let rules = set.rules.iter().filter(|r| r.scope == Scope::Total && judges(r.metric)).cloned().collect();
         Breaker {
             rules,
             window: set.abort_on_fail_ns.map(|w| (w, intervals(w, interval_ns))),
@@ -88,6 +83,14 @@ impl Breaker {
         })
     }
 }
+
+/// Whether the timeline can judge `m` per interval (abort_on_fail and abort_if can use it).
+pub fn judges(m: Metric) -> bool {
+    value(&zero_row(), m).is_some()
+}
+
+/// Metrics the breakers can judge, for error messages.
+pub const JUDGED: &str = "p50, p95, p99, p99.9, max or error_rate";
 
 fn zero_row() -> TimelineRow {
     TimelineRow {
