@@ -112,7 +112,10 @@ fn gate_runs_the_rollback_only_on_failure_and_appends_one_entry_per_run() {
     let on_fail = format!("touch '{}'; exit 7", marker.display());
     let url = format!("http://{}/", server.addr);
     let gate = |slo: &str| {
-        let args = ["gate", "--url", &url, "-R", "100", "-d", "1s", "-c", "4", "--cores", "1", "--slo", slo];
+        // A secret in a header must reach no output: not the summary, not the deployment report.
+        let auth = "Authorization: Bearer s3cr3t-gate-token";
+        let args =
+            ["gate", "--url", &url, "-R", "100", "-d", "1s", "-c", "4", "--cores", "1", "-H", auth, "--slo", slo];
         let mut args: Vec<&str> = args.to_vec();
         args.extend_from_slice(&LAG);
         let r = report.to_str().unwrap();
@@ -138,6 +141,9 @@ fn gate_runs_the_rollback_only_on_failure_and_appends_one_entry_per_run() {
     assert!(last.contains("SLO total p99:") && last.contains("> 1ns"), "{last}");
     assert!(last.contains("Rollback triggered: Y (`touch") && last.contains(": exit 7)"), "{last}");
     assert!(text.starts_with("# Deployment report\n"), "{text}");
+    for shown in [&text, &out.stdout, &out.stderr] {
+        assert!(!shown.contains("s3cr3t"), "the token leaked: {shown}");
+    }
 }
 
 #[test]
