@@ -69,7 +69,7 @@ impl Breaker {
         {
             return Some(format!(
                 "aborted by abort_on_fail: the SLOs were breached in every interval of the last {} (last interval: {})",
-                crate::units::fmt_ns(w),
+                Metric::Latency("max").show(w as f64 / 1e9),
                 breaches.join(", ")
             ));
         }
@@ -156,6 +156,7 @@ mod tests {
         assert_eq!(b.feed(&row(5, 50, 50, 5)), None);
         let why = b.feed(&row(6, 0, 100, 5)).expect("three breached intervals in a row trip it");
         assert!(why.contains("abort_on_fail") && why.contains("error_rate 100% > 1%"), "{why}");
+        assert!(why.contains("the last 3s "), "{why}");
     }
 
     #[test]
