@@ -493,6 +493,13 @@ fn slo_set(
     }
     set.overlay(parse::env(env).map_err(ConfigError)?);
     set.overlay(flag("--slo", parse::flags(&a.slo))?);
+    let judged = |r: &&crate::slo::Rule| r.scope == Scope::Total && crate::slo::breaker::judges(r.metric);
+    if set.abort_on_fail_ns.is_some() && !set.rules.iter().any(|r| judged(&r)) {
+        return Err(ConfigError(format!(
+            "slo: abort_on_fail needs a global criterion it can judge each interval ({}); add e.g. p99=400ms or error_rate=1%",
+            crate::slo::breaker::JUDGED
+        )));
+    }
     for r in &set.rules {
         if let Scope::Endpoint(name) = &r.scope
             && !labels.contains(name)

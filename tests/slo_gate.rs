@@ -73,6 +73,10 @@ fn generous_slos_pass_and_tight_ones_fail_naming_each_criterion() {
     assert_eq!(v["slo"].as_array().unwrap().len(), 6);
     assert!(v["slo"].as_array().unwrap().iter().all(|r| r["pass"] == true), "{}", v["slo"]);
     assert!(out.stdout.contains("endpoint:home p95") && out.stdout.contains("PASS"), "{}", out.stdout);
+    assert_eq!(out.stderr, "", "no terminal and under 10 s: no progress line");
+    let check = onslaught(&["check", &generous], &[]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stdout.contains("  endpoint:home            p95 <= 10s\n"), "{}", check.stdout);
 
     // 100 responses in 1 s cannot reach 1000/s; no response comes back in 1 ns.
     let tight =
@@ -108,7 +112,10 @@ fn gate_runs_the_rollback_only_on_failure_and_appends_one_entry_per_run() {
     let on_fail = format!("touch '{}'; exit 7", marker.display());
     let url = format!("http://{}/", server.addr);
     let gate = |slo: &str| {
-        let args = ["gate", "--url", &url, "-R", "100", "-d", "1s", "-c", "4", "--cores", "1", "--slo", slo];
+        // A secret in a header must reach no output: not the summary, not the deployment report.
+        let auth = "Authorization: Bearer s3cr3t-gate-token";
+        let args =
+            ["gate", "--url", &url, "-R", "100", "-d", "1s", "-c", "4", "--cores", "1", "-H", auth, "--slo", slo];
         let mut args: Vec<&str> = args.to_vec();
         args.extend_from_slice(&LAG);
         let r = report.to_str().unwrap();
@@ -134,6 +141,9 @@ fn gate_runs_the_rollback_only_on_failure_and_appends_one_entry_per_run() {
     assert!(last.contains("SLO total p99:") && last.contains("> 1ns"), "{last}");
     assert!(last.contains("Rollback triggered: Y (`touch") && last.contains(": exit 7)"), "{last}");
     assert!(text.starts_with("# Deployment report\n"), "{text}");
+    for shown in [&text, &out.stdout, &out.stderr] {
+        assert!(!shown.contains("s3cr3t"), "the token leaked: {shown}");
+    }
 }
 
 #[test]
@@ -192,6 +202,11 @@ fn no_data_fails_and_unknown_metrics_are_configuration_errors() {
         (vec![], vec![("ONSLAUGHT_SLO_LATENCY", "1ms")], "$ONSLAUGHT_SLO_LATENCY: unknown SLO metric `latency`"),
         (vec!["--slo", "p99=fast"], vec![], "--slo: p99: 'fast' is not a duration"),
         (vec!["--slo", "endpoint:home:p99=1s"], vec![], "quick mode has no named requests"),
+        (
+            vec!["--slo", "throughput=1/s", "--slo", "abort_on_fail=1s"],
+            vec![],
+            "abort_on_fail needs a global criterion",
+        ),
     ] {
         let out = quick(&extra, &env);
         assert_eq!(out.code, 2, "{extra:?} {env:?}: {}", out.stderr);
@@ -213,6 +228,22 @@ fn no_data_fails_and_unknown_metrics_are_configuration_errors() {
         out.stderr
     );
     assert!(out.stderr.contains("`p99.9`") && out.stderr.contains("did you mean"), "{}", out.stderr);
+    let file = d.join("performance_config.yml");
+    std::fs::write(&file, "p99: 1s\nendpoints:\n  home: { p99.9: 1s, latency: 2s }\nabort_if: error_rate > 5%\n")
+        .unwrap();
+    let out = quick(&["--slo-file", file.to_str().unwrap()], &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("performance_config.yml:3:22: endpoints.home.latency: unknown key `latency`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("performance_config.yml:4:11: abort_if: `error_rate > 5%` is not a breaker"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "", "nothing was run");
     let p = plan(&d, server.addr, "{ p99: 200, error_rate: 0.01 }");
     let out = onslaught(&["check", &p], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);

@@ -100,7 +100,26 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
             writeln!(s, "  {name:<12} {} = {}", secret.source(), super::secrets::REDACTED)?;
         }
     }
+    slo(&plan.slo, s)?;
     writeln!(s, "\nnothing was sent (check only validates and expands the plan)")
+}
+
+/// The plan's own SLOs (before --slo-file, ONSLAUGHT_SLO_* and --slo).
+fn slo(set: &crate::slo::SloSet, s: &mut String) -> std::fmt::Result {
+    if set.is_empty() {
+        return Ok(());
+    }
+    writeln!(s, "\nslo (the plan's; --slo-file, ONSLAUGHT_SLO_* and --slo override)")?;
+    for r in &set.rules {
+        writeln!(s, "  {:<24} {}", r.scope.label(), r.criterion())?;
+    }
+    if let Some(w) = set.abort_on_fail_ns {
+        writeln!(s, "  abort_on_fail            the SLOs breached for {}", human(w))?;
+    }
+    if let Some(a) = &set.abort_if {
+        writeln!(s, "  abort_if                 {}", a.text)?;
+    }
+    Ok(())
 }
 
 /// Requests per iteration, averaged over the mix: Σ share × steps.

@@ -30,12 +30,7 @@ fn intervals(ns: u64, interval_ns: u64) -> usize {
 impl Breaker {
     /// `end_s`: where the measured window ends, seconds since t0 (warm-up plus duration).
     pub fn new(set: &SloSet, interval_ns: u64, end_s: f64) -> Breaker {
-        let rules = set
-            .rules
-            .iter()
-            .filter(|r| r.scope == Scope::Total && value(&zero_row(), r.metric).is_some())
-            .cloned()
-            .collect();
+        let rules = set.rules.iter().filter(|r| r.scope == Scope::Total && judges(r.metric)).cloned().collect();
         Breaker {
             rules,
             window: set.abort_on_fail_ns.map(|w| (w, intervals(w, interval_ns))),
@@ -74,7 +69,7 @@ impl Breaker {
         {
             return Some(format!(
                 "aborted by abort_on_fail: the SLOs were breached in every interval of the last {} (last interval: {})",
-                crate::units::fmt_ns(w),
+                Metric::Latency("max").show(w as f64 / 1e9),
                 breaches.join(", ")
             ));
         }
@@ -88,6 +83,14 @@ impl Breaker {
         })
     }
 }
+
+/// Whether the timeline can judge `m` per interval (abort_on_fail and abort_if can use it).
+pub fn judges(m: Metric) -> bool {
+    value(&zero_row(), m).is_some()
+}
+
+/// Metrics the breakers can judge, for error messages.
+pub const JUDGED: &str = "p50, p95, p99, p99.9, max or error_rate";
 
 fn zero_row() -> TimelineRow {
     TimelineRow {
@@ -154,6 +157,7 @@ mod tests {
         assert_eq!(b.feed(&row(5, 50, 50, 5)), None);
         let why = b.feed(&row(6, 0, 100, 5)).expect("three breached intervals in a row trip it");
         assert!(why.contains("abort_on_fail") && why.contains("error_rate 100% > 1%"), "{why}");
+        assert!(why.contains("the last 3s "), "{why}");
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub fn abort_if(text: &str) -> Result<AbortIf, String> {
     let (cond, dur) = text.rsplit_once(" for ").ok_or_else(bad)?;
     let (name, value) = cond.split_once(">=").or_else(|| cond.split_once('>')).ok_or_else(bad)?;
     let m = metric(name)?;
-    if !m.is_ceiling() {
-        return Err(format!("`{text}`: a breaker trips above a ceiling: use a latency or error_rate"));
+    if !super::breaker::judges(m) {
+        return Err(format!("`{text}`: a breaker judges each interval on {}", super::breaker::JUDGED));
     }
     let for_ns = parse_duration(dur.trim())?;
     if for_ns == 0 {
@@ -179,7 +179,13 @@ mod tests {
         let a = abort_if("error_rate > 5% for 10s").unwrap();
         assert_eq!((a.metric, a.threshold, a.for_ns), (Metric::ErrorRate, 0.05, 10_000_000_000));
         assert_eq!(abort_if("p99 >= 1s for 500ms").unwrap().threshold, 1.0);
-        for bad in ["error_rate > 5%", "error_rate < 5% for 1s", "throughput > 1/s for 1s", "p99 > 1s for 0s"] {
+        for bad in [
+            "error_rate > 5%",
+            "error_rate < 5% for 1s",
+            "throughput > 1/s for 1s",
+            "p99 > 1s for 0s",
+            "p75 > 1s for 1s",
+        ] {
             assert!(abort_if(bad).is_err(), "{bad}");
         }
         let s = flags(&["abort_on_fail=30s".into(), "abort_if=error_rate > 5% for 10s".into()]).unwrap();
