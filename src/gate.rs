@@ -45,6 +45,11 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
+/// As `status_word`, but a breaker's stop reads ABORTED.
+fn verdict_word(r: &Report) -> &'static str {
+    if r.aborted.is_some() { "ABORTED" } else { status_word(r.verdict.status) }
+}
+
 /// `2026-11-22 08:30:05 UTC` from seconds since the Unix epoch (proleptic Gregorian calendar).
 pub fn utc(unix_s: u64) -> String {
     let (days, secs) = ((unix_s / 86_400) as i64, unix_s % 86_400);
@@ -67,7 +72,7 @@ pub fn entry(r: &Report, unix_s: u64, rollback: Option<&Rollback>) -> String {
     let pass = v.status == Status::Pass;
     let subject = r.config.plan.as_deref().unwrap_or(&r.config.url);
     let mut s = format!("## {} — {} — {subject}\n\n", utc(unix_s), if pass { "PASS" } else { "FAIL" });
-    s += &format!("- Verdict: {} (exit code {})\n", status_word(v.status), v.exit_code);
+    s += &format!("- Verdict: {} (exit code {})\n", verdict_word(r), v.exit_code);
     if let Some(why) = &r.aborted {
         s += &format!("- Aborted: {why}\n");
     }

@@ -73,12 +73,8 @@ td:first-child,th:first-child{text-align:left}th{background:#f2f2f2}.PASS{color:
 
 fn verdict(r: &Report, s: &mut String) -> std::fmt::Result {
     let v = &r.verdict;
-    let (word, class) = match v.status {
-        Status::Pass => ("PASS", "PASS"),
-        Status::Failed => ("FAILED", "FAIL"),
-        Status::Invalid => ("INVALID RUN", "FAIL"),
-        Status::Interrupted => ("INTERRUPTED", "FAIL"),
-    };
+    let word = r.status_word();
+    let class = if v.status == Status::Pass { "PASS" } else { "FAIL" };
     writeln!(s, "<p class=\"verdict\">Verdict: <span class=\"{class}\">{word}</span> (exit code {})</p>", v.exit_code)?;
     if !v.reasons.is_empty() {
         writeln!(s, "<ul>")?;

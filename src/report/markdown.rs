@@ -2,7 +2,7 @@
 //! with threshold, actual, PASS/FAIL), latency, outcomes, target-rate attainment, generator health,
 //! endpoints, stages, and charts (mermaid for GitHub/GitLab, sparklines for any viewer).
 use super::fmt::{Point, pass_fail, pct, rps, series, slo_actual, slo_value};
-use super::{Dist, MAX_INCOMPLETE, RATE_TOLERANCE, Report, SloRow, Status};
+use super::{Dist, MAX_INCOMPLETE, RATE_TOLERANCE, Report, SloRow};
 use crate::units::fmt_ns;
 use std::io::{self, Write};
 
@@ -25,12 +25,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
 
 fn verdict(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let v = &r.verdict;
-    let word = match v.status {
-        Status::Pass => "PASS",
-        Status::Failed => "FAILED",
-        Status::Invalid => "INVALID RUN",
-        Status::Interrupted => "INTERRUPTED",
-    };
+    let word = r.status_word();
     writeln!(out, "**Verdict: {word}** (exit code {})\n", v.exit_code)?;
     for reason in &v.reasons {
         writeln!(out, "- {}", cell(reason))?;

@@ -351,6 +351,17 @@ pub const MAX_INCOMPLETE: f64 = 0.001;
 pub const RATE_TOLERANCE: f64 = 0.99;
 
 impl Report {
+    /// The verdict as a word, the same in every writer: a breaker's stop reads ABORTED.
+    pub fn status_word(&self) -> &'static str {
+        match self.verdict.status {
+            Status::Pass => "PASS",
+            Status::Failed => "FAILED",
+            Status::Invalid => "INVALID RUN",
+            Status::Interrupted if self.aborted.is_some() => "ABORTED",
+            Status::Interrupted => "INTERRUPTED",
+        }
+    }
+
     pub fn build(m: &Merged, config: RunConfig, end: RunEnd) -> Report {
         let c = &m.totals;
         let window = end.window_s.max(1e-9);

@@ -1,6 +1,6 @@
 //! The terminal summary: wrk2's layout plus the three distributions, outcomes, rates and the
 //! verdict, with loud warnings when the numbers describe the generator rather than the target.
-use super::{Dist, QUANTILES, Report, Status};
+use super::{Dist, QUANTILES, Report};
 use crate::units::fmt_ns;
 use std::io::Write;
 
@@ -108,13 +108,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     slo_table(r, opts.color, out)?;
     writeln!(out)?;
     let v = &r.verdict;
-    let word = match v.status {
-        Status::Pass => "PASS",
-        Status::Failed => "FAILED",
-        Status::Invalid => "INVALID RUN",
-        Status::Interrupted if r.aborted.is_some() => "ABORTED",
-        Status::Interrupted => "INTERRUPTED",
-    };
+    let word = r.status_word();
     writeln!(out, "  Verdict    {word} (exit code {})", v.exit_code)?;
     for reason in &v.reasons {
         writeln!(out, "  !!         {reason}")?;
