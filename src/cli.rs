@@ -181,8 +181,9 @@ pub struct BreakpointArgs {
     #[arg(long, default_value = "2x")]
     pub knee: String,
     /// ... and is at least this much above it.
-    #[arg(long = "knee-floor", default_value = "1ms")]
-    pub knee_floor: String,
+    /// [default: a tenth of the tightest latency SLO, at least 1ms]
+    #[arg(long = "knee-floor")]
+    pub knee_floor: Option<String>,
 }
 
 /// Report files, written by `run` and by `report`.
@@ -255,6 +256,13 @@ pub struct ServeArgs {
     /// Capacity in requests/s; beyond it requests queue.
     #[arg(long)]
     pub capacity: Option<String>,
+    /// A pool of N workers, each busy --service-time per request: capacity N / service time
+    /// (split over the cores; exact with --cores 1). Instead of --capacity.
+    #[arg(long, requires = "service_time")]
+    pub workers: Option<String>,
+    /// Per-request service time of each worker (with --workers), e.g. 10ms.
+    #[arg(long = "service-time", requires = "workers")]
+    pub service_time: Option<String>,
     /// Freeze for this long every --every (e.g. --stall 1s --every 10s).
     #[arg(long, requires = "every")]
     pub stall: Option<String>,

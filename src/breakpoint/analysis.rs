@@ -46,14 +46,16 @@ fn target_steps(steps: &[StepResult]) -> Vec<&StepResult> {
     v
 }
 
-/// The knee: the lowest offered rate whose p95 exceeds `knee_factor` × the baseline p95 and is
-/// at least `knee_floor_ns` above it. Returns (baseline p95, knee step).
+/// The knee: the lowest offered rate from which on p95 stays above `knee_factor` × the baseline
+/// p95 (the lowest rate's) and at least `knee_floor_ns` above it: at that step and at every
+/// higher one measured, so one noisy step is not a knee. Returns (baseline p95, knee step).
 pub fn knee<'a>(steps: &'a [StepResult], l: &Limits) -> (Option<u64>, Option<&'a StepResult>) {
     let by_rate = target_steps(steps);
     let Some(base) = by_rate.first().map(|s| s.p95_ns) else { return (None, None) };
     let limit = (base as f64 * l.knee_factor).max((base + l.knee_floor_ns) as f64);
-    let knee = by_rate.into_iter().find(|s| s.p95_ns as f64 > limit);
-    (Some(base), knee)
+    let above = |s: &&StepResult| s.p95_ns as f64 > limit;
+    let from = by_rate.iter().rposition(|s| !above(s)).map_or(0, |i| i + 1);
+    (Some(base), by_rate.get(from).copied().filter(|s| from > 0 && above(s)))
 }
 
 /// The collapse: the lowest offered rate (above the lowest) whose error rate exceeds
@@ -96,11 +98,9 @@ pub fn capacity(steps: &[StepResult], outcome: &Outcome, l: &Limits, headroom: f
             fmt_ns(b),
             fmt_ns(l.knee_floor_ns)
         ),
-        (None, Some(b)) => format!(
-            "none: p95 stayed within {}x the low-load p95 {} at every rate measured",
-            l.knee_factor,
-            fmt_ns(b)
-        ),
+        (None, Some(b)) => {
+            format!("none: p95 stayed within {}x the low-load p95 {} at every rate measured", l.knee_factor, fmt_ns(b))
+        }
         _ => "not measured".into(),
     };
     let coll = collapse(steps, l);
@@ -228,7 +228,7 @@ mod tests {
     use crate::breakpoint::step::tests::step;
 
     fn judged(mut s: StepResult) -> StepResult {
-        s.judgement = super::super::step::judge(&s, &Limits::default());
+        s.judgement = super::super::step::judge(&s, None, &Limits::default());
         s
     }
 
@@ -250,6 +250,10 @@ mod tests {
         assert_eq!(k.map(|k| k.offered_rps), Some(3800.0));
         let strict = Limits { knee_floor_ns: 0, ..Limits::default() };
         assert_eq!(knee(&steps, &strict).1.map(|k| k.offered_rps), Some(3000.0));
+        // One noisy step below is not the knee: latency must stay above from there on.
+        let mut noisy = queue_like();
+        noisy[1].p95_ns = 5_000_000;
+        assert_eq!(knee(&noisy, &Limits::default()).1.map(|k| k.offered_rps), Some(3800.0));
     }
 
     #[test]

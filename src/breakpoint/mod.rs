@@ -122,13 +122,17 @@ pub fn options(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Resu
     if hold_s <= 0.0 {
         return Err(ConfigError("--hold: must be longer than 0s (e.g. 30s)".into()));
     }
-    let knee_factor: f64 = a.knee.trim().trim_end_matches('x').parse().ok().filter(|k: &f64| *k > 1.0).ok_or_else(
-        || ConfigError(format!("--knee: '{}' is not a multiple above 1 of the low-load p95 (e.g. 2x)", a.knee)),
-    )?;
+    let knee_factor: f64 =
+        a.knee.trim().trim_end_matches('x').parse().ok().filter(|k: &f64| *k > 1.0).ok_or_else(|| {
+            ConfigError(format!("--knee: '{}' is not a multiple above 1 of the low-load p95 (e.g. 2x)", a.knee))
+        })?;
     let limits = Limits {
         blast_error_rate: ratio("--blast-radius", &a.blast_radius)?,
         knee_factor,
-        knee_floor_ns: parse_duration(&a.knee_floor).map_err(|e| ConfigError(format!("--knee-floor: {e}")))?,
+        knee_floor_ns: match &a.knee_floor {
+            Some(f) => parse_duration(f).map_err(|e| ConfigError(format!("--knee-floor: {e}")))?,
+            None => Limits::default().knee_floor_ns,
+        },
         ..Limits::default()
     };
     Ok(Options {
@@ -180,14 +184,32 @@ pub fn configure(b: &crate::cli::BreakpointArgs) -> Result<(Config, Options), Co
     };
     let cfg = crate::config::from_args(&fixed)?;
     check_slo(&cfg)?;
+    let mut opts = opts;
+    if b.knee_floor.is_none() {
+        opts.limits.knee_floor_ns = default_knee_floor(&cfg.slo);
+    }
     Ok((cfg, opts))
+}
+
+/// A tenth of the tightest global latency SLO, at least 1 ms: a knee is a climb that matters
+/// next to the SLO, not a blip of loopback noise.
+pub fn default_knee_floor(slo: &crate::slo::SloSet) -> u64 {
+    let tightest = slo
+        .rules
+        .iter()
+        .filter(|r| r.scope == crate::slo::Scope::Total && matches!(r.metric, crate::slo::Metric::Latency(_)))
+        .map(|r| r.threshold)
+        .fold(f64::INFINITY, f64::min);
+    let tenth = if tightest.is_finite() { (tightest * 1e8) as u64 } else { 0 };
+    tenth.max(Limits::default().knee_floor_ns)
 }
 
 /// Check what a breakpoint search cannot use: no SLO, stage-scoped SLOs.
 pub fn check_slo(cfg: &Config) -> Result<(), ConfigError> {
     if cfg.slo.rules.is_empty() {
         return Err(ConfigError(
-            "breakpoint: no SLO to search against: give one in the plan's slo:, with --slo-file, or --slo p99=50ms".into(),
+            "breakpoint: no SLO to search against: give one in the plan's slo:, with --slo-file, or --slo p99=50ms"
+                .into(),
         ));
     }
     if let Some(r) = cfg.slo.rules.iter().find(|r| matches!(r.scope, crate::slo::Scope::Stage(_))) {
@@ -256,7 +278,7 @@ pub fn run_search(
             stop.store(0, Ordering::SeqCst);
         }
         let mut s = StepResult::of(steps.len(), phase, rate, &report, &cfg.slo);
-        s.judgement = step::judge(&s, &opts.limits);
+        s.judgement = step::judge(&s, steps.first(), &opts.limits);
         search.feed(rate, &s.judgement);
         on_step(&s);
         steps.push(s);

@@ -41,7 +41,11 @@ pub struct StepResult {
     /// Service time (from the send), ns: the target's own share.
     pub service_p95_ns: u64,
     pub service_p99_ns: u64,
+    pub service_mean_ns: f64,
     pub send_lag_p99_ns: u64,
+    /// Share of the connections busy on average (Little's law: throughput × mean service time
+    /// / connections): near 1, due requests waited for a free connection.
+    pub connections_busy: f64,
     pub error_rate: f64,
     /// Every SLO held (and the run's own error-rate limit when no error SLO is given).
     pub slo_pass: bool,
@@ -87,7 +91,11 @@ impl StepResult {
             p99_ns: r.latency.p("p99"),
             service_p95_ns: r.service_time.p("p95"),
             service_p99_ns: r.service_time.p("p99"),
+            service_mean_ns: r.service_time.mean_ns,
             send_lag_p99_ns: r.send_lag.p("p99"),
+            connections_busy: r.rates.throughput_rps * r.service_time.mean_ns
+                / 1e9
+                / r.config.connections.max(1) as f64,
             error_rate: r.rates.error_rate,
             slo_pass: slo_failures.is_empty() && r.counts.intended > 0,
             slo_failures,
@@ -149,7 +157,7 @@ impl Default for Limits {
 
 /// Decide what a step means. Order: interrupted, blast radius (the target is failing, whatever
 /// else), generator limit, then the SLOs.
-pub fn judge(s: &StepResult, limits: &Limits) -> Judgement {
+pub fn judge(s: &StepResult, baseline: Option<&StepResult>, limits: &Limits) -> Judgement {
     if s.interrupted {
         return Judgement::Interrupted;
     }
@@ -163,21 +171,37 @@ pub fn judge(s: &StepResult, limits: &Limits) -> Judgement {
             ),
         };
     }
-    if let Some(why) = generator_limit(s) {
+    if let Some(why) = generator_limit(s, baseline.unwrap_or(s), limits) {
         return Judgement::GeneratorLimited { why };
     }
     if s.slo_pass { Judgement::Pass } else { Judgement::Fail { why: s.slo_failures.join("; ") } }
 }
 
-/// THE generator-limit decision, in one place. The generator was the limit when the target kept
-/// its SLO on service time and either the offered rate was not sent (achieved < 99%: the target
-/// never saw the load) or the SLO failed on latency while sends were late (send lag p99 over its
-/// threshold). Late sends in a step that still passed do not matter: its latency, lateness
-/// included, met the SLO at the full rate. When the generator's self-monitoring (per-core busy
-/// share, connection backlog) is in the Report, it joins here. None: the target set the result.
-pub fn generator_limit(s: &StepResult) -> Option<String> {
+/// Connections this busy (Little's law) mean due requests queued for a free connection.
+pub const CONNECTIONS_FULL: f64 = 0.75;
+
+/// THE generator-limit decision, in one place (`baseline`: the lowest-rate step).
+///
+/// Nothing to decide unless the offered rate was not sent (achieved < 99%: the target never saw
+/// the load) or the SLO failed while sends were late (send lag p99 over its threshold); late sends
+/// in a step that passed do not matter, its latency, lateness included, met the SLO. Then:
+/// - the target's own service time failed the SLO: the target's limit;
+/// - every connection was busy and the target's mean service time had climbed (past the knee
+///   multiple of the baseline): the target slowed down and filled the connections, its limit;
+/// - every connection was busy at the target's usual speed: too few connections, the generator's;
+/// - connections to spare: the generator could not send (CPU), the generator's.
+///
+/// When the generator's self-monitoring (per-core busy share, connection backlog) is in the
+/// Report, it joins here. None: the target set the result.
+pub fn generator_limit(s: &StepResult, baseline: &StepResult, l: &Limits) -> Option<String> {
     let late = s.generator_bound && !s.slo_pass;
     if !(s.rate_missed || late) || !s.target_ok {
+        return None;
+    }
+    let base = baseline.service_mean_ns;
+    let slowed = s.service_mean_ns > (l.knee_factor * base).max(base + l.knee_floor_ns as f64);
+    let full = s.connections_busy >= CONNECTIONS_FULL;
+    if full && slowed {
         return None;
     }
     let mut what = Vec::new();
@@ -187,10 +211,18 @@ pub fn generator_limit(s: &StepResult) -> Option<String> {
     if s.generator_bound {
         what.push(format!("send lag p99 {}", crate::units::fmt_ns(s.send_lag_p99_ns)));
     }
+    let fix = if full {
+        format!(
+            "every connection was busy ({:.0}% by Little's law) while the target answered at its usual speed: add connections (-c)",
+            100.0 * s.connections_busy
+        )
+    } else {
+        "give the generator more cores (--cores), run it on another host, or split the load over several runners"
+            .to_string()
+    };
     Some(format!(
         "the generator was the limit at {} req/s ({}) while the target's service time kept the SLO (p99 {}): \
-         this is not the target's capacity; give the generator more cores (--cores) or connections (-c), \
-         run it on another host, or split the load over several runners",
+         this is not the target's capacity; {fix}",
         s.offered_rps,
         what.join(", "),
         crate::units::fmt_ns(s.service_p99_ns)
@@ -216,7 +248,9 @@ pub(crate) mod tests {
             p99_ns: ns(p99_ms),
             service_p95_ns: ns(p95_ms),
             service_p99_ns: ns(p99_ms),
+            service_mean_ns: ns(p95_ms / 2.0) as f64,
             send_lag_p99_ns: 10_000,
+            connections_busy: 0.1,
             error_rate: errors,
             slo_pass: p99_ms <= 50.0 && errors <= 0.01,
             slo_failures: Vec::new(),
@@ -232,18 +266,38 @@ pub(crate) mod tests {
     #[test]
     fn judgement_order() {
         let l = Limits::default();
-        assert_eq!(judge(&step(100.0, 1.0, 2.0, 0.0), &l), Judgement::Pass);
-        assert!(matches!(judge(&step(100.0, 60.0, 80.0, 0.0), &l), Judgement::Fail { .. }));
-        assert!(matches!(judge(&step(100.0, 1.0, 2.0, 0.6), &l), Judgement::Blast { .. }));
+        let j = |s: &StepResult| judge(s, None, &l);
+        assert_eq!(j(&step(100.0, 1.0, 2.0, 0.0)), Judgement::Pass);
+        assert!(matches!(j(&step(100.0, 60.0, 80.0, 0.0)), Judgement::Fail { .. }));
+        assert!(matches!(j(&step(100.0, 1.0, 2.0, 0.6)), Judgement::Blast { .. }));
         let mut g = step(100.0, 60.0, 80.0, 0.0);
         (g.generator_bound, g.rate_missed, g.target_ok) = (true, true, true);
-        let Judgement::GeneratorLimited { why } = judge(&g, &l) else { panic!() };
+        let Judgement::GeneratorLimited { why } = j(&g) else { panic!() };
         assert!(why.contains("not the target's capacity") && why.contains("--cores"), "{why}");
         // Late sends while the target itself was slow: the target's failure, not the generator's.
         g.target_ok = false;
-        assert!(matches!(judge(&g, &l), Judgement::Fail { .. }));
+        assert!(matches!(j(&g), Judgement::Fail { .. }));
         let mut i = step(100.0, 1.0, 2.0, 0.9);
         i.interrupted = true;
-        assert_eq!(judge(&i, &l), Judgement::Interrupted);
+        assert_eq!(j(&i), Judgement::Interrupted);
+    }
+
+    #[test]
+    fn full_connections_are_the_targets_fault_only_when_it_slowed() {
+        let l = Limits::default();
+        let base = step(1000.0, 1.0, 2.0, 0.0);
+        // Every connection busy, service time within the SLO, rate missed.
+        let mut s = step(5000.0, 300.0, 400.0, 0.0);
+        (s.rate_missed, s.target_ok, s.connections_busy, s.service_p99_ns) = (true, true, 0.9, 25_000_000);
+        s.service_mean_ns = 24e6; // from 0.5 ms at low load: the target slowed, the queue filled -c
+        assert!(matches!(judge(&s, Some(&base), &l), Judgement::Fail { .. }));
+        s.service_mean_ns = 0.6e6; // the target's usual speed: too few connections
+        let Judgement::GeneratorLimited { why } = judge(&s, Some(&base), &l) else { panic!() };
+        assert!(why.contains("add connections (-c)"), "{why}");
+        // Connections to spare: the generator could not send, however slow the answers it read.
+        s.connections_busy = 0.2;
+        s.service_mean_ns = 24e6;
+        let Judgement::GeneratorLimited { why } = judge(&s, Some(&base), &l) else { panic!() };
+        assert!(why.contains("more cores"), "{why}");
     }
 }

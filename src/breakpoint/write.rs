@@ -80,9 +80,8 @@ pub fn capacity_lines(b: &Breakpoint) -> Vec<(&'static str, String)> {
         ("Collapse", c.collapse.clone()),
         (
             "Recommended operating rate",
-            c.recommended_rps.map_or("-".into(), |r| {
-                format!("{r} req/s (the maximum less {:.0}% headroom)", 100.0 * c.headroom)
-            }),
+            c.recommended_rps
+                .map_or("-".into(), |r| format!("{r} req/s (the maximum less {:.0}% headroom)", 100.0 * c.headroom)),
         ),
         ("Saturated first", c.saturated_first.clone()),
     ]
@@ -146,7 +145,11 @@ pub fn markdown(b: &Breakpoint, out: &mut impl Write) -> io::Result<()> {
         super::search::Growth::Add(d) => format!("+{d} req/s"),
     };
     writeln!(out, "| Steps | from {} req/s, {growth} per step, never above {} req/s |", o.search.start, o.search.max)?;
-    writeln!(out, "| Each step | {} s settle (excluded), {} s hold; confirming hold {} s |", o.settle_s, o.hold_s, o.confirm_hold_s)?;
+    writeln!(
+        out,
+        "| Each step | {} s settle (excluded), {} s hold; confirming hold {} s |",
+        o.settle_s, o.hold_s, o.confirm_hold_s
+    )?;
     writeln!(out, "| Resolution | {:.1}% |", 100.0 * o.search.resolution)?;
     writeln!(out, "| Blast radius | stop at once above {:.0}% errors |", 100.0 * o.limits.blast_error_rate)?;
     writeln!(out, "| Connections | {} over {} cores |\n", b.connections, b.cores)?;
@@ -188,10 +191,16 @@ fn chart(b: &Breakpoint, out: &mut impl Write) -> io::Result<()> {
     }
     by_rate.sort_by(|a, b| a.offered_rps.total_cmp(&b.offered_rps));
     let x: Vec<String> = by_rate.iter().map(|s| format!("\"{}\"", s.offered_rps)).collect();
-    let list = |f: fn(&StepResult) -> f64| by_rate.iter().map(|s| format!("{:.2}", f(s))).collect::<Vec<_>>().join(", ");
+    let list =
+        |f: fn(&StepResult) -> f64| by_rate.iter().map(|s| format!("{:.2}", f(s))).collect::<Vec<_>>().join(", ");
     writeln!(out, "\n## Latency and throughput against offered rate\n")?;
     writeln!(out, "```mermaid\nxychart-beta\n    title \"p99 latency (ms) by offered rate (req/s)\"")?;
-    writeln!(out, "    x-axis [{}]\n    y-axis \"ms\"\n    line [{}]\n```\n", x.join(", "), list(|s| s.p99_ns as f64 / 1e6))?;
+    writeln!(
+        out,
+        "    x-axis [{}]\n    y-axis \"ms\"\n    line [{}]\n```\n",
+        x.join(", "),
+        list(|s| s.p99_ns as f64 / 1e6)
+    )?;
     writeln!(out, "```mermaid\nxychart-beta\n    title \"throughput (req/s) by offered rate (req/s)\"")?;
     writeln!(out, "    x-axis [{}]\n    y-axis \"req/s\"\n    line [{}]\n```", x.join(", "), list(|s| s.throughput_rps))
 }
