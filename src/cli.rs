@@ -177,6 +177,9 @@ pub struct BreakpointArgs {
     /// Error rate at which the search stops at once to protect the target.
     #[arg(long = "blast-radius", default_value = "50%")]
     pub blast_radius: String,
+    /// Run a failed step again this many times before believing it (for noisy hosts).
+    #[arg(long, default_value_t = 0)]
+    pub recheck: u32,
     /// The knee: the first step whose p95 exceeds this multiple of the low-load p95 ...
     #[arg(long, default_value = "2x")]
     pub knee: String,

@@ -40,7 +40,7 @@ fn target_steps(steps: &[StepResult]) -> Vec<&StepResult> {
     let mut v: Vec<&StepResult> = steps
         .iter()
         .filter(|s| !matches!(s.judgement, Judgement::GeneratorLimited { .. } | Judgement::Interrupted))
-        .filter(|s| s.requests > 0)
+        .filter(|s| s.requests > 0 && !s.rechecked)
         .collect();
     v.sort_by(|a, b| a.offered_rps.total_cmp(&b.offered_rps));
     v

@@ -87,7 +87,10 @@ fn chart(
     mark: Option<f64>,
 ) -> std::fmt::Result {
     let ymax = nice(series.iter().flat_map(|(_, _, f)| pts.iter().map(|p| f(p))).fold(0.0, f64::max));
-    let xmax = nice(pts.iter().map(|p| p.offered_rps).fold(0.0, f64::max));
+    // The x axis ends at the next tenth of its round top (5063 → 6000), so the points fill it.
+    let top = pts.iter().map(|p| p.offered_rps).fold(0.0, f64::max);
+    let tenth = nice(top) / 10.0;
+    let xmax = ((top / tenth).ceil() * tenth).max(tenth);
     let x = |v: f64| ML + (W - ML - MR) * v / xmax;
     let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
     writeln!(

@@ -32,6 +32,9 @@ pub struct Options {
     pub confirm_hold_s: f64,
     pub headroom: f64,
     pub limits: Limits,
+    /// Failed steps run again this many times before the search believes them (0: never).
+    #[serde(default)]
+    pub recheck: u32,
 }
 
 /// The whole result: configuration, every step, the capacity section, the exit code.
@@ -142,6 +145,7 @@ pub fn options(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Resu
         confirm_hold_s: a.confirm_hold.as_deref().map_or(Ok(hold_s), |h| duration_s("--confirm-hold", h))?,
         headroom: ratio("--headroom", &a.headroom)?,
         limits,
+        recheck: a.recheck,
     })
 }
 
@@ -272,16 +276,26 @@ pub fn run_search(
         }
         let hold = if phase == search::Phase::Confirm { opts.confirm_hold_s } else { opts.hold_s };
         let cfg = step_config(base, rate, opts.settle_s, hold);
-        let report = crate::run::execute(&cfg, stop.clone(), |_| {})?;
-        // A circuit breaker (abort_on_fail, abort_if) ends this step only, not the search.
-        if report.aborted.is_some() && crate::signal::first_stop_ns().is_none() {
-            stop.store(0, Ordering::SeqCst);
+        for attempt in 0..=opts.recheck {
+            let report = crate::run::execute(&cfg, stop.clone(), |_| {})?;
+            // A circuit breaker (abort_on_fail, abort_if) ends this step only, not the search.
+            if report.aborted.is_some() && crate::signal::first_stop_ns().is_none() {
+                stop.store(0, Ordering::SeqCst);
+            }
+            let mut s = StepResult::of(steps.len(), phase, rate, &report, &cfg.slo);
+            s.judgement = step::judge(&s, steps.iter().find(|s| !s.rechecked), &opts.limits);
+            // --recheck: a failure is run again before the search believes it (noisy hosts).
+            s.rechecked = matches!(s.judgement, Judgement::Fail { .. }) && attempt < opts.recheck;
+            on_step(&s);
+            let done = !s.rechecked;
+            if done {
+                search.feed(rate, &s.judgement);
+            }
+            steps.push(s);
+            if done {
+                break;
+            }
         }
-        let mut s = StepResult::of(steps.len(), phase, rate, &report, &cfg.slo);
-        s.judgement = step::judge(&s, steps.first(), &opts.limits);
-        search.feed(rate, &s.judgement);
-        on_step(&s);
-        steps.push(s);
     }
     let outcome = search.outcome().cloned().unwrap_or(Outcome::Interrupted { last_pass: None });
     Ok(build(base, opts, steps, outcome))

@@ -58,6 +58,10 @@ pub struct StepResult {
     /// target itself kept its SLO (so a failure came from waiting in the generator).
     pub target_ok: bool,
     pub interrupted: bool,
+    /// A failure run again (`--recheck`): the next step at this rate replaced it in the search
+    /// and the analysis; kept in the table as evidence of noise.
+    #[serde(default)]
+    pub rechecked: bool,
     /// Target resources; None: not watched.
     pub target: Option<TargetUsage>,
     pub judgement: Judgement,
@@ -103,6 +107,7 @@ impl StepResult {
             rate_missed: r.verdict.target_rate_missed,
             target_ok: target_ok(r, slo) && !default_error_fail,
             interrupted: r.verdict.status == Status::Interrupted && r.aborted.is_none(),
+            rechecked: false,
             target: target_usage(r),
             judgement: Judgement::Pass,
         }
@@ -258,6 +263,7 @@ pub(crate) mod tests {
             rate_missed: false,
             target_ok: p99_ms <= 50.0 && errors <= 0.01,
             interrupted: false,
+            rechecked: false,
             target: None,
             judgement: Judgement::Pass,
         }

@@ -40,6 +40,7 @@ pub fn cells(b: &Breakpoint, s: &StepResult) -> Vec<String> {
         Phase::Confirm => "confirm",
     };
     let slo = match s.judgement {
+        _ if s.rechecked => "FAIL, rechecked",
         Judgement::Pass => "PASS",
         Judgement::Interrupted => "-",
         Judgement::GeneratorLimited { .. } => "n/a",
