@@ -21,6 +21,9 @@ pub enum Command {
     /// Run, judge the SLOs, run --on-fail on failure and append to a deployment report
     /// (a promotion gate; exit code as `run`'s).
     Gate(Box<GateArgs>),
+    /// Find the highest rate the target sustains at its SLO: ramp constant-rate steps, bisect,
+    /// confirm; report the maximum, knee, collapse and a recommended operating rate.
+    Breakpoint(Box<BreakpointArgs>),
     /// Run the built-in target server (for demos, runner calibration and tests).
     Serve(ServeArgs),
     /// Regenerate reports from a result file written by `run --out`.
@@ -141,6 +144,51 @@ pub struct GateArgs {
     pub append_report: Option<std::path::PathBuf>,
 }
 
+/// `onslaught breakpoint`: run's flags (plan, --url, -c, --cores, --slo, ...; not -R, -d,
+/// --warmup, which the search sets per step) plus the search's own.
+#[derive(Args, Debug, Clone)]
+pub struct BreakpointArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// First offered rate. [default: the plan's first rate, else --max / 10]
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Highest rate ever offered. [default: the plan's peak rate; required with --url]
+    #[arg(long)]
+    pub max: Option<String>,
+    /// Growth per ramp step: a factor (1.5x) or an increment in req/s (+500, 2k).
+    #[arg(long, default_value = "1.5x")]
+    pub step: String,
+    /// How long each step is measured, after its settle period.
+    #[arg(long, default_value = "30s")]
+    pub hold: String,
+    /// Settle period at the start of each step, excluded from its results (warm-up).
+    #[arg(long, default_value = "5s")]
+    pub settle: String,
+    /// Hold of the final confirming step. [default: --hold]
+    #[arg(long = "confirm-hold")]
+    pub confirm_hold: Option<String>,
+    /// Bisection stops when the bracket is this narrow, relative to the failing rate.
+    #[arg(long, default_value = "2%")]
+    pub resolution: String,
+    /// Share kept free below the maximum for the recommended operating rate.
+    #[arg(long, default_value = "40%")]
+    pub headroom: String,
+    /// Error rate at which the search stops at once to protect the target.
+    #[arg(long = "blast-radius", default_value = "50%")]
+    pub blast_radius: String,
+    /// Run a failed step again this many times before believing it (for noisy hosts).
+    #[arg(long, default_value_t = 0)]
+    pub recheck: u32,
+    /// The knee: the first step whose p95 exceeds this multiple of the low-load p95 ...
+    #[arg(long, default_value = "2x")]
+    pub knee: String,
+    /// ... and is at least this much above it.
+    /// [default: a tenth of the tightest latency SLO, at least 1ms]
+    #[arg(long = "knee-floor")]
+    pub knee_floor: Option<String>,
+}
+
 /// Report files, written by `run` and by `report`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct WriterArgs {
@@ -211,6 +259,13 @@ pub struct ServeArgs {
     /// Capacity in requests/s; beyond it requests queue.
     #[arg(long)]
     pub capacity: Option<String>,
+    /// A pool of N workers, each busy --service-time per request: capacity N / service time
+    /// (split over the cores; exact with --cores 1). Instead of --capacity.
+    #[arg(long, requires = "service_time")]
+    pub workers: Option<String>,
+    /// Per-request service time of each worker (with --workers), e.g. 10ms.
+    #[arg(long = "service-time", requires = "workers")]
+    pub service_time: Option<String>,
     /// Freeze for this long every --every (e.g. --stall 1s --every 10s).
     #[arg(long, requires = "every")]
     pub stall: Option<String>,

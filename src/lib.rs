@@ -12,7 +12,9 @@
 //! merge (plain thread): fold snapshots → Timeline (per interval) + Totals
 //! report: Report::build(...) → writers(&Report, &mut impl Write): terminal · json · markdown · html ·
 //!   junit · prometheus (+ Pushgateway) · hlog; the result file (--out) keeps every histogram
+//! breakpoint: a search (pure state machine) over runs at constant rates → capacity report
 //! ```
+pub mod breakpoint;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -1,6 +1,6 @@
 //! The binary: parse arguments, call the library, map the outcome to an exit code.
 use clap::Parser;
-use onslaught::cli::{CheckArgs, Cli, Command, CompareArgs, GateArgs, ReportArgs, RunArgs, ServeArgs};
+use onslaught::cli::{BreakpointArgs, CheckArgs, Cli, Command, CompareArgs, GateArgs, ReportArgs, RunArgs, ServeArgs};
 use onslaught::report::files::{Outputs, write_all};
 use onslaught::report::{compare, result, terminal};
 use std::io::Write;
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(a) => run(&a).map_or_else(|code| code, |r| r.verdict.exit_code as u8),
         Command::Gate(g) => gate(&g),
+        Command::Breakpoint(b) => breakpoint(&b),
         Command::Check(a) => check(&a),
         Command::Serve(a) => serve(&a),
         Command::Report(a) => report(&a),
@@ -90,6 +91,64 @@ fn gate(g: &GateArgs) -> u8 {
         rollback.as_ref().map_or("N".to_string(), |rb| format!("Y, {}", rb.status))
     );
     report.verdict.exit_code as u8
+}
+
+/// `onslaught breakpoint`: the search, one line per step on stderr, the table and capacity on
+/// stdout, then --json/--md/--html. Ctrl-C ends the search and still writes what was measured.
+fn breakpoint(b: &BreakpointArgs) -> u8 {
+    use onslaught::breakpoint::{self as bp, write};
+    let (cfg, opts) = match bp::configure(b) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("onslaught breakpoint: error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let stop = onslaught::signal::install();
+    let quiet = b.run.quiet;
+    let result = bp::run_search(&cfg, &opts, stop, |s| {
+        if !quiet {
+            eprintln!(
+                "onslaught breakpoint: step {} {:?} {} req/s: p99 {}, errors {:.2}%: {:?}",
+                s.index + 1,
+                s.phase,
+                s.offered_rps,
+                onslaught::units::fmt_ns(s.p99_ns),
+                100.0 * s.error_rate,
+                s.judgement
+            );
+        }
+    });
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("onslaught breakpoint: error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = write::terminal(&r, &mut out);
+    let _ = out.flush();
+    type W = fn(&bp::Breakpoint, &mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
+    let jobs: [(&str, &Option<String>, W); 3] = [
+        ("--json", &b.run.json, |r, f| write::json(r, f)),
+        ("--md", &b.run.writers.md, |r, f| write::markdown(r, f)),
+        ("--html", &b.run.writers.html, |r, f| bp::html::write(r, f)),
+    ];
+    let mut ok = true;
+    for (flag, path, w) in jobs {
+        let Some(path) = path else { continue };
+        let done = std::fs::File::create(path).and_then(|f| {
+            let mut f = std::io::BufWriter::new(f);
+            w(&r, &mut f)?;
+            f.flush()
+        });
+        if let Err(e) = done {
+            eprintln!("onslaught breakpoint: error: {flag}: cannot write '{path}': {e}");
+            ok = false;
+        }
+    }
+    if ok { r.exit_code as u8 } else { EXIT_CONFIG }
 }
 
 /// Print each report-writing failure; true when there was none.

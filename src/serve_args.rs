@@ -1,6 +1,6 @@
 //! Validation of `onslaught serve` flags into ServeOptions.
 use crate::cli::ServeArgs;
-use crate::serve::{ServeOptions, Stall};
+use crate::serve::{ServeOptions, Stall, Workers};
 use crate::units::{parse_duration, parse_rate};
 use std::time::Duration;
 
@@ -37,5 +37,23 @@ pub fn options_from_args(a: &ServeArgs) -> Result<ServeOptions, String> {
         Some(f) => Some(Duration::from_nanos(parse_duration(f).map_err(|e| format!("--fail-after: {e}"))?)),
         None => None,
     };
-    Ok(ServeOptions { listen, cores: a.cores, capacity, stall, fail_after })
+    let workers = match (&a.workers, &a.service_time) {
+        (Some(n), Some(t)) => {
+            let count = n
+                .parse()
+                .ok()
+                .filter(|n: &usize| *n > 0)
+                .ok_or_else(|| format!("--workers: '{n}' is not a positive number of workers"))?;
+            let service = parse_duration(t).map_err(|e| format!("--service-time: {e}"))?;
+            if service == 0 {
+                return Err("--service-time: must be longer than 0 (e.g. 10ms)".into());
+            }
+            if capacity.is_some() {
+                return Err("--workers sets the capacity (workers / service time): drop --capacity".into());
+            }
+            Some(Workers { count, service: Duration::from_nanos(service) })
+        }
+        _ => None,
+    };
+    Ok(ServeOptions { listen, cores: a.cores, capacity, workers, stall, fail_after })
 }

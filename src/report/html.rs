@@ -65,7 +65,7 @@ fn page(r: &Report, s: &mut String) -> std::fmt::Result {
     writeln!(s, "<footer>{}</footer>\n</body>\n</html>", xml(&r.tool))
 }
 
-const CSS: &str = "body{font-family:sans-serif;margin:24px;color:#222;max-width:980px}\
+pub(crate) const CSS: &str = "body{font-family:sans-serif;margin:24px;color:#222;max-width:980px}\
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
 td:first-child,th:first-child{text-align:left}th{background:#f2f2f2}.PASS{color:#1a7f37;font-weight:bold}\
 .FAIL{color:#c62828;font-weight:bold}.verdict{font-size:1.3em;font-weight:bold}svg{display:block;margin:8px 0}\
@@ -202,7 +202,7 @@ fn chart(
 }
 
 /// A round axis top at or above v: 1, 2 or 5 times a power of ten.
-fn nice(v: f64) -> f64 {
+pub(crate) fn nice(v: f64) -> f64 {
     if v <= 0.0 {
         return 1.0;
     }
@@ -210,7 +210,7 @@ fn nice(v: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|t| *t >= v).unwrap_or(10.0 * p)
 }
 
-fn label(v: f64) -> String {
+pub(crate) fn label(v: f64) -> String {
     if v >= 100.0 || v == v.round() { format!("{v:.0}") } else { format!("{v:.2}") }
 }
 

@@ -11,10 +11,10 @@
 //! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
 //! glommio `Placement::Fixed`) accepts on its own socket and serves each connection in a task
 //! (`conn`), framing requests with `request`, rendering with `response`, and timing answers with
-//! `pacing` (capacity queue and periodic stalls). Per-core state is owned by its executor; the only
-//! shared, written state is one padded block of counters per core (single writer, plain load +
-//! store), the stall epoch (written once), and the stop flag. The token key is written once at
-//! start.
+//! `pacing` (capacity queue or worker pool, and periodic stalls). Per-core state is owned by its
+//! executor; the only shared, written state is one padded block of counters per core (single
+//! writer, plain load + store), the stall epoch (written once), and the stop flag. The token key is
+//! written once at start.
 //!
 //! Shutdown: `stop` sets the flag and `shutdown(2)`s every listener, which fails the pending
 //! accepts; each accept loop then cancels its connection tasks (idle keep-alive connections,
@@ -27,7 +27,7 @@ mod pacing;
 mod request;
 mod response;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{FromRawFd, IntoRawFd};
 use std::rc::Rc;
@@ -54,6 +54,10 @@ pub struct ServeOptions {
     /// The split is exact only when connections spread evenly over cores. Non-positive or
     /// non-finite values mean no limit.
     pub capacity: Option<f64>,
+    /// A worker pool instead of `capacity`: N workers in all, each busy for the service time per
+    /// request (a FIFO queue with N servers, M/D/N), so capacity = N / service time. Workers are
+    /// split evenly over cores (at least one each): exact with `cores: 1`.
+    pub workers: Option<Workers>,
     /// Periodic freeze: (stall length S, period T, phase P within the period), anchored at the
     /// first request received.
     pub stall: Option<Stall>,
@@ -69,10 +73,18 @@ impl Default for ServeOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             cores: 0,
             capacity: None,
+            workers: None,
             stall: None,
             fail_after: None,
         }
     }
+}
+
+/// A pool of identical workers: `count` in all, each taking `service` per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workers {
+    pub count: usize,
+    pub service: Duration,
 }
 
 /// A periodic freeze, the stalling server of MEASUREMENT.md §5.
@@ -291,8 +303,9 @@ pub(crate) struct Core {
     pacing: Pacing,
     base: Instant,
     shared: Arc<Shared>,
-    /// Departure of the last request through this core's capacity queue (ns since `base`).
-    last_departure: Cell<u64>,
+    /// When each server of this core's queue is next free (ns since `base`): one for `capacity`,
+    /// the core's share of the workers for `workers`.
+    free_at: RefCell<Vec<u64>>,
     /// Logins and created items on this core (for their ids).
     api_seq: Cell<u64>,
     cores: u64,
@@ -311,7 +324,7 @@ impl Core {
             base: spec.shared.base,
             cores: spec.shared.counters.len() as u64,
             shared: spec.shared,
-            last_departure: Cell::new(0),
+            free_at: RefCell::new(vec![0; spec.pacing.servers.max(1)]),
             api_seq: Cell::new(0),
             closing: Semaphore::new(0),
             connections: Gate::new(),
@@ -326,10 +339,7 @@ impl Core {
     /// When the answer to a request arriving at `arrival` is due (see `pacing`).
     fn due(&self, arrival: u64) -> u64 {
         let epoch = if self.pacing.stall.is_some() { self.shared.epoch(arrival) } else { 0 };
-        let mut last = self.last_departure.get();
-        let due = self.pacing.due(epoch, arrival, &mut last);
-        self.last_departure.set(last);
-        due
+        self.pacing.due(epoch, arrival, &mut self.free_at.borrow_mut())
     }
 
     /// Whether answers are `500` now (`fail_after` has passed since the first request).

@@ -44,16 +44,22 @@ impl StallNs {
 /// The whole timing model of one core: stall first, then the FIFO single-server queue.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Pacing {
-    /// Service time of the per-core queue, `1 / (capacity / cores)`, in ns; `None`: unlimited.
+    /// Service time of each server of the per-core queue, in ns: `1 / (capacity / cores)` with
+    /// one server, or the workers' service time; `None`: unlimited.
     pub period: Option<u64>,
+    /// Servers per core (1 for `capacity`; the core's share of `workers`).
+    pub servers: usize,
     pub stall: Option<StallNs>,
 }
 
 impl Pacing {
     pub fn new(opts: &ServeOptions, cores: usize) -> Pacing {
-        Pacing {
-            period: opts.capacity.and_then(|c| period_ns(c, cores)),
-            stall: opts.stall.as_ref().and_then(StallNs::new),
+        let stall = opts.stall.as_ref().and_then(StallNs::new);
+        match opts.workers {
+            Some(w) => {
+                Pacing { period: Some(duration_ns(w.service).max(1)), servers: (w.count / cores.max(1)).max(1), stall }
+            }
+            None => Pacing { period: opts.capacity.and_then(|c| period_ns(c, cores)), servers: 1, stall },
         }
     }
 
@@ -63,20 +69,22 @@ impl Pacing {
     }
 
     /// When the response to a request arriving at `arrival` is written.
-    /// `epoch` is the first request's arrival (only read with a stall); `last_departure` is the
-    /// core's queue state: departure = max(ready, previous departure) + period.
-    pub fn due(&self, epoch: u64, arrival: u64, last_departure: &mut u64) -> u64 {
+    /// `epoch` is the first request's arrival (only read with a stall); `free_at` is the core's
+    /// queue state, when each server is next free: the request takes the earliest-free server
+    /// (FIFO), departure = max(ready, free) + period.
+    pub fn due(&self, epoch: u64, arrival: u64, free_at: &mut [u64]) -> u64 {
         let ready = match &self.stall {
             Some(s) => s.release(epoch, arrival),
             None => arrival,
         };
-        match self.period {
-            Some(p) => {
-                let departure = ready.max(*last_departure).saturating_add(p);
-                *last_departure = departure;
+        let first_free = free_at.iter_mut().min_by_key(|f| **f);
+        match (self.period, first_free) {
+            (Some(p), Some(free)) => {
+                let departure = ready.max(*free).saturating_add(p);
+                *free = departure;
                 departure
             }
-            None => ready,
+            _ => ready,
         }
     }
 }
@@ -173,8 +181,8 @@ mod tests {
 
     #[test]
     fn fifo_queue_departures() {
-        let p = Pacing { period: Some(10 * MS), stall: None };
-        let mut last = 0;
+        let p = Pacing { period: Some(10 * MS), servers: 1, stall: None };
+        let mut last = [0];
         // a burst of 5 at t=100ms departs 10 ms apart
         let burst: Vec<u64> = (0..5).map(|_| p.due(0, 100 * MS, &mut last) / MS).collect();
         assert_eq!(burst, [110, 120, 130, 140, 150]);
@@ -186,8 +194,8 @@ mod tests {
 
     #[test]
     fn stall_then_queue() {
-        let p = Pacing { period: Some(10 * MS), stall: Some(stall(300, 1000, 0)) };
-        let mut last = 0;
+        let p = Pacing { period: Some(10 * MS), servers: 1, stall: Some(stall(300, 1000, 0)) };
+        let mut last = [0];
         let epoch = 1_000 * MS;
         // three frozen requests are released at 300 ms and then queue
         let got: Vec<u64> =
@@ -196,11 +204,22 @@ mod tests {
     }
 
     #[test]
+    fn worker_pool_departures() {
+        // 3 workers of 30 ms: capacity 100/s. A burst of 7 at t=0 leaves in threes, 30 ms apart.
+        let p = Pacing { period: Some(30 * MS), servers: 3, stall: None };
+        let mut free = [0; 3];
+        let burst: Vec<u64> = (0..7).map(|_| p.due(0, 0, &mut free) / MS).collect();
+        assert_eq!(burst, [30, 30, 30, 60, 60, 60, 90]);
+        // Later, with workers free, a request is served at once.
+        assert_eq!(p.due(0, 500 * MS, &mut free), 530 * MS);
+    }
+
+    #[test]
     fn inactive_pacing_answers_at_arrival() {
         let p = Pacing::default();
         assert!(!p.is_active());
-        let mut last = 0;
+        let mut last = [0];
         assert_eq!(p.due(0, 42, &mut last), 42);
-        assert_eq!(last, 0);
+        assert_eq!(last, [0]);
     }
 }
