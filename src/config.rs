@@ -127,6 +127,24 @@ fn parse_header(h: &str) -> Result<(String, String), String> {
     Ok((n.to_string(), v.trim().to_string()))
 }
 
+/// `-H`/`--body` text with its `${env:NAME}` and `${file:PATH}` references replaced by their values
+/// (files relative to the working directory). Errors name the reference, never a value.
+fn expand_secrets(name: &str, text: &str, env: &[(String, String)]) -> Result<String, ConfigError> {
+    let (value, _) = crate::plan::expand(text, env, std::path::Path::new("."))
+        .map_err(|e| ConfigError(format!("{name}: {e}; nothing was sent")))?;
+    Ok(value)
+}
+
+/// A quick-mode `-H 'Name: value'`, its secret references resolved.
+fn quick_header(h: &str, env: &[(String, String)]) -> Result<(String, String), ConfigError> {
+    let (name, value) = flag("--header/-H", parse_header(h))?;
+    let value = expand_secrets("--header/-H", &value, env)?;
+    if value.contains(['\r', '\n']) {
+        return Err(ConfigError(format!("--header/-H: a secret in the value of '{name}' contains a line break")));
+    }
+    Ok((name, value))
+}
+
 /// Raise RLIMIT_NOFILE to what the connections need, or say why it cannot be done.
 pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
     let need = connections as u64 + 64;
@@ -422,7 +440,8 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
-    let headers = a.headers.iter().map(|h| flag("--header/-H", parse_header(h))).collect::<Result<Vec<_>, _>>()?;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let headers = a.headers.iter().map(|h| quick_header(h, &env)).collect::<Result<Vec<_>, _>>()?;
     let method = a.method.to_ascii_uppercase();
     if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(ConfigError(format!("--method/-m: '{}' is not an HTTP method (GET, POST, ...)", a.method)));
@@ -431,7 +450,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         Some(b) if b.starts_with('@') => {
             flag("--body", std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])))?
         }
-        Some(b) => b.as_bytes().to_vec(),
+        Some(b) => expand_secrets("--body", b, &env)?.into_bytes(),
         None => Vec::new(),
     };
     flag("--connections/-c", ensure_fd_limit(connections))?;
@@ -459,7 +478,6 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         idempotent: crate::http::request::idempotent(&method),
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
-    let env: Vec<(String, String)> = std::env::vars().collect();
     let slo = slo_set(a, None, &env, &[])?;
     Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo })
 }
@@ -547,6 +565,14 @@ mod tests {
         assert!(parse_header("NoColon").is_err());
         assert!(parse_header(": v").is_err());
         assert!(parse_header("Bad Name: v").is_err());
+        let env = vec![("TOKEN".to_string(), "t-9f8e".to_string()), ("NL".to_string(), "a\nb".to_string())];
+        let h = quick_header("Authorization: Bearer ${env:TOKEN}", &env).unwrap();
+        assert_eq!(h, ("Authorization".into(), "Bearer t-9f8e".into()));
+        let e = quick_header("Authorization: Bearer ${env:NOPE}", &env).unwrap_err().0;
+        assert!(e.starts_with("--header/-H: environment variable `NOPE` is not set"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+        let e = quick_header("X-A: ${env:NL}", &env).unwrap_err().0;
+        assert_eq!(e, "--header/-H: a secret in the value of 'X-A' contains a line break");
     }
 
     #[test]

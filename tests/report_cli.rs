@@ -1,5 +1,6 @@
 //! The report commands end to end through the binary: a plan run with every writer enabled keeps
-//! its bearer token out of every file, stdout, stderr and the Pushgateway push; `onslaught report`
+//! its bearer token out of every file, stdout, stderr and the Pushgateway push, whether the token
+//! is a named secret or written inline (`Bearer ${env:TOKEN}`, in a plan or with `-H`); `onslaught report`
 //! regenerates byte-identical Markdown and JSON from the result file; `onslaught compare` exits
 //! 0, 1 or 2 as documented.
 mod support;
@@ -96,13 +97,7 @@ fn bearer_token_appears_in_no_report_log_or_push() {
     assert_eq!(summary["counts"]["ok"], RATE, "{out}");
     assert!(pushed.starts_with("PUT /metrics/job/onslaught/run/secret HTTP/1.1"), "{pushed}");
     assert!(pushed.contains(&format!("outcome=\"ok\"}} {RATE}")), "{pushed}");
-    assert!(!out.contains(TOKEN), "the token leaked to stdout/stderr:\n{out}");
-    assert!(!pushed.contains(TOKEN), "the token leaked to the Pushgateway");
-    for (flag, file) in WRITERS {
-        let body = std::fs::read_to_string(d.join(file)).unwrap();
-        assert!(!body.is_empty(), "{flag} wrote nothing");
-        assert!(!body.contains(TOKEN), "the token leaked into {flag} {file}");
-    }
+    appears_nowhere(TOKEN, &d, &out, &pushed);
     hlog_counts_match(&d, summary["latency"]["count"].as_u64().unwrap());
     regenerates_identical(&d);
 }
@@ -180,4 +175,155 @@ fn report_on_a_file_that_is_not_a_result_says_so() {
     assert!(err.contains("'x.json': not an onslaught result file") && err.contains("run --out"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!d.join("x.md").exists());
+}
+
+/// `token` is in no output: not stdout/stderr, not the push, not any file the run wrote in `d`.
+fn appears_nowhere(token: &str, d: &Path, out: &str, pushed: &str) {
+    assert!(!out.contains(token), "the token leaked to stdout/stderr:\n{out}");
+    assert!(!pushed.contains(token), "the token leaked to the Pushgateway");
+    for (flag, file) in WRITERS {
+        let body = std::fs::read_to_string(d.join(file)).unwrap();
+        assert!(!body.is_empty(), "{flag} wrote nothing");
+    }
+    for f in std::fs::read_dir(d).unwrap() {
+        let f = f.unwrap().path();
+        let body = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(!body.contains(token), "the token leaked into {}", f.display());
+    }
+}
+
+/// A token from the built-in target's `POST /login`: its `/api/items` accepts only that.
+fn login(addr: std::net::SocketAddr) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let body = r#"{"user": "ann", "password": "pw"}"#;
+    write!(s, "POST /login HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+        .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let json = resp.split_once("\r\n\r\n").expect("a response head").1;
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["token"].as_str().expect("a token").to_string()
+}
+
+/// The requests the run's summary counts as ok, which the target must have authorised one by one.
+fn ok_count(d: &Path, out: &str) -> u64 {
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("run.json")).unwrap()).unwrap();
+    assert_eq!(summary["counts"]["intended"], RATE, "{out}");
+    summary["counts"]["ok"].as_u64().unwrap()
+}
+
+#[test]
+fn inline_env_token_in_plan_headers_is_sent_and_appears_nowhere() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let token = login(srv.addr);
+    let d = dir("inline-plan");
+    let plan = d.join("inline.yaml");
+    // The target's default header and a step's own header both carry the token inline.
+    std::fs::write(
+        &plan,
+        format!(
+            "target:\n  base_url: http://{}\n  connections: 4\n  headers: {{ Authorization: \"Bearer ${{env:TOKEN}}\" }}\n\
+             load:\n  stages:\n    - {{ duration: 1s, rate: {RATE} }}\n\
+             endpoints:\n  - {{ name: list, path: /api/items }}\n\
+             \x20 - {{ name: one, path: /api/items/1, headers: {{ Authorization: \"Bearer ${{env:TOKEN}}\" }} }}\n",
+            srv.addr
+        ),
+    )
+    .unwrap();
+    let check = bin().arg("check").arg(&plan).env("TOKEN", &token).output().unwrap();
+    let shown = text(&check);
+    assert_eq!(check.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("(inline)     ${env:TOKEN} = <redacted>"), "{shown}");
+    assert!(!shown.contains(&token), "check printed the token:\n{shown}");
+    let (gw, pushed) = gateway();
+    let mut cmd = bin();
+    cmd.arg("run").arg(&plan).args(["--cores", "1", "--push-gateway", &gw]).env("TOKEN", &token).current_dir(&d);
+    for (flag, file) in WRITERS {
+        cmd.args([flag, file]);
+    }
+    let o = cmd.output().unwrap();
+    let out = text(&o);
+    let pushed = pushed.join().unwrap();
+    let stats = srv.stats();
+    srv.stop();
+    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    let ok = ok_count(&d, &out);
+    assert_eq!(ok, RATE, "{out}");
+    // The target checked each request's token: it received the value, not `${env:TOKEN}`.
+    assert_eq!((stats.authorized, stats.rejected, stats.logins), (RATE, 0, 1), "{stats:?}");
+    appears_nowhere(&token, &d, &out, &pushed);
+}
+
+#[test]
+fn inline_env_token_with_quick_mode_header_is_sent_and_appears_nowhere() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let token = login(srv.addr);
+    let d = dir("inline-quick");
+    let (gw, pushed) = gateway();
+    let url = format!("http://{}/api/items", srv.addr);
+    let rate = RATE.to_string();
+    let mut cmd = bin();
+    cmd.args(["gate", "--url", &url, "-R", &rate, "-d", "1s", "-c", "4", "--cores", "1"])
+        .args(["-H", "Authorization: Bearer ${env:TOKEN}", "--push-gateway", &gw])
+        .args(["--append-report", "deploy.md"])
+        .env("TOKEN", &token)
+        .current_dir(&d);
+    for (flag, file) in WRITERS {
+        cmd.args([flag, file]);
+    }
+    let o = cmd.output().unwrap();
+    let out = text(&o);
+    let pushed = pushed.join().unwrap();
+    let stats = srv.stats();
+    srv.stop();
+    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    assert_eq!(ok_count(&d, &out), RATE, "{out}");
+    assert_eq!((stats.authorized, stats.rejected, stats.logins), (RATE, 0, 1), "{stats:?}");
+    assert!(std::fs::read_to_string(d.join("deploy.md")).unwrap().contains("## "), "the gate appended its entry");
+    appears_nowhere(&token, &d, &out, &pushed);
+}
+
+#[test]
+fn missing_inline_env_var_is_a_usage_error_and_sends_nothing() {
+    const VAR: &str = "ONSLAUGHT_TEST_UNSET_INLINE_TOKEN";
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let addr = l.local_addr().unwrap();
+    let d = dir("inline-missing");
+    let plan = d.join("missing.yaml");
+    std::fs::write(
+        &plan,
+        format!(
+            "target:\n  base_url: http://{addr}\n  headers: {{ Authorization: \"Bearer ${{env:{VAR}}}\" }}\n\
+             load:\n  stages:\n    - {{ duration: 1s, rate: 10 }}\n\
+             endpoints:\n  - {{ name: a, path: \"/a?k=${{env:{VAR}}}\", body: \"${{env:{VAR}}}\" }}\n"
+        ),
+    )
+    .unwrap();
+    let url = format!("http://{addr}/");
+    let header = format!("Authorization: Bearer ${{env:{VAR}}}");
+    let runs: [Vec<&str>; 3] = [
+        vec!["run", plan.to_str().unwrap()],
+        vec!["run", "--url", &url, "-R", "10", "-d", "1s", "-H", &header],
+        vec!["gate", "--url", &url, "-R", "10", "-d", "1s", "-H", &header],
+    ];
+    for args in runs {
+        let o = bin().args(&args).env_remove(VAR).current_dir(&d).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&format!("environment variable `{VAR}` is not set")), "{args:?}: {err}");
+        assert!(err.contains(&format!("export {VAR}=")), "{args:?}: the hint says how to fix it: {err}");
+        if args.len() == 2 {
+            // Reported once, where it is first used (target.headers), with the plan's position.
+            let at = format!("onslaught: error: {}:3:29: target.headers.Authorization: ", plan.display());
+            assert!(err.starts_with(&at), "{err}");
+            assert_eq!(err.matches("is not set").count(), 1, "{err}");
+        } else {
+            assert!(err.starts_with("onslaught: error: --header/-H: ") && err.lines().count() == 1, "{err}");
+        }
+    }
+    let nothing = l.accept().map(|_| ()).map_err(|e| e.kind());
+    assert_eq!(nothing, Err(std::io::ErrorKind::WouldBlock), "no connection reached the target");
 }

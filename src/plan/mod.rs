@@ -37,7 +37,7 @@ pub use model::{
     Plan, Step, Target, Think,
 };
 pub use overrides::ENV_PREFIX;
-pub use secrets::{REDACTED, Secret};
+pub use secrets::{INLINE, REDACTED, Secret, expand};
 pub use stages::{Load, Model, Shape, ShapeKind, Stage};
 pub use template::{Func, Template, Vars};
 pub use weights::{Rng, WeightError, Weights, hash, mix};
@@ -90,7 +90,15 @@ pub fn load_slo_file(path: &Path) -> Result<crate::slo::SloSet, Vec<PlanError>> 
     let diag = RefCell::new(diag);
     let raw: Option<raw::RawSlo> = de::from_node(&root, &diag, |_, _| None);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut cx = validate::Cx { diag: diag.into_inner(), index: &index, dir, env: &[], extra: Vec::new() };
+    let mut cx = validate::Cx {
+        diag: diag.into_inner(),
+        index: &index,
+        dir,
+        env: &[],
+        extra: Vec::new(),
+        inline: Vec::new(),
+        inline_failed: Vec::new(),
+    };
     let set = raw.as_ref().and_then(|r| slo::slo(&mut cx, Some(r), ""));
     match set {
         Some(s) if cx.diag.is_empty() => Ok(s),
@@ -114,7 +122,15 @@ pub fn load_str(text: &str, path: &Path, sets: &[String], env: &[(String, String
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut cx = validate::Cx { diag: diag.into_inner(), index: &index, dir, env, extra: Vec::new() };
+    let mut cx = validate::Cx {
+        diag: diag.into_inner(),
+        index: &index,
+        dir,
+        env,
+        extra: Vec::new(),
+        inline: Vec::new(),
+        inline_failed: Vec::new(),
+    };
     let plan = match &raw {
         Some(raw) => validate::plan(&mut cx, raw, path),
         None => {

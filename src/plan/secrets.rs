@@ -1,5 +1,7 @@
-//! Secrets: `${env:NAME}` and `${file:PATH}` resolved once at load. A secret's value never shows in
-//! Debug output, in `check` output or in errors; `redact` scrubs it from any text a writer emits.
+//! Secrets: `${env:NAME}` and `${file:PATH}` resolved once at load, whether named under `secrets:`
+//! or written inline in a template (`Bearer ${env:TOKEN}`) or a quick-mode flag. A secret's value
+//! never shows in Debug output, in `check` output or in errors; `redact` scrubs it from any text a
+//! writer emits.
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -85,6 +87,40 @@ pub(crate) fn resolve(text: &str, env: &[(String, String)], dir: &Path) -> Resul
     Ok(Secret::new(value, t.to_string()))
 }
 
+/// The name plans list inline references under (`check` prints it; never a valid secret name).
+pub const INLINE: &str = "(inline)";
+
+/// The `${env:...}` and `${file:...}` references in `text`, as byte ranges (the braces included).
+/// Err: the text of a reference that is not closed.
+pub(crate) fn references(text: &str) -> Result<Vec<(usize, usize)>, &str> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = ["${env:", "${file:"].iter().filter_map(|p| text[at..].find(p)).min() {
+        let start = at + i;
+        let Some(len) = text[start..].find('}') else { return Err(&text[start..]) };
+        out.push((start, start + len + 1));
+        at = start + len + 1;
+    }
+    Ok(out)
+}
+
+/// `text` with every `${env:NAME}` and `${file:PATH}` replaced by its value (quick-mode flags).
+pub fn expand(text: &str, env: &[(String, String)], dir: &Path) -> Result<(String, Vec<Secret>), String> {
+    let refs =
+        references(text).map_err(|r| format!("`{r}` is not closed: write `${{env:NAME}}` or `${{file:PATH}}`"))?;
+    let (mut out, mut found, mut at) = (String::new(), Vec::new(), 0);
+    for (s, e) in refs {
+        out.push_str(&text[at..s]);
+        let secret =
+            resolve(&text[s..e], env, dir).map_err(|(m, _, h)| if h.is_empty() { m } else { format!("{m}: {h}") })?;
+        out.push_str(secret.expose());
+        found.push(secret);
+        at = e;
+    }
+    out.push_str(&text[at..]);
+    Ok((out, found))
+}
+
 /// `text` with every occurrence of every secret value replaced by `<redacted>` (longest first, so
 /// a secret containing another is scrubbed whole).
 /// Secrets shorter than this are not scrubbed from free text: replacing every "x" or "42" would
@@ -126,6 +162,21 @@ mod tests {
         assert!(resolve("hunter2", &env, &dir).unwrap_err().0.contains("not be written"));
         assert!(resolve("${vault:x}", &env, &dir).is_err());
         assert!(resolve("${file:does/not/exist}", &env, &dir).unwrap_err().0.contains("cannot read"));
+    }
+
+    #[test]
+    fn inline_references_expand_in_place() {
+        let env = vec![("TOKEN".to_string(), "t-42xyz".to_string())];
+        let dir = std::env::temp_dir();
+        assert_eq!(references("Bearer ${env:TOKEN} ${file:k} ${x}"), Ok(vec![(7, 19), (20, 29)]));
+        assert_eq!(references("a ${env:T"), Err("${env:T"));
+        let (text, found) = expand("Bearer ${env:TOKEN}!", &env, &dir).unwrap();
+        assert_eq!((text.as_str(), found.len()), ("Bearer t-42xyz!", 1));
+        assert_eq!(found[0].source(), "${env:TOKEN}");
+        let e = expand("Bearer ${env:NOPE}", &env, &dir).unwrap_err();
+        assert!(e.starts_with("environment variable `NOPE` is not set: set it before running"), "{e}");
+        assert!(expand("${env:TOKEN", &env, &dir).unwrap_err().contains("not closed"));
+        assert_eq!(expand("plain $HOME {x}", &env, &dir).unwrap().0, "plain $HOME {x}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `{{ ... }}` templates, compiled once at load into segments (literal bytes, variable slots,
 //! function calls) and rendered per request by pushing bytes into a caller's buffer: no parsing,
 //! no lookup by name and no allocation on the hot path. Unknown names are load-time errors.
+//! Inline secret references (`Bearer ${env:TOKEN}`, outside `{{ }}`) become literal bytes from
+//! values the caller resolved; the source kept for display still says `${env:TOKEN}`.
 use super::data::DataSource;
 use super::error::{did_you_mean, one_of};
-use super::secrets::Secret;
+use super::secrets::{Secret, references};
 use super::weights::Rng;
 use std::fmt;
 
@@ -130,6 +132,26 @@ pub(crate) struct Scope<'a> {
     pub later: &'a [(String, String)],
     /// Secrets and data sources that failed to load: using them is not a second error.
     pub broken: &'a [String],
+    /// Inline references (`${env:TOKEN}`) resolved by the caller, keyed by the reference as written.
+    /// One missing here failed to resolve (already reported): using it is not a second error.
+    pub inline: &'a [(String, Secret)],
+}
+
+/// The inline references written outside `{{ }}`: the ones `compile` looks up in `Scope::inline`.
+pub(crate) fn inline_references(src: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    loop {
+        let (lit, next) = match rest.find("{{") {
+            Some(open) => (&rest[..open], rest[open + 2..].find("}}").map(|c| &rest[open + 2 + c + 2..])),
+            None => (rest, None),
+        };
+        out.extend(references(lit).unwrap_or_default().into_iter().map(|(s, e)| &lit[s..e]));
+        match next {
+            Some(n) => rest = n,
+            None => return out,
+        }
+    }
 }
 
 /// A template that does not compile.
@@ -175,18 +197,10 @@ impl Template {
     }
 
     pub(crate) fn compile(src: &str, scope: &Scope<'_>) -> Result<Template, TemplateError> {
-        if let Some(i) = src.find("${env:").or_else(|| src.find("${file:")) {
-            let name = src[i..].split('}').next().unwrap_or("");
-            return Err(err(
-                format!("`{name}}}` is only allowed under `secrets:`"),
-                None,
-                Some(format!("define it as `secrets: {{ my_secret: {name}}} }}` and write {{{{ my_secret }}}} here")),
-            ));
-        }
         let mut b = Builder { bytes: Vec::new(), segs: Vec::new() };
         let mut rest = src;
         while let Some(open) = rest.find("{{") {
-            b.lit(&rest.as_bytes()[..open]);
+            text(&mut b, &rest[..open], scope)?;
             let after = &rest[open + 2..];
             let close = after.find("}}").ok_or_else(|| {
                 err(
@@ -198,8 +212,14 @@ impl Template {
             expr(after[..close].trim(), scope, &mut b)?;
             rest = &after[close + 2..];
         }
-        b.lit(rest.as_bytes());
+        text(&mut b, rest, scope)?;
         Ok(Template { source: src.into(), bytes: b.bytes.into(), segs: b.segs.into() })
+    }
+
+    /// Whether any fixed byte (literal text, secret values included) satisfies `f`: for checks on
+    /// what a reference resolved to, which never print the value.
+    pub fn any_fixed_byte(&self, f: impl Fn(u8) -> bool) -> bool {
+        self.bytes.iter().any(|b| f(*b))
     }
 
     /// The text as written.
@@ -279,11 +299,39 @@ fn push_uuid(out: &mut Vec<u8>, hi: u64, lo: u64) {
     }
 }
 
+/// Text outside `{{ }}`: literal bytes, with each inline reference replaced by its value.
+fn text(b: &mut Builder, piece: &str, scope: &Scope<'_>) -> Result<(), TemplateError> {
+    let refs = references(piece).map_err(|r| {
+        let hint = "a literal `${` can be written as {{ \"${\" }}".to_string();
+        err(format!("`{r}` is not closed"), Some("`${env:NAME}` or `${file:PATH}`"), Some(hint))
+    })?;
+    let mut at = 0;
+    for (s, e) in refs {
+        b.lit(&piece.as_bytes()[at..s]);
+        let r = &piece[s..e];
+        match scope.inline.iter().find(|(n, _)| n == r) {
+            Some((_, secret)) => b.lit(secret.expose().as_bytes()),
+            None => return Err(TemplateError { cascade: true, ..err(format!("`{r}` did not resolve"), None, None) }),
+        }
+        at = e;
+    }
+    b.lit(&piece.as_bytes()[at..]);
+    Ok(())
+}
+
 /// One `{{ expression }}`.
 fn expr(e: &str, scope: &Scope<'_>, b: &mut Builder) -> Result<(), TemplateError> {
     if let Some(s) = quoted(e) {
         b.lit(s.as_bytes());
         return Ok(());
+    }
+    if e.contains("${") {
+        let r = e.find("${").map_or("", |i| e[i..].split_inclusive('}').next().unwrap_or(""));
+        return Err(err(
+            format!("`{r}` cannot be used inside `{{{{ }}}}`"),
+            Some("a variable or function call inside `{{ }}`"),
+            Some(format!("write it outside the braces, e.g. `Bearer {r}` (it is resolved once, at load)")),
+        ));
     }
     if let Some(open) = e.find('(') {
         b.segs.push(Seg::Func(function(e, open)?));
@@ -399,7 +447,7 @@ fn function(e: &str, open: usize) -> Result<Func, TemplateError> {
         "env" => Err(err(
             "`env()` is not a template function".into(),
             None,
-            Some("secrets are resolved at load: `secrets: { key: ${env:NAME} }`, then {{ key }}".into()),
+            Some("environment values are resolved at load: write `${env:NAME}` outside `{{ }}`".into()),
         )),
         _ => Err(err(
             format!("unknown function `{name}`"),
@@ -431,10 +479,16 @@ mod tests {
         let secrets = vec![("key".to_string(), Secret::new("s3cr3t".into(), "${env:K}".into()))];
         let extracted = vec!["token".to_string()];
         let later = vec![("csrf".to_string(), "form".to_string())];
-        Template::compile(
-            src,
-            &Scope { data: &data, secrets: &secrets, extracted: &extracted, later: &later, broken: &[] },
-        )
+        let inline = vec![("${env:TOKEN}".to_string(), Secret::new("t0k3n".into(), "${env:TOKEN}".into()))];
+        let scope = Scope {
+            data: &data,
+            secrets: &secrets,
+            extracted: &extracted,
+            later: &later,
+            broken: &[],
+            inline: &inline,
+        };
+        Template::compile(src, &scope)
     }
 
     #[test]
@@ -498,7 +552,25 @@ mod tests {
         assert!(compile("{{ uuid(1) }}").is_err());
         assert!(compile("{{ open").is_err());
         assert!(compile("{{ a b }}").is_err());
-        assert!(compile("{{ env(\"X\") }}").unwrap_err().hint.unwrap().contains("secrets"));
-        assert!(compile("Bearer ${env:TOKEN}").unwrap_err().message.contains("only allowed under `secrets:`"));
+        assert!(compile("{{ env(\"X\") }}").unwrap_err().hint.unwrap().contains("${env:NAME}"));
+        let e = compile("Bearer {{ ${env:TOKEN} }}").unwrap_err();
+        assert_eq!(e.message, "`${env:TOKEN}` cannot be used inside `{{ }}`");
+        assert!(e.hint.unwrap().contains("`Bearer ${env:TOKEN}`"));
+        assert!(compile("Bearer ${env:TOKEN").unwrap_err().message.contains("is not closed"));
+        assert!(compile("Bearer ${env:OTHER}").unwrap_err().cascade, "an unresolved reference was reported already");
+    }
+
+    #[test]
+    fn inline_references_render_their_value_and_display_as_written() {
+        let t = compile("Bearer ${env:TOKEN} {{ key }}").unwrap();
+        assert_eq!(t.as_static(), Some(&b"Bearer t0k3n s3cr3t"[..]));
+        assert_eq!(t.to_string(), "Bearer ${env:TOKEN} {{ key }}");
+        assert!(!format!("{t:?}").contains("t0k3n"));
+        assert!(t.any_fixed_byte(|b| b == b'0') && !t.any_fixed_byte(|b| b == b'\n'));
+        let t = compile("{{ \"${env:TOKEN}\" }}-{{ seq() }}").unwrap();
+        let mut out = Vec::new();
+        t.render(&Vars::new(&[], 0), &mut Rng::new(0), &mut out);
+        assert_eq!(out, b"${env:TOKEN}-0", "a quoted reference is literal text");
+        assert_eq!(inline_references("a ${env:A} {{ x }} ${file:f} {{ \"${env:Q}\" }}"), ["${env:A}", "${file:f}"]);
     }
 }

@@ -1,5 +1,6 @@
 //! RawPlan (what was written) into Plan (what runs): every value parsed and checked, defaults
-//! applied, templates compiled, files read, secrets resolved. Every problem is reported with its
+//! applied, templates compiled, files read, secrets resolved (named ones under `secrets:` and
+//! inline `${env:NAME}` references in templates alike). Every problem is reported with its
 //! position; nothing stops at the first.
 use super::check::{Check, Checks, StatusSet};
 use super::data::{DataSource, FeedMode, parse_csv};
@@ -8,8 +9,8 @@ use super::error::{Diag, Issue, Mark, Origin};
 use super::extract::{Extraction, Extractor, JsonPath};
 use super::model::*;
 use super::raw::*;
-use super::secrets::{Secret, resolve};
-use super::template::{Scope, Template, TemplateError};
+use super::secrets::{INLINE, Secret, resolve};
+use super::template::{Scope, Template, TemplateError, inline_references};
 use super::weights::Weights;
 use super::yaml::Index;
 use super::{path, stages};
@@ -27,6 +28,10 @@ pub(crate) struct Cx<'a> {
     pub env: &'a [(String, String)],
     /// Names of data files that errors can point into (`Origin::Extra`).
     pub extra: Vec<String>,
+    /// Inline references resolved so far (`${env:TOKEN}` → its value), each resolved once.
+    pub inline: Vec<(String, Secret)>,
+    /// Inline references that failed (reported at their first use only).
+    pub inline_failed: Vec<String>,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -76,8 +81,34 @@ impl Cx<'_> {
         }
     }
 
+    /// Resolves the inline references in `src` not resolved yet; false if one failed.
+    fn resolve_inline(&mut self, path: &str, src: &str) -> bool {
+        let mut ok = true;
+        for r in inline_references(src) {
+            if self.inline.iter().any(|(n, _)| n == r) {
+                continue;
+            }
+            if self.inline_failed.iter().any(|n| n == r) {
+                ok = false;
+                continue;
+            }
+            match resolve(r, self.env, self.dir) {
+                Ok(s) => self.inline.push((r.to_string(), s)),
+                Err((message, expected, hint)) => {
+                    self.err(path, message, &expected, &hint);
+                    self.inline_failed.push(r.to_string());
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+
     fn template(&mut self, path: &str, src: &str, scope: &Scope<'_>) -> Option<Template> {
-        match Template::compile(src, scope) {
+        if !self.resolve_inline(path, src) {
+            return None;
+        }
+        match Template::compile(src, &Scope { inline: &self.inline, ..*scope }) {
             Ok(t) => Some(t),
             Err(TemplateError { cascade: true, .. }) => None,
             Err(TemplateError { message, expected, hint, .. }) => {
@@ -98,7 +129,7 @@ struct Env<'a> {
 
 impl<'a> Env<'a> {
     fn scope(&self, extracted: &'a [String], later: &'a [(String, String)]) -> Scope<'a> {
-        Scope { data: self.data, secrets: self.secrets, extracted, later, broken: self.broken }
+        Scope { data: self.data, secrets: self.secrets, extracted, later, broken: self.broken, inline: &[] }
     }
 }
 
@@ -127,6 +158,9 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
     if !cx.diag.is_empty() {
         return None;
     }
+    // Inline references join the named secrets: `check` lists them and `redact` scrubs them.
+    let mut secrets = secrets;
+    secrets.extend(cx.inline.drain(..).map(|(_, s)| (INLINE.to_string(), s)));
     Some(Plan {
         slots: slots(&journeys),
         file: file.to_path_buf(),
@@ -292,6 +326,12 @@ fn headers(cx: &mut Cx<'_>, p: &str, raw: Option<&RawMap<String>>, scope: &Scope
             cx.err(&hp, "a header value cannot contain a line break", "one line", "");
             ok = false;
         } else if let Some(t) = cx.template(&hp, value, scope) {
+            if t.any_fixed_byte(|b| b == b'\r' || b == b'\n') {
+                let hint = "a secret read from a file keeps its inner lines: store the value on one line";
+                cx.err(&hp, "a secret in this header value contains a line break", "one line", hint);
+                ok = false;
+                continue;
+            }
             out.push(Header { name: name.clone(), value: t });
         } else {
             ok = false;
@@ -514,7 +554,14 @@ fn step(
         }
         Some(t) => {
             let prefix = target.map_or("", |t| t.url.target.trim_end_matches('/'));
-            cx.template(&tp, &format!("{prefix}{t}"), scope)
+            let t = cx.template(&tp, &format!("{prefix}{t}"), scope);
+            if t.as_ref().is_some_and(|t| t.any_fixed_byte(|b| b.is_ascii_whitespace())) {
+                let hint = "percent-encode spaces (%20) in the value";
+                cx.err(&tp, "a secret in this path contains white space", "a path without spaces", hint);
+                None
+            } else {
+                t
+            }
         }
     };
     let own = headers(cx, &format!("{p}.headers"), r.headers, scope);
