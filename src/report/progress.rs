@@ -69,9 +69,14 @@ impl Progress {
         let outcomes = row.ok + row.errors;
         let pct = if outcomes == 0 { 0.0 } else { 100.0 * row.errors as f64 / outcomes as f64 };
         let p99 = if row.completed == 0 { "-".to_string() } else { fmt_ns(row.latency_p99_ns) };
+        // Past the end, intervals of the grace period still arrive: say so rather than `14s/10s`.
+        let when = if end_s > self.total_s + 1e-9 {
+            format!("{0:.1}s/{0:.1}s (grace period: finishing in-flight requests)", self.total_s)
+        } else {
+            format!("{end_s:.1}s/{:.1}s ({left:.1}s left)", self.total_s)
+        };
         format!(
-            "{end_s:.1}s/{:.1}s ({left:.1}s left) | {} | {rate:.0}/s {target} | p99 {p99} | errors {} ({pct:.2}% now)",
-            self.total_s,
+            "{when} | {} | {rate:.0}/s {target} | p99 {p99} | errors {} ({pct:.2}% now)",
             self.stage(row.start_s),
             self.errors
         )
@@ -170,5 +175,13 @@ mod tests {
         assert_eq!(lines.len(), 3, "{s}");
         assert!(lines[0].starts_with("onslaught: 10.0s/30.0s") && lines[2].starts_with("onslaught: 30.0s/30.0s"));
         assert!(!s.contains('\r'));
+    }
+
+    #[test]
+    fn grace_period_line_does_not_read_past_the_duration() {
+        // Was `32.0s/30.0s (0.0s left)` for intervals of the grace period.
+        let p = progress(true);
+        let line = p.line(&row(31, 0, 0), 32.0);
+        assert!(line.starts_with("30.0s/30.0s (grace period: finishing in-flight requests) | "), "{line}");
     }
 }
