@@ -5,7 +5,7 @@ use super::Breakpoint;
 use super::step::StepResult;
 use super::write::{capacity_lines, cells, columns};
 use crate::report::fmt::xml;
-use crate::report::html::{ACHIEVED, CSS, P50, P95, P99, TARGET, THROUGHPUT, label, nice};
+use crate::report::html::{ACHIEVED, CSS, P50, P95, P99, TARGET, THROUGHPUT, chart_open, label, nice};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -93,16 +93,7 @@ fn chart(
     let xmax = ((top / tenth).ceil() * tenth).max(tenth);
     let x = |v: f64| ML + (W - ML - MR) * v / xmax;
     let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
-    writeln!(
-        s,
-        "<svg id=\"{id}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
-    )?;
-    writeln!(
-        s,
-        "<rect x=\"{ML}\" y=\"{MT}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"#bbb\"/>",
-        W - ML - MR,
-        H - MT - MB
-    )?;
+    chart_open(s, id, (W, H), (ML, MR, MT, MB))?;
     for i in 0..=4 {
         let (v, h) = (ymax * f64::from(i) / 4.0, xmax * f64::from(i) / 4.0);
         let (yv, xv) = (y(v), x(h));

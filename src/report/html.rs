@@ -143,16 +143,7 @@ fn chart(
     let span = if t1 > t0 { t1 - t0 } else { 1.0 };
     let x = |t: f64| ML + (W - ML - MR) * (t - t0) / span;
     let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
-    writeln!(
-        s,
-        "<svg id=\"{id}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
-    )?;
-    writeln!(
-        s,
-        "<rect x=\"{ML}\" y=\"{MT}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"#bbb\"/>",
-        W - ML - MR,
-        H - MT - MB
-    )?;
+    chart_open(s, id, (W, H), (ML, MR, MT, MB))?;
     for i in 0..=4 {
         let v = ymax * f64::from(i) / 4.0;
         let (x2, yv, xt, yt, l) = (W - MR, y(v), ML - 6.0, y(v) + 4.0, label(v));
@@ -345,4 +336,24 @@ fn stages(r: &Report, s: &mut String) -> std::fmt::Result {
         )?;
     }
     writeln!(s, "</table>")
+}
+
+/// Open a chart: the `<svg>` element and its plot area (`w`×`h` pixels, margins left, right,
+/// top, bottom). Shared by the run report and the breakpoint report.
+pub(crate) fn chart_open(
+    s: &mut String,
+    id: &str,
+    (w, h): (f64, f64),
+    (ml, mr, mt, mb): (f64, f64, f64, f64),
+) -> std::fmt::Result {
+    writeln!(
+        s,
+        "<svg id=\"{id}\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
+    )?;
+    writeln!(
+        s,
+        "<rect x=\"{ml}\" y=\"{mt}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"#bbb\"/>",
+        w - ml - mr,
+        h - mt - mb
+    )
 }
