@@ -14,6 +14,8 @@ pub struct Config {
     pub report: RunConfig,
     pub json: Option<String>,
     pub spectrum: bool,
+    /// The target process or cgroup to sample (`--watch-pid`, `--watch-cgroup`).
+    pub watch: Option<crate::watch::WatchSpec>,
 }
 
 /// A configuration error: one line, naming the flag and the fix.
@@ -218,7 +220,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         plan: Some(Box::leak(Box::new(work))),
         ..engine_spec(a, &run, parts, tls)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, watch: watch_of(a)? })
 }
 
 /// https: the rustls client configuration from --cacert/--cert/--key/--insecure (errors name
@@ -331,6 +333,11 @@ impl RunFlags {
     }
 }
 
+/// `--watch-pid` / `--watch-cgroup`, checked now: a missing process or cgroup is a usage error.
+fn watch_of(a: &RunArgs) -> Result<Option<crate::watch::WatchSpec>, ConfigError> {
+    crate::watch::parse_watch(a.watch_pid.as_deref(), a.watch_cgroup.as_deref()).map_err(ConfigError)
+}
+
 /// Resolve once, at start.
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
     let mut addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
@@ -408,7 +415,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         idempotent: crate::http::request::idempotent(&method),
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, watch: watch_of(a)? })
 }
 
 #[cfg(test)]

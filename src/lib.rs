@@ -26,3 +26,4 @@ pub mod serve;
 pub mod serve_args;
 pub mod signal;
 pub mod units;
+pub mod watch;

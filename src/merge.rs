@@ -1,5 +1,6 @@
 //! The aggregator (a plain thread, or the caller's): folds per-core snapshots into totals, per-core
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
+use crate::record::health::{CoreHealth, RowHealth};
 use crate::record::histograms::percentile;
 use crate::record::{Counters, Histograms, Snapshot};
 use crossbeam_channel::Receiver;
@@ -20,6 +21,9 @@ pub struct TimelineRow {
     pub latency_p99_ns: u64,
     pub latency_max_ns: u64,
     pub send_lag_p99_ns: u64,
+    /// The generator's health in this interval (and the watched target's resources).
+    #[serde(flatten)]
+    pub health: RowHealth,
 }
 
 pub struct Merged {
@@ -29,11 +33,14 @@ pub struct Merged {
     pub timeline: Vec<TimelineRow>,
     /// Per named request (plan runs).
     pub labels: Vec<crate::record::LabelStats>,
+    /// The watched target (--watch-pid / --watch-cgroup), filled in by the caller's sampler.
+    pub target: Option<crate::watch::TargetInfo>,
 }
 
 struct Pending {
     counters: Counters,
     hists: Histograms,
+    health: Vec<CoreHealth>,
 }
 
 /// Consume snapshots until every core has sent its last. `on_row` sees each completed interval
@@ -50,6 +57,7 @@ pub fn collect(
         per_core: vec![Counters::default(); cores],
         timeline: Vec::new(),
         labels: Vec::new(),
+        target: None,
     };
     let mut progress = vec![0u64; cores];
     let mut done = vec![false; cores];
@@ -65,11 +73,16 @@ pub fn collect(
         for (a, b) in m.labels.iter_mut().zip(&s.labels) {
             a.add(b);
         }
-        let p = pending
-            .entry(s.interval)
-            .or_insert_with(|| Pending { counters: Counters::default(), hists: Histograms::new() });
+        let p = pending.entry(s.interval).or_insert_with(|| Pending {
+            counters: Counters::default(),
+            hists: Histograms::new(),
+            health: vec![CoreHealth::default(); cores],
+        });
         p.counters += &s.counters;
         p.hists.add(&s.hists);
+        if let Some(h) = p.health.get_mut(s.core) {
+            h.add(&s.health);
+        }
         progress[s.core] = s.interval + 1;
         done[s.core] |= s.last;
         let complete_below = (0..cores).map(|c| if done[c] { u64::MAX } else { progress[c] }).min().unwrap_or(u64::MAX);
@@ -99,5 +112,6 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         latency_p99_ns: percentile(&p.hists.latency, 0.99),
         latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
+        health: RowHealth::of_cores(&p.health, interval_ns),
     }
 }

@@ -9,7 +9,14 @@ use std::sync::atomic::Ordering;
 pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
-    let merged = merge::collect(&running.rx, running.cores, cfg.engine.interval_ns, on_row);
+    // Process and target resources: read by this (aggregating) thread as each interval completes.
+    let mut resources = crate::watch::Resources::start(cfg.watch.as_ref(), t0);
+    let mut on_row = on_row;
+    let mut merged = merge::collect(&running.rx, running.cores, cfg.engine.interval_ns, |row| {
+        resources.sample(row.interval);
+        on_row(row)
+    });
+    merged.target = resources.fill(&mut merged.timeline);
     running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let e = &cfg.engine;

@@ -64,12 +64,22 @@ fn one_mib_header_is_header_too_large_not_a_crash() {
 #[test]
 fn one_gib_body_is_counted_and_discarded() {
     let url = server(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n".to_vec(), 1 << 30);
-    let (code, out, peak_kib) =
-        onslaught(&[
-            "run", "--url", &url, "-R", "1", "-c", "1", "-d", "1s", "--timeout", "60s",
-            // This test is about memory; one sample cannot judge send lag on a shared CI host.
-            "--max-send-lag", "1s",
-        ]);
+    let (code, out, peak_kib) = onslaught(&[
+        "run",
+        "--url",
+        &url,
+        "-R",
+        "1",
+        "-c",
+        "1",
+        "-d",
+        "1s",
+        "--timeout",
+        "60s",
+        // This test is about memory; one sample cannot judge send lag on a shared CI host.
+        "--max-send-lag",
+        "1s",
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok 1,"), "{out}");
     // Histograms, rings and buffers are a few MiB; a stored body would be 1 GiB.

@@ -1,5 +1,6 @@
 //! The Report model: every number a writer prints, computed once by `Report::build` from the
 //! merged result. Writers only format it: each takes `(&Report, &mut impl Write)`.
+pub mod health;
 pub mod json;
 pub mod terminal;
 
@@ -229,6 +230,12 @@ pub struct Report {
     /// HdrHistogram percentile distribution of latency, for `--latency` (not in the JSON).
     #[serde(skip)]
     pub spectrum: Vec<SpectrumLine>,
+    /// The generator's own health (docs/generator-health.md).
+    #[serde(default)]
+    pub generator: health::GeneratorHealth,
+    /// The watched target's CPU and memory (`--watch-pid`, `--watch-cgroup`); null when none.
+    #[serde(default)]
+    pub target: Option<health::TargetResources>,
 }
 
 /// One load stage of a plan, measured: requests attributed by their intended time.
@@ -294,7 +301,19 @@ impl Report {
             incomplete_rate: frac(c.incomplete),
         };
         let send_lag = Dist::of(&m.hists.send_lag);
-        let mut verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted);
+        let run_s = config.warmup_s + config.duration_s;
+        let mut generator =
+            health::GeneratorHealth::of(&m.timeline, config.cores, run_s, (config.max_send_lag_ms * 1e6) as u64);
+        let demand = health::Demand {
+            connections: config.connections,
+            target_rps: config.target_rate,
+            service_mean_s: Dist::of(&m.hists.service).mean_ns / 1e9,
+        };
+        let cause = health::classify(&generator, &demand);
+        let bound = |lag: &Dist, max_ms: f64| health::bound_reason(cause, lag, max_ms, &generator, &demand);
+        let mut verdict = verdict(&config, &rates, &send_lag, c.intended, end.interrupted, bound);
+        generator.bound_cause = verdict.generator_bound.then_some(cause);
+        let target = m.target.as_ref().map(|t| health::TargetResources::of(&m.timeline, run_s, t));
         verdict.reasons.extend(resource_hints(c));
         Report {
             schema_version: SCHEMA_VERSION,
@@ -336,19 +355,26 @@ impl Report {
             spectrum: spectrum(&m.hists.latency),
             hists: m.hists.clone(),
             config,
+            generator,
+            target,
         }
     }
 }
 
-fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, intended: u64, interrupted: bool) -> Verdict {
+/// `bound_reason(lag, threshold_ms)` names why a generator-bound run was bound (report::health).
+fn verdict(
+    cfg: &RunConfig,
+    r: &Rates,
+    lag: &Dist,
+    intended: u64,
+    interrupted: bool,
+    bound_reason: impl FnOnce(&Dist, f64) -> String,
+) -> Verdict {
     let mut reasons = Vec::new();
     let lag_p99_ms = lag.p("p99") as f64 / 1e6;
     let generator_bound = lag.count > 0 && lag_p99_ms > cfg.max_send_lag_ms;
     if generator_bound {
-        reasons.push(format!(
-            "generator-bound: send lag p99 {lag_p99_ms:.2} ms > {:.2} ms: requests left late (the generator or too few connections), so latencies describe the generator; add connections (-c) or cores (--cores), or lower the rate",
-            cfg.max_send_lag_ms
-        ));
+        reasons.push(bound_reason(lag, cfg.max_send_lag_ms));
     }
     let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
     if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {

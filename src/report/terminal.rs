@@ -92,6 +92,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
             )?;
         }
     }
+    resources(r, out)?;
     if opts.spectrum {
         spectrum(r, out)?;
     }
@@ -108,6 +109,43 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "  !!         {reason}")?;
     }
     Ok(())
+}
+
+/// The generator's health and the watched target's resources, one line each.
+fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let g = &r.generator;
+    let pct = |v: &[f64]| v.iter().map(|b| format!("{:.0}%", 100.0 * b)).collect::<Vec<_>>().join("/");
+    writeln!(
+        out,
+        "  Generator  busy per core p50 {} max {}, backlog max {}, CPU {:.2} cores max, RSS {} max, {} fds ({} sockets)",
+        pct(&g.core_busy_p50),
+        pct(&g.core_busy_max),
+        g.backlog_max,
+        g.cpu_cores_max,
+        mib(g.rss_max_bytes),
+        g.fds_max,
+        g.sockets_max
+    )?;
+    if let Some(t) = &r.target {
+        let cores = |v: Option<f64>| v.map_or("n/a".to_string(), |c| format!("{c:.2}"));
+        write!(
+            out,
+            "  Target     {}: CPU max {} cores, mean {} cores; memory max {}",
+            t.source,
+            cores(t.cpu_cores_max),
+            cores(t.cpu_cores_mean),
+            t.mem_max_bytes.map_or("n/a".to_string(), mib)
+        )?;
+        match t.gone_at_s {
+            Some(s) => writeln!(out, "  (GONE at {s:.1}s)"),
+            None => writeln!(out),
+        }?;
+    }
+    Ok(())
+}
+
+fn mib(b: u64) -> String {
+    format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
 }
 
 fn dist_row(out: &mut impl Write, name: &str, d: &Dist) -> std::io::Result<()> {
