@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// An executor whose median busy share is at least this is saturated: it cannot take more.
 pub const SATURATED: f64 = 0.9;
 /// Due requests found waiting for a connection in at least this share of the control ticks of
-/// the intervals whose send lag was over the threshold: the run was short of connections.
+/// some interval: the run was short of connections at least then. (A due request can only wait
+/// unclaimed when every connection is busy: a free one always holds the next slot.)
 pub const WAITING: f64 = 0.1;
 
 /// The generator's own health over the run (docs/generator-health.md).
@@ -26,8 +27,10 @@ pub struct GeneratorHealth {
     pub backlog_max: u64,
     /// Share of control ticks (all cores, all intervals) that found due requests waiting.
     pub waiting_share: f64,
-    /// The same, over the intervals whose send-lag p99 exceeded the threshold only.
-    pub waiting_share_when_late: f64,
+    /// The same in the interval where it was highest. Not restricted to the intervals with a
+    /// high send lag: a request that waits is recorded when it is finally sent, often in the next
+    /// interval.
+    pub waiting_share_max: f64,
     /// The whole generator process: CPU cores used (user + system), mean and max per interval.
     pub cpu_cores_mean: f64,
     pub cpu_cores_max: f64,
@@ -87,22 +90,20 @@ fn run_rows(timeline: &[TimelineRow], run_s: f64) -> Vec<&TimelineRow> {
 }
 
 impl GeneratorHealth {
-    /// Summarise the timeline; `run_s` is warm-up plus duration, `max_lag_ns` the threshold.
-    pub fn of(timeline: &[TimelineRow], cores: usize, run_s: f64, max_lag_ns: u64) -> GeneratorHealth {
+    /// Summarise the timeline; `run_s` is warm-up plus duration.
+    pub fn of(timeline: &[TimelineRow], cores: usize, run_s: f64) -> GeneratorHealth {
         let rows = run_rows(timeline, run_s);
         let col = |v: fn(&TimelineRow) -> &Vec<f64>, k: usize| -> Vec<f64> {
             rows.iter().map(|r| v(r).get(k).copied().unwrap_or(0.0)).collect()
         };
         let busy = |k: usize| col(|r| &r.health.core_busy, k);
-        let late: Vec<f64> =
-            rows.iter().filter(|r| r.send_lag_p99_ns > max_lag_ns).map(|r| r.health.waiting_share).collect();
         GeneratorHealth {
             core_busy_p50: (0..cores).map(|k| median(&mut busy(k))).collect(),
             core_busy_max: (0..cores).map(|k| busy(k).into_iter().fold(0.0, f64::max)).collect(),
             core_runq_p50: (0..cores).map(|k| median(&mut col(|r| &r.health.core_runq, k))).collect(),
             backlog_max: rows.iter().map(|r| r.health.backlog_max).max().unwrap_or(0),
             waiting_share: mean(rows.iter().map(|r| r.health.waiting_share)),
-            waiting_share_when_late: mean(late.into_iter()),
+            waiting_share_max: rows.iter().map(|r| r.health.waiting_share).fold(0.0, f64::max),
             cpu_cores_mean: mean(rows.iter().map(|r| r.health.gen_cpu_cores)),
             cpu_cores_max: rows.iter().map(|r| r.health.gen_cpu_cores).fold(0.0, f64::max),
             rss_max_bytes: rows.iter().map(|r| r.health.gen_rss_bytes).max().unwrap_or(0),
@@ -148,7 +149,7 @@ impl Demand {
 pub fn classify(g: &GeneratorHealth, d: &Demand) -> BoundCause {
     if g.core_busy_p50.iter().any(|b| *b >= SATURATED) {
         BoundCause::Cores
-    } else if d.needed().is_some_and(|n| n > d.connections as f64) || g.waiting_share_when_late >= WAITING {
+    } else if d.needed().is_some_and(|n| n > d.connections as f64) || g.waiting_share_max >= WAITING {
         BoundCause::Connections
     } else {
         BoundCause::Timer
@@ -171,8 +172,8 @@ pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &Generato
             let need = d.needed().unwrap_or(0.0);
             let suggest = ((2.0 * need).ceil() as usize).max(2 * d.connections);
             format!(
-                "due requests waited for a free connection (found waiting in {:.0}% of checks while late, up to {} at once; executors at most {busiest:.0}% busy at the median): add connections (-c {suggest}; by Little's law {:.0} req/s x {:.2} ms mean service time needs at least {:.0}, {} given)",
-                100.0 * g.waiting_share_when_late,
+                "due requests waited for a free connection (found waiting in {:.0}% of the checks of the worst interval, up to {} at once; executors at most {busiest:.0}% busy at the median): add connections (-c {suggest}; by Little's law {:.0} req/s x {:.2} ms mean service time needs at least {:.0}, {} given)",
+                100.0 * g.waiting_share_max,
                 g.backlog_max,
                 d.target_rps.unwrap_or(0.0),
                 d.service_mean_s * 1e3,
@@ -196,11 +197,11 @@ pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &Generato
 mod tests {
     use super::*;
 
-    fn health(busy: &[f64], waiting_when_late: f64) -> GeneratorHealth {
+    fn health(busy: &[f64], waiting_max: f64) -> GeneratorHealth {
         GeneratorHealth {
             core_busy_p50: busy.to_vec(),
             core_busy_max: busy.to_vec(),
-            waiting_share_when_late: waiting_when_late,
+            waiting_share_max: waiting_max,
             ..GeneratorHealth::default()
         }
     }

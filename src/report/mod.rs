@@ -302,8 +302,7 @@ impl Report {
         };
         let send_lag = Dist::of(&m.hists.send_lag);
         let run_s = config.warmup_s + config.duration_s;
-        let mut generator =
-            health::GeneratorHealth::of(&m.timeline, config.cores, run_s, (config.max_send_lag_ms * 1e6) as u64);
+        let mut generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
         let demand = health::Demand {
             connections: config.connections,
             target_rps: config.target_rate,

@@ -117,9 +117,10 @@ fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let pct = |v: &[f64]| v.iter().map(|b| format!("{:.0}%", 100.0 * b)).collect::<Vec<_>>().join("/");
     writeln!(
         out,
-        "  Generator  busy per core p50 {} max {}, backlog max {}, CPU {:.2} cores max, RSS {} max, {} fds ({} sockets)",
+        "  Generator  busy per core p50 {} max {} (waiting for a CPU {}), backlog max {}, CPU {:.2} cores max, RSS {} max, {} fds ({} sockets)",
         pct(&g.core_busy_p50),
         pct(&g.core_busy_max),
+        pct(&g.core_runq_p50),
         g.backlog_max,
         g.cpu_cores_max,
         mib(g.rss_max_bytes),
