@@ -1824,29 +1824,29 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // onslaught patch: when this is a non-sleeping poll (a preempt timer is requested) and
-        // the preemption timers armed by the previous poll are still pending, keep them instead
-        // of cancelling and re-arming both on every loop iteration. The churn (an ASYNC_CANCEL and
-        // a TIMEOUT per iteration, with their hrtimer work) cost more than the network stack per
-        // request in a load generator. Keeping an earlier-armed timer only makes preemption come
-        // a little sooner, never later. See docs/architecture.md.
-        let polling = preempt_timer().is_some();
+        // onslaught patch: when the throughput preemption timer armed by the previous poll is
+        // still pending, keep it instead of cancelling and re-arming it on every loop iteration
+        // (an ASYNC_CANCEL and a TIMEOUT per iteration, with their hrtimer work, cost more than
+        // the network stack per request in a load generator). Keeping an earlier-armed timer
+        // only makes preemption come a little sooner, never later. See docs/architecture.md.
+        //
+        // The latency ring's timer is NOT kept (it was, in the first version of this patch):
+        // with it kept, executors parked in `link_rings_and_sleep` and never woke (18 of 51
+        // one-connection saturating runs hung with a response unread in the socket and the
+        // control timer due; 0 of 44 with it re-armed as upstream does).
         let pending = |src: &Cell<Option<Source>>| {
             let s = src.take();
             let p = s.as_ref().is_some_and(|s| s.result().is_none());
             src.set(s);
             p
         };
-        let keep_latency = polling && pending(&self.latency_preemption_timeout_src);
-        if !keep_latency {
-            // Cancel the old timer regardless of whether we can sleep:
-            // if we won't sleep, we will register the new timer with its new
-            // value.
-            //
-            // But if we will sleep, there might be a timer registered that needs
-            // to be removed otherwise we'll wake up when it expires.
-            drop(self.latency_preemption_timeout_src.take());
-        }
+        // Cancel the old timer regardless of whether we can sleep:
+        // if we won't sleep, we will register the new timer with its new
+        // value.
+        //
+        // But if we will sleep, there might be a timer registered that needs
+        // to be removed otherwise we'll wake up when it expires.
+        drop(self.latency_preemption_timeout_src.take());
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
@@ -1907,7 +1907,7 @@ impl Reactor {
             }
         }
 
-        if let Some(preempt) = preempt_timer().filter(|_| !keep_latency) {
+        if let Some(preempt) = preempt_timer() {
             self.latency_preemption_timeout_src
                 .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
             flush_rings!(lat_ring, main_ring)?;
