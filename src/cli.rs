@@ -130,6 +130,12 @@ pub struct RunArgs {
     pub out: Option<String>,
     #[command(flatten)]
     pub writers: WriterArgs,
+    /// Sample this process's CPU and memory each interval (the target, if it runs here).
+    #[arg(long = "watch-pid", value_name = "PID", conflicts_with = "watch_cgroup")]
+    pub watch_pid: Option<String>,
+    /// Sample this cgroup v2 directory's CPU and memory each interval (a container or service).
+    #[arg(long = "watch-cgroup", value_name = "PATH")]
+    pub watch_cgroup: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -16,6 +16,8 @@ pub struct Config {
     pub spectrum: bool,
     /// Plan `slo:` < `--slo-file` < `ONSLAUGHT_SLO_*` < `--slo`.
     pub slo: crate::slo::SloSet,
+    /// The target process or cgroup to sample (`--watch-pid`, `--watch-cgroup`).
+    pub watch: Option<crate::watch::WatchSpec>,
 }
 
 /// A configuration error: one line, naming the flag and the fix.
@@ -260,7 +262,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)? })
 }
 
 /// The measured stages as reports show them: "stage N", start and end in seconds, the target.
@@ -400,6 +402,11 @@ impl RunFlags {
     }
 }
 
+/// `--watch-pid` / `--watch-cgroup`, checked now: a missing process or cgroup is a usage error.
+fn watch_of(a: &RunArgs) -> Result<Option<crate::watch::WatchSpec>, ConfigError> {
+    crate::watch::parse_watch(a.watch_pid.as_deref(), a.watch_cgroup.as_deref()).map_err(ConfigError)
+}
+
 /// Resolve once, at start.
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
     let mut addrs = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve host '{host}': {e}"))?;
@@ -479,7 +486,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo })
+    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)? })
 }
 
 /// The names SLOs may scope to: every request label of the plan.

@@ -31,3 +31,4 @@ pub mod serve_args;
 pub mod signal;
 pub mod slo;
 pub mod units;
+pub mod watch;

@@ -1,5 +1,6 @@
 //! The aggregator (a plain thread, or the caller's): folds per-core snapshots into totals, per-core
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
+use crate::record::health::{CoreHealth, RowHealth};
 use crate::record::histograms::percentile;
 use crate::record::{Counters, Histograms, Snapshot};
 use crate::report::hists::IntervalHists;
@@ -28,6 +29,9 @@ pub struct TimelineRow {
     /// Closed model: virtual users active at the end of the interval (0 in the open model).
     #[serde(default)]
     pub users: u64,
+    /// The generator's health in this interval (and the watched target's resources).
+    #[serde(flatten)]
+    pub health: RowHealth,
 }
 
 pub struct Merged {
@@ -42,11 +46,14 @@ pub struct Merged {
     /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
     /// kept, so memory stays small however long the run): the result file's timeline.
     pub intervals: Vec<IntervalHists>,
+    /// The watched target (--watch-pid / --watch-cgroup), filled in by the caller's sampler.
+    pub target: Option<crate::watch::TargetInfo>,
 }
 
 struct Pending {
     counters: Counters,
     hists: Histograms,
+    health: Vec<CoreHealth>,
 }
 
 /// Consume snapshots until every core has sent its last. `on_row` sees each completed interval
@@ -65,6 +72,7 @@ pub fn collect(
         labels: Vec::new(),
         stages: Vec::new(),
         intervals: Vec::new(),
+        target: None,
     };
     let mut users = 0u64;
     let mut progress = vec![0u64; cores];
@@ -87,11 +95,16 @@ pub fn collect(
         for (a, b) in m.stages.iter_mut().zip(&s.stages) {
             a.add(b);
         }
-        let p = pending
-            .entry(s.interval)
-            .or_insert_with(|| Pending { counters: Counters::default(), hists: Histograms::new() });
+        let p = pending.entry(s.interval).or_insert_with(|| Pending {
+            counters: Counters::default(),
+            hists: Histograms::new(),
+            health: vec![CoreHealth::default(); cores],
+        });
         p.counters += &s.counters;
         p.hists.add(&s.hists);
+        if let Some(h) = p.health.get_mut(s.core) {
+            h.add(&s.health);
+        }
         progress[s.core] = s.interval + 1;
         done[s.core] |= s.last;
         let complete_below = (0..cores).map(|c| if done[c] { u64::MAX } else { progress[c] }).min().unwrap_or(u64::MAX);
@@ -127,5 +140,6 @@ fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {
         latency_max_ns: if p.hists.latency.is_empty() { 0 } else { p.hists.latency.max() },
         send_lag_p99_ns: percentile(&p.hists.send_lag, 0.99),
         users: 0,
+        health: RowHealth::of_cores(&p.health, interval_ns),
     }
 }

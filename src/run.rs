@@ -15,7 +15,10 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let e = &cfg.engine;
     let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
     let mut aborted: Option<(String, u64)> = None;
+    // Process and target resources: read by this (aggregating) thread as each interval completes.
+    let mut resources = crate::watch::Resources::start(cfg.watch.as_ref(), t0);
     let mut merged = merge::collect(&running.rx, running.cores, e.interval_ns, |row| {
+        resources.sample(row.interval);
         on_row(row);
         if aborted.is_none()
             && let Some(why) = breaker.feed(row)
@@ -24,6 +27,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
             aborted = Some((why, now_ns()));
         }
     });
+    merged.target = resources.fill(&mut merged.timeline);
     running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let measure_start = t0 + e.warmup_ns;

@@ -94,8 +94,10 @@ fn few_connections_latency_keeps_the_stall_service_time_hides_it() {
     // 2 stalls × 25 connections stuck at the server = 2.5% of requests: service time p95 is d.
     assert!(svc(&r, 0.95) < d + 2.0 + PAUSE_MS, "service p95 {}", svc(&r, 0.95));
     assert!(p(&r, 0.95) > 300.0, "latency p95 {}", p(&r, 0.95));
-    // Waiting for a connection is send lag: the run says so.
+    // Waiting for a connection is send lag: the run says so, and names the connections as the cause.
     assert!(r.verdict.generator_bound);
+    let g = &r.generator;
+    assert_eq!(g.bound_cause, Some(onslaught::report::health::BoundCause::Connections), "{g:?}");
     srv.stop();
 }
 

@@ -67,6 +67,7 @@ fn snapshots() -> Vec<Snapshot> {
             hists: r.hists,
             labels: r.labels,
             stages: r.stages,
+            health: Default::default(),
             last: k == INTERVALS - 1,
         });
     }

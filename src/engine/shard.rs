@@ -5,7 +5,7 @@ use super::clock::{now_ns, wait_until};
 use super::conn::{self, ConnTask};
 use super::{EngineSpec, StopFlag};
 use crate::record::{Recorder, Snapshot};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, core_slot_count};
 use crossbeam_channel::Sender;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -70,6 +70,8 @@ pub(crate) struct State {
     /// Index of the interval being recorded, and the instant it ends.
     pub interval: u64,
     pub interval_end: u64,
+    /// The executor's own health this interval (record::health): CPU time, connection backlog.
+    pub health: crate::record::health::Probe,
 }
 
 impl Shard {
@@ -206,9 +208,20 @@ impl Shard {
             labels: rec.labels,
             stages: rec.stages,
             last,
+            health: st.health.take(),
         };
         // The aggregator outlives the shards; a closed channel means nobody wants the data.
         let _ = self.tx.send(snap);
+    }
+
+    /// Control tick: how many of this core's due slots no connection has taken yet (open model;
+    /// the closed loop has no due time, so nothing can wait).
+    fn sample_backlog(&self, now: u64) {
+        let mut st = self.st.borrow_mut();
+        let due = self.spec.schedule.slots_before(now.saturating_sub(self.t0)).map_or(0, |d| d.min(st.total));
+        let (k, n) = (self.core as u64, self.cores as u64);
+        let waiting = core_slot_count(due, k, n).saturating_sub(core_slot_count(st.next, k, n));
+        st.health.backlog(waiting);
     }
 
     /// The last snapshot: everything left, in the interval of `at`.
@@ -284,6 +297,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
             waker: vec![None; my_conns],
             interval: 0,
             interval_end: t0 + spec.interval_ns,
+            health: crate::record::health::Probe::new(),
         }),
         live: Cell::new(my_conns),
         stage_ends: spec
@@ -338,6 +352,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
             _ => deadline = now,
         }
         shard.record_at(now, |_| {});
+        shard.sample_backlog(now);
         shard.expire(now);
         if shard.live.get() == 0 || now >= deadline {
             return;

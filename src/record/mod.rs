@@ -1,6 +1,7 @@
 //! Per-shard recording: outcome classes, counters and the three latency histograms of
 //! MEASUREMENT.md §1. Owned by one shard, never shared; merged by value (`AddAssign`).
 pub mod counters;
+pub mod health;
 pub mod histograms;
 
 pub use counters::{Counters, Outcome, TransportError};
@@ -113,6 +114,8 @@ pub struct Snapshot {
     pub stages: Vec<StageStats>,
     /// Set on the shard's last snapshot: nothing more will come from this core.
     pub last: bool,
+    /// The executor's own health over the interval (busy time, connection backlog).
+    pub health: health::CoreHealth,
 }
 
 /// What a shard records into: counters and histograms for the current interval.

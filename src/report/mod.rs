@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod files;
 pub mod fmt;
+pub mod health;
 pub mod hists;
 pub mod hlog;
 pub mod html;
@@ -291,6 +292,12 @@ pub struct Report {
     /// Every histogram, V2 compressed: kept in the result file beside this summary, not in the JSON.
     #[serde(skip)]
     pub histograms: hists::EncodedHists,
+    /// The generator's own health (docs/generator-health.md).
+    #[serde(default)]
+    pub generator: health::GeneratorHealth,
+    /// The watched target's CPU and memory (`--watch-pid`, `--watch-cgroup`); null when none.
+    #[serde(default)]
+    pub target: Option<health::TargetResources>,
 }
 
 /// One load stage of a plan, measured: requests attributed by their intended time.
@@ -377,7 +384,15 @@ impl Report {
         };
         let send_lag = Dist::of(&m.hists.send_lag);
         let counts = Counts::of(c);
-        let verdict = verdict(&config, &rates, &send_lag, &counts, end.interrupted, &Judged::default());
+        let run_s = config.warmup_s + config.duration_s;
+        let mut generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
+        let service_time = Dist::of(&m.hists.service);
+        let cause = bound_cause(&config, &generator, &service_time);
+        let verdict = verdict(&config, &rates, &send_lag, &counts, end.interrupted, &Judged::default(), &|lag, max| {
+            health::bound_reason(cause.0, lag, max, &generator, &cause.1)
+        });
+        generator.bound_cause = verdict.generator_bound.then_some(cause.0);
+        let target = m.target.as_ref().map(|t| health::TargetResources::of(&m.timeline, run_s, t));
         Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -387,7 +402,7 @@ impl Report {
             counts,
             rates,
             latency: Dist::of(&m.hists.latency),
-            service_time: Dist::of(&m.hists.service),
+            service_time,
             send_lag,
             incomplete_censored: Dist::of(&m.hists.censored),
             connect_time: Dist::of(&m.hists.connect),
@@ -445,6 +460,8 @@ impl Report {
             },
             hists: m.hists.clone(),
             config,
+            generator,
+            target,
         }
     }
 }
@@ -503,24 +520,43 @@ impl Report {
     /// Record the SLO evaluation (and an abort) and decide the verdict again with it.
     pub fn judge(&mut self, j: Judged) {
         let interrupted = self.interrupted || j.aborted.is_some();
-        self.verdict = verdict(&self.config, &self.rates, &self.send_lag, &self.counts, interrupted, &j);
+        let (cause, demand) = bound_cause(&self.config, &self.generator, &self.service_time);
+        let g = &self.generator;
+        let bound = |lag: &Dist, max: f64| health::bound_reason(cause, lag, max, g, &demand);
+        self.verdict = verdict(&self.config, &self.rates, &self.send_lag, &self.counts, interrupted, &j, &bound);
         self.interrupted = interrupted;
         self.slo = j.slo;
         self.aborted = j.aborted;
     }
 }
 
+/// Why a generator-bound run would be bound (report::health), from what the Report holds.
+fn bound_cause(cfg: &RunConfig, g: &health::GeneratorHealth, service: &Dist) -> (health::BoundCause, health::Demand) {
+    let demand = health::Demand {
+        connections: cfg.connections,
+        target_rps: cfg.target_rate,
+        service_mean_s: service.mean_ns / 1e9,
+    };
+    (health::classify(g, &demand), demand)
+}
+
 /// Exit code precedence: interrupted or aborted (4), then failed (1), then invalid (3), else pass.
-fn verdict(cfg: &RunConfig, r: &Rates, lag: &Dist, k: &Counts, interrupted: bool, j: &Judged) -> Verdict {
+/// `bound_reason(lag, threshold_ms)` names why a generator-bound run was bound (report::health).
+fn verdict(
+    cfg: &RunConfig,
+    r: &Rates,
+    lag: &Dist,
+    k: &Counts,
+    interrupted: bool,
+    j: &Judged,
+    bound_reason: &dyn Fn(&Dist, f64) -> String,
+) -> Verdict {
     let intended = k.intended;
     let mut reasons = Vec::new();
     let lag_p99_ms = lag.p("p99") as f64 / 1e6;
     let generator_bound = lag.count > 0 && lag_p99_ms > cfg.max_send_lag_ms;
     if generator_bound {
-        reasons.push(format!(
-            "generator-bound: send lag p99 {lag_p99_ms:.2} ms > {:.2} ms: requests left late (the generator or too few connections), so latencies describe the generator; add connections (-c) or cores (--cores), or lower the rate",
-            cfg.max_send_lag_ms
-        ));
+        reasons.push(bound_reason(lag, cfg.max_send_lag_ms));
     }
     let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
     if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {

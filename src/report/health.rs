@@ -1,0 +1,262 @@
+//! The `generator` and `target` sections of the Report (summaries of the timeline's health
+//! figures), and why a generator-bound run was bound: too few connections, saturated executors,
+//! or the timer/host. Pure: computed from the merged timeline, never from live state.
+use super::Dist;
+use crate::merge::TimelineRow;
+use serde::{Deserialize, Serialize};
+
+/// An executor whose median busy share is at least this is saturated: it cannot take more.
+pub const SATURATED: f64 = 0.9;
+/// Due requests found waiting for a connection in at least this share of the control ticks of
+/// some interval: the run was short of connections at least then. (A due request can only wait
+/// unclaimed when every connection is busy: a free one always holds the next slot.)
+pub const WAITING: f64 = 0.1;
+
+/// The generator's own health over the run (docs/generator-health.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GeneratorHealth {
+    /// Per core: median and maximum, over the run's intervals, of the share of time its
+    /// executor thread was on a CPU.
+    pub core_busy_p50: Vec<f64>,
+    pub core_busy_max: Vec<f64>,
+    /// Per core: median share of time its executor was runnable but waiting for a CPU (another
+    /// process had it: the host is contended).
+    pub core_runq_p50: Vec<f64>,
+    /// Most due requests found waiting for a free connection on one core at one tick.
+    pub backlog_max: u64,
+    /// Share of control ticks (all cores, all intervals) that found due requests waiting.
+    pub waiting_share: f64,
+    /// The same in the interval where it was highest. Not restricted to the intervals with a
+    /// high send lag: a request that waits is recorded when it is finally sent, often in the next
+    /// interval.
+    pub waiting_share_max: f64,
+    /// The whole generator process: CPU cores used (user + system), mean and max per interval.
+    pub cpu_cores_mean: f64,
+    pub cpu_cores_max: f64,
+    pub rss_max_bytes: u64,
+    pub fds_max: u64,
+    /// Sockets open at most (each holds a local port).
+    pub sockets_max: u64,
+    /// Set when the run was generator-bound: why.
+    pub bound_cause: Option<BoundCause>,
+}
+
+/// Why the generator, not the target, limited the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundCause {
+    /// Due requests waited for a free connection while the executors had time to spare.
+    Connections,
+    /// An executor was busy (nearly) all the time.
+    Cores,
+    /// Requests found a free connection and an idle executor, yet left late: timer wake-up or
+    /// the host (CPU steal, other processes).
+    Timer,
+}
+
+/// The watched target's resources over the run (`--watch-pid`, `--watch-cgroup`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetResources {
+    /// "pid 1234" or "cgroup /sys/fs/cgroup/...".
+    pub source: String,
+    /// CPU cores used, per interval: mean and max (null: never read).
+    pub cpu_cores_mean: Option<f64>,
+    pub cpu_cores_max: Option<f64>,
+    pub mem_max_bytes: Option<u64>,
+    /// Seconds since the start when the process or cgroup was found gone (null: it lasted).
+    pub gone_at_s: Option<f64>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[(v.len() - 1) / 2]
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> f64 {
+    let (n, s) = v.fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 { 0.0 } else { s / n as f64 }
+}
+
+/// The rows that describe the run itself: intervals starting before its end (the grace period
+/// and a partial last interval would understate how busy the generator was).
+fn run_rows(timeline: &[TimelineRow], run_s: f64) -> Vec<&TimelineRow> {
+    let rows: Vec<&TimelineRow> = timeline.iter().filter(|r| r.start_s < run_s).collect();
+    if rows.is_empty() { timeline.iter().collect() } else { rows }
+}
+
+impl GeneratorHealth {
+    /// Summarise the timeline; `run_s` is warm-up plus duration.
+    pub fn of(timeline: &[TimelineRow], cores: usize, run_s: f64) -> GeneratorHealth {
+        let rows = run_rows(timeline, run_s);
+        let col = |v: fn(&TimelineRow) -> &Vec<f64>, k: usize| -> Vec<f64> {
+            rows.iter().map(|r| v(r).get(k).copied().unwrap_or(0.0)).collect()
+        };
+        let busy = |k: usize| col(|r| &r.health.core_busy, k);
+        GeneratorHealth {
+            core_busy_p50: (0..cores).map(|k| median(&mut busy(k))).collect(),
+            core_busy_max: (0..cores).map(|k| busy(k).into_iter().fold(0.0, f64::max)).collect(),
+            core_runq_p50: (0..cores).map(|k| median(&mut col(|r| &r.health.core_runq, k))).collect(),
+            backlog_max: rows.iter().map(|r| r.health.backlog_max).max().unwrap_or(0),
+            waiting_share: mean(rows.iter().map(|r| r.health.waiting_share)),
+            waiting_share_max: rows.iter().map(|r| r.health.waiting_share).fold(0.0, f64::max),
+            cpu_cores_mean: mean(rows.iter().map(|r| r.health.gen_cpu_cores)),
+            cpu_cores_max: rows.iter().map(|r| r.health.gen_cpu_cores).fold(0.0, f64::max),
+            rss_max_bytes: rows.iter().map(|r| r.health.gen_rss_bytes).max().unwrap_or(0),
+            fds_max: rows.iter().map(|r| r.health.fds).max().unwrap_or(0),
+            sockets_max: rows.iter().map(|r| r.health.sockets).max().unwrap_or(0),
+            bound_cause: None,
+        }
+    }
+}
+
+impl TargetResources {
+    pub fn of(timeline: &[TimelineRow], run_s: f64, info: &crate::watch::TargetInfo) -> TargetResources {
+        let rows = run_rows(timeline, run_s);
+        let cpu: Vec<f64> = rows.iter().filter_map(|r| r.health.target_cpu_cores).collect();
+        TargetResources {
+            source: info.source.clone(),
+            cpu_cores_mean: (!cpu.is_empty()).then(|| mean(cpu.iter().copied())),
+            cpu_cores_max: cpu.iter().copied().reduce(f64::max),
+            mem_max_bytes: rows.iter().filter_map(|r| r.health.target_mem_bytes).max(),
+            gone_at_s: info.gone_at_s,
+        }
+    }
+}
+
+/// What the run asked of its connections: Little's law, connections ≥ rate × mean service time.
+#[derive(Clone, Copy, Debug)]
+pub struct Demand {
+    pub connections: usize,
+    pub target_rps: Option<f64>,
+    pub service_mean_s: f64,
+}
+
+impl Demand {
+    /// Connections the rate needs at the observed service time (None in closed loop).
+    pub fn needed(&self) -> Option<f64> {
+        self.target_rps.map(|r| r * self.service_mean_s)
+    }
+}
+
+/// Why a generator-bound run was bound. Saturated executors first (more connections would not
+/// help a core with no time left), then the connection pool (by Little's law, or due requests
+/// seen waiting for one while the send lag was high), else the timer or the host.
+pub fn classify(g: &GeneratorHealth, d: &Demand) -> BoundCause {
+    if g.core_busy_p50.iter().any(|b| *b >= SATURATED) {
+        BoundCause::Cores
+    } else if d.needed().is_some_and(|n| n > d.connections as f64) || g.waiting_share_max >= WAITING {
+        BoundCause::Connections
+    } else {
+        BoundCause::Timer
+    }
+}
+
+/// The generator-bound reason line, naming the cause and the remedy with the evidence.
+pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &GeneratorHealth, d: &Demand) -> String {
+    let lag_ms = lag.p("p99") as f64 / 1e6;
+    let head = format!(
+        "generator-bound: send lag p99 {lag_ms:.2} ms > {max_lag_ms:.2} ms, so latencies describe the generator, not the target"
+    );
+    let busiest = g.core_busy_p50.iter().copied().fold(0.0, f64::max) * 100.0;
+    let starved = g.core_runq_p50.iter().copied().fold(0.0, f64::max) * 100.0;
+    let cause = match cause {
+        BoundCause::Cores => format!(
+            "executors saturated (busiest core busy {busiest:.0}% of the time at the median): add cores (--cores) or more runners, or lower the rate"
+        ),
+        BoundCause::Connections => {
+            let need = d.needed().unwrap_or(0.0);
+            let suggest = ((2.0 * need).ceil() as usize).max(2 * d.connections);
+            format!(
+                "due requests waited for a free connection (found waiting in {:.0}% of the checks of the worst interval, up to {} at once; executors at most {busiest:.0}% busy at the median): add connections (-c {suggest}; by Little's law {:.0} req/s x {:.2} ms mean service time needs at least {:.0}, {} given)",
+                100.0 * g.waiting_share_max,
+                g.backlog_max,
+                d.target_rps.unwrap_or(0.0),
+                d.service_mean_s * 1e3,
+                need.ceil(),
+                d.connections
+            )
+        }
+        BoundCause::Timer => format!(
+            "requests left late with connections free and executors idle (at most {busiest:.0}% busy, waiting for a CPU {starved:.0}% of the time): the timer or the host delayed them (CPU steal, other processes, power saving); {}",
+            if starved >= 10.0 {
+                "other processes took the generator's CPUs: give it dedicated cores (--cores) away from the target and other load"
+            } else {
+                "try --spin 50us, a quieter host, or raise --max-send-lag for low rates"
+            }
+        ),
+    };
+    format!("{head}; {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health(busy: &[f64], waiting_max: f64) -> GeneratorHealth {
+        GeneratorHealth {
+            core_busy_p50: busy.to_vec(),
+            core_busy_max: busy.to_vec(),
+            waiting_share_max: waiting_max,
+            ..GeneratorHealth::default()
+        }
+    }
+
+    fn demand(connections: usize, rate: f64, service_ms: f64) -> Demand {
+        Demand { connections, target_rps: Some(rate), service_mean_s: service_ms / 1e3 }
+    }
+
+    #[test]
+    fn one_connection_at_a_huge_rate_is_short_of_connections() {
+        // 100k req/s x 0.05 ms = 5 connections needed, 1 given; the executor is half idle.
+        let (g, d) = (health(&[0.5], 0.98), demand(1, 100_000.0, 0.05));
+        assert_eq!(classify(&g, &d), BoundCause::Connections);
+        let lag = Dist::of(&crate::record::histograms::new_hist());
+        let text = bound_reason(BoundCause::Connections, &lag, 1.0, &g, &d);
+        assert!(text.starts_with("generator-bound:") && text.contains("add connections (-c 10;"), "{text}");
+        assert!(text.contains("needs at least 5, 1 given"), "{text}");
+    }
+
+    #[test]
+    fn waiting_while_late_means_connections_even_when_littles_law_holds() {
+        // A stalling target holds every connection: requests wait for one during the stall.
+        assert_eq!(classify(&health(&[0.2, 0.3], 0.4), &demand(25, 500.0, 7.0)), BoundCause::Connections);
+    }
+
+    #[test]
+    fn a_saturated_executor_means_cores() {
+        let g = health(&[0.55, 0.97], 0.9);
+        assert_eq!(classify(&g, &demand(200, 300_000.0, 0.1)), BoundCause::Cores);
+        let lag = Dist::of(&crate::record::histograms::new_hist());
+        let text = bound_reason(BoundCause::Cores, &lag, 1.0, &g, &demand(200, 300_000.0, 0.1));
+        assert!(text.contains("add cores (--cores) or more runners"), "{text}");
+        assert!(text.contains("busiest core busy 97%"), "{text}");
+    }
+
+    #[test]
+    fn late_with_free_connections_and_idle_executors_is_the_timer() {
+        let mut g = health(&[0.1], 0.0);
+        assert_eq!(classify(&g, &demand(50, 5.0, 1.0)), BoundCause::Timer);
+        // Closed loop: no rate, so Little's law says nothing.
+        let closed = Demand { connections: 4, target_rps: None, service_mean_s: 0.001 };
+        assert_eq!(classify(&g, &closed), BoundCause::Timer);
+        let lag = Dist::of(&crate::record::histograms::new_hist());
+        let text = bound_reason(BoundCause::Timer, &lag, 1.0, &g, &closed);
+        assert!(text.contains("the timer or the host") && text.contains("--spin"), "{text}");
+        // Waiting for a CPU most of the time: the host is contended, and the advice says so.
+        g.core_runq_p50 = vec![0.6];
+        let text = bound_reason(BoundCause::Timer, &lag, 1.0, &g, &closed);
+        assert!(text.contains("waiting for a CPU 60%") && text.contains("dedicated cores"), "{text}");
+    }
+
+    #[test]
+    fn just_below_the_thresholds_is_not_enough() {
+        assert_eq!(classify(&health(&[SATURATED - 0.01], WAITING - 0.01), &demand(10, 100.0, 1.0)), BoundCause::Timer);
+        assert_eq!(classify(&health(&[SATURATED], 0.0), &demand(10, 100.0, 1.0)), BoundCause::Cores);
+        assert_eq!(classify(&health(&[0.0], WAITING), &demand(10, 100.0, 1.0)), BoundCause::Connections);
+    }
+}
