@@ -152,6 +152,54 @@ fn finds_the_capacity_of_a_worker_pool() {
     assert_capacity(code, &v, 800.0, &stdout);
 }
 
+/// `--watch-pid` puts the target's CPU beside each step (issue 6): the in-process target is this
+/// test process, so its CPU is the target's. Offered 200 → 1600 req/s against a 4000/s queue (the
+/// SLO holds throughout): the CPU at 1600/s is well above the CPU at 200/s.
+#[test]
+fn watch_pid_shows_the_target_cpu_rising_with_the_offered_rate() {
+    let _g = support::exclusive();
+    let server = support::target(|o| o.capacity = Some(4000.0));
+    let url = format!("http://{}/", server.addr);
+    let pid = std::process::id().to_string();
+    let json = tmp("watch.json");
+    let args = [
+        "--url",
+        &url,
+        "--cores",
+        "1-1",
+        "-c",
+        "100",
+        "--slo",
+        "p99=1s",
+        "--start",
+        "200",
+        "--max",
+        "1600",
+        "--step",
+        "2x",
+        "--hold",
+        "1500ms",
+        "--settle",
+        "500ms",
+        "--watch-pid",
+        &pid,
+    ];
+    let (code, v, stdout) = breakpoint(&args, &json);
+    assert_eq!(code, 0, "the SLO holds up to --max\n{stdout}");
+    let steps = v["steps"].as_array().unwrap();
+    let cpu = |s: &serde_json::Value| s["target"]["cpu_cores"].as_f64().unwrap_or_else(|| panic!("no target CPU: {s}"));
+    let (low, high) = (cpu(&steps[0]), cpu(steps.last().unwrap()));
+    assert_eq!(steps[0]["offered_rps"].as_f64(), Some(200.0), "{stdout}");
+    assert_eq!(steps.last().unwrap()["offered_rps"].as_f64(), Some(1600.0), "{stdout}");
+    // 8x the requests: at least twice the CPU, and at least 0.02 cores more (a host pause can add
+    // CPU to a low step, never take the high step's work away).
+    assert!(
+        high > 2.0 * low && high - low >= 0.02,
+        "target CPU {low:.3} cores at 200/s, {high:.3} at 1600/s\n{stdout}"
+    );
+    assert!(stdout.contains("target CPU"), "the table shows the column\n{stdout}");
+}
+
 /// Ctrl-C during the search: the step in progress ends, the search stops, every file is written
 /// with what was measured, exit code 4.
 #[test]

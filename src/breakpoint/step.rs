@@ -15,12 +15,23 @@ pub struct TargetUsage {
     pub mem_bytes: u64,
 }
 
-/// HOOK for the target monitor: the target's CPU and memory over the step, from the Report's
-/// timeline once `--watch-pid`/`--watch-cgroup` samples land there. Until then nothing was
-/// watched and this says so (None): the breakpoint table then has no CPU/memory columns and the
-/// capacity section explains how to watch the target. Never invent a value here.
-pub fn target_usage(_report: &Report) -> Option<TargetUsage> {
-    None
+/// The target's CPU and memory over the step's measured window (the settle period excluded),
+/// from the timeline rows `--watch-pid` / `--watch-cgroup` filled. None when nothing was watched
+/// or no sample fell in the window: the table then has no CPU/memory columns and the capacity
+/// section explains how to watch the target. Never invent a value here.
+pub fn target_usage(report: &Report) -> Option<TargetUsage> {
+    report.target.as_ref()?;
+    let (from, to) = (report.config.warmup_s, report.config.warmup_s + report.config.duration_s);
+    let rows = report.timeline.iter().filter(|r| r.start_s + 1e-9 >= from && r.start_s < to);
+    let (mut cpu, mut n, mut mem) = (0.0, 0u32, 0u64);
+    for r in rows {
+        if let Some(c) = r.health.target_cpu_cores {
+            cpu += c;
+            n += 1;
+        }
+        mem = mem.max(r.health.target_mem_bytes.unwrap_or(0));
+    }
+    (n > 0).then(|| TargetUsage { cpu_cores: cpu / f64::from(n), mem_bytes: mem })
 }
 
 /// What one step measured, as the table and the analysis read it.
