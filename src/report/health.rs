@@ -193,6 +193,39 @@ pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &Generato
     format!("{head}; {cause}")
 }
 
+/// The generator's resources in one line (terminal, Markdown, HTML say the same).
+pub fn generator_line(g: &GeneratorHealth) -> String {
+    let pct = |v: &[f64]| v.iter().map(|b| format!("{:.0}%", 100.0 * b)).collect::<Vec<_>>().join("/");
+    format!(
+        "busy per core p50 {} max {} (waiting for a CPU {}), backlog max {}, CPU {:.2} cores max, RSS {} max, {} fds ({} sockets)",
+        pct(&g.core_busy_p50),
+        pct(&g.core_busy_max),
+        pct(&g.core_runq_p50),
+        g.backlog_max,
+        g.cpu_cores_max,
+        mib(g.rss_max_bytes),
+        g.fds_max,
+        g.sockets_max
+    )
+}
+
+/// The watched target's resources in one line.
+pub fn target_line(t: &TargetResources) -> String {
+    let cores = |v: Option<f64>| v.map_or("n/a".to_string(), |c| format!("{c:.2}"));
+    let gone = t.gone_at_s.map_or(String::new(), |s| format!("  (GONE at {s:.1}s)"));
+    format!(
+        "{}: CPU max {} cores, mean {} cores; memory max {}{gone}",
+        t.source,
+        cores(t.cpu_cores_max),
+        cores(t.cpu_cores_mean),
+        t.mem_max_bytes.map_or("n/a".to_string(), mib)
+    )
+}
+
+fn mib(b: u64) -> String {
+    format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

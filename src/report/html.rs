@@ -279,7 +279,15 @@ fn latency_table(r: &Report, s: &mut String) -> std::fmt::Result {
     row(s, "latency (from intended start)", &r.latency)?;
     row(s, "service time (from send)", &r.service_time)?;
     row(s, "send lag (generator)", &r.send_lag)?;
-    writeln!(s, "</table>")
+    writeln!(s, "</table>")?;
+    writeln!(s, "<p>Generator: {}.</p>", xml(&super::health::generator_line(&r.generator)))?;
+    match &r.target {
+        Some(t) => writeln!(s, "<p>Target: {}.</p>", xml(&super::health::target_line(t))),
+        None => writeln!(
+            s,
+            "<p>Target resources: not watched (<code>--watch-pid</code> or <code>--watch-cgroup</code>).</p>"
+        ),
+    }
 }
 
 fn endpoints(r: &Report, s: &mut String) -> std::fmt::Result {

@@ -225,6 +225,11 @@ fn health(r: &Report, out: &mut impl Write) -> io::Result<()> {
         fmt_ns(d.max_ns),
         r.config.max_send_lag_ms
     )?;
+    writeln!(out, "Generator: {}.\n", super::health::generator_line(&r.generator))?;
+    match &r.target {
+        Some(t) => writeln!(out, "Target: {}.\n", super::health::target_line(t))?,
+        None => writeln!(out, "Target resources: not watched (`--watch-pid PID` or `--watch-cgroup PATH`).\n")?,
+    }
     writeln!(out, "| Core | Intended | OK | Conserved |\n|---|---|---|---|")?;
     for c in &r.per_core {
         writeln!(out, "| {} | {} | {} | {} |", c.core, c.intended, c.ok, if c.conserved { "yes" } else { "NO" })?;

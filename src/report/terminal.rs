@@ -146,34 +146,9 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
 
 /// The generator's health and the watched target's resources, one line each.
 fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    let g = &r.generator;
-    let pct = |v: &[f64]| v.iter().map(|b| format!("{:.0}%", 100.0 * b)).collect::<Vec<_>>().join("/");
-    writeln!(
-        out,
-        "  Generator  busy per core p50 {} max {} (waiting for a CPU {}), backlog max {}, CPU {:.2} cores max, RSS {} max, {} fds ({} sockets)",
-        pct(&g.core_busy_p50),
-        pct(&g.core_busy_max),
-        pct(&g.core_runq_p50),
-        g.backlog_max,
-        g.cpu_cores_max,
-        mib(g.rss_max_bytes),
-        g.fds_max,
-        g.sockets_max
-    )?;
+    writeln!(out, "  Generator  {}", super::health::generator_line(&r.generator))?;
     if let Some(t) = &r.target {
-        let cores = |v: Option<f64>| v.map_or("n/a".to_string(), |c| format!("{c:.2}"));
-        write!(
-            out,
-            "  Target     {}: CPU max {} cores, mean {} cores; memory max {}",
-            t.source,
-            cores(t.cpu_cores_max),
-            cores(t.cpu_cores_mean),
-            t.mem_max_bytes.map_or("n/a".to_string(), mib)
-        )?;
-        match t.gone_at_s {
-            Some(s) => writeln!(out, "  (GONE at {s:.1}s)"),
-            None => writeln!(out),
-        }?;
+        writeln!(out, "  Target     {}", super::health::target_line(t))?;
     }
     Ok(())
 }
@@ -218,10 +193,6 @@ fn slo_table(r: &Report, color: bool, out: &mut impl Write) -> std::io::Result<(
 fn trim(x: f64) -> String {
     let t = format!("{x:.3}");
     t.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-fn mib(b: u64) -> String {
-    format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
 }
 
 fn dist_row(out: &mut impl Write, name: &str, d: &Dist) -> std::io::Result<()> {
