@@ -43,24 +43,70 @@ fn every_plan_runs_without_errors_against_the_built_in_target() {
     srv.stop();
 }
 
+/// A keep-alive HTTP/1.1 server that answers every request `200` with no body and counts request
+/// paths: the target's own view of the mix, independent of onslaught's per-endpoint counts.
+fn counting_server() -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>)
+{
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let counts = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let c = counts.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(conn) = conn else { continue };
+            let c = c.clone();
+            std::thread::spawn(move || {
+                let mut w = conn.try_clone().unwrap();
+                let mut r = BufReader::new(conn);
+                let mut line = String::new();
+                let mut path = None;
+                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                    if path.is_none() {
+                        path = line.split(' ').nth(1).map(str::to_string);
+                    } else if line == "\r\n" {
+                        *c.lock().unwrap().entry(path.take().unwrap_or_default()).or_insert(0) += 1;
+                        if w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").is_err() {
+                            return;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    (addr, counts)
+}
+
+/// Issue 4: a 70/20/10 plan over 100 000 requests gives 70/20/10 within 0.5 points, per the
+/// server's own counts (the binomial standard deviation of a 70% share over 100 000 is 0.14
+/// points; the choice is seeded, so the run is also reproducible).
 #[test]
-fn weights_70_20_10_hold_over_many_requests() {
+fn weights_70_20_10_hold_over_100_000_requests_per_the_servers_counts() {
     let _x = exclusive();
-    let srv = target(|_| {});
-    let set = format!("target.base_url=http://{}", srv.addr);
-    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/plans/load.yaml");
-    // 20 000 requests: the binomial standard deviation of a 70% share is 0.32 points; allow 1.
-    let r = run(&[plan, "--set", &set, "-R", "10000", "-d", "2s", "-c", "32", "--warmup", "0s"]);
-    assert_eq!(r.counts.ok, 20_000, "{:?}", r.counts);
-    let share = |name: &str| {
+    let (addr, counts) = counting_server();
+    let dir = std::env::temp_dir().join(format!("onslaught-weights-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = dir.join("weights.yaml");
+    std::fs::write(
+        &plan,
+        format!(
+            "target: {{ base_url: http://{addr}, connections: 64 }}\nload:\n  stages:\n    - {{ duration: 5s, rate: 20000 }}\nendpoints:\n  - {{ name: browse, weight: 70, path: /browse }}\n  - {{ name: admin, weight: 20, path: /admin }}\n  - {{ name: background, weight: 10, path: /background }}\n"
+        ),
+    )
+    .unwrap();
+    let r = run(&[plan.to_str().unwrap(), "--warmup", "0s"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((r.counts.intended, r.counts.ok), (100_000, 100_000), "{:?}", r.counts);
+    let seen = counts.lock().unwrap().clone();
+    assert_eq!(seen.values().sum::<u64>(), 100_000, "{seen:?}");
+    for (path, want) in [("/browse", 70.0), ("/admin", 20.0), ("/background", 10.0)] {
+        let got = 100.0 * seen.get(path).copied().unwrap_or(0) as f64 / 100_000.0;
+        assert!((got - want).abs() <= 0.5, "{path}: {got:.2}% vs {want}% ({seen:?})");
+        let name = path.trim_start_matches('/');
         let e = r.endpoints.iter().find(|e| e.name == name).unwrap();
-        100.0 * e.requests as f64 / 20_000.0
-    };
-    for (name, want) in [("browse", 70.0), ("admin", 20.0), ("background", 10.0)] {
-        let got = share(name);
-        assert!((got - want).abs() < 1.0, "{name}: {got:.2}% vs {want}%");
+        assert_eq!(e.requests, seen[path], "onslaught's count for {name} is the server's");
     }
-    srv.stop();
 }
 
 #[test]
