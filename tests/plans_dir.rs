@@ -102,6 +102,7 @@ fn weights_70_20_10_hold_over_100_000_requests_per_the_servers_counts() {
     assert_eq!(seen.values().sum::<u64>(), 100_000, "{seen:?}");
     for (path, want) in [("/browse", 70.0), ("/admin", 20.0), ("/background", 10.0)] {
         let got = 100.0 * seen.get(path).copied().unwrap_or(0) as f64 / 100_000.0;
+        eprintln!("{path}: {got:.3}% of the server's 100 000 (want {want}%)");
         assert!((got - want).abs() <= 0.5, "{path}: {got:.2}% vs {want}% ({seen:?})");
         let name = path.trim_start_matches('/');
         let e = r.endpoints.iter().find(|e| e.name == name).unwrap();
