@@ -224,14 +224,7 @@ fn attainment(r: &Report, s: &mut String) -> std::fmt::Result {
 
 fn outcomes(r: &Report, s: &mut String) -> std::fmt::Result {
     let k = &r.counts;
-    let parts = [
-        ("ok", k.ok),
-        ("http_error", k.http_error),
-        ("transport_error", k.transport_error),
-        ("timeout", k.timeout),
-        ("dropped", k.dropped),
-        ("incomplete", k.incomplete),
-    ];
+    let parts = k.outcomes();
     let total = parts.iter().map(|p| p.1).sum::<u64>().max(1) as f64;
     writeln!(
         s,

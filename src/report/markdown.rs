@@ -166,14 +166,7 @@ fn outcomes(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let k = &r.counts;
     let share = |n: u64| if k.intended == 0 { "-".to_string() } else { pct(n as f64 / k.intended as f64) };
     writeln!(out, "## Outcomes\n\n| Outcome | Count | Share |\n|---|---|---|")?;
-    for (name, n) in [
-        ("ok", k.ok),
-        ("http_error", k.http_error),
-        ("transport_error", k.transport_error),
-        ("timeout", k.timeout),
-        ("dropped", k.dropped),
-        ("incomplete", k.incomplete),
-    ] {
+    for (name, n) in k.outcomes() {
         writeln!(out, "| {name} | {n} | {} |", share(n))?;
     }
     writeln!(out, "| **intended** | {} | {} |\n", k.intended, share(k.intended))?;

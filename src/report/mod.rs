@@ -172,6 +172,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The conservation terms, named, in the order MEASUREMENT.md §3 writes them (every writer
+    /// lists outcomes this way).
+    pub fn outcomes(&self) -> [(&'static str, u64); 6] {
+        [
+            ("ok", self.ok),
+            ("http_error", self.http_error),
+            ("transport_error", self.transport_error),
+            ("timeout", self.timeout),
+            ("dropped", self.dropped),
+            ("incomplete", self.incomplete),
+        ]
+    }
+
     fn of(c: &crate::record::Counters) -> Counts {
         Counts {
             intended: c.intended,

@@ -63,14 +63,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
 fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
     head(out, "loadtest_requests_total", "Intended requests by how they ended.", "counter")?;
     let k = &r.counts;
-    for (o, n) in [
-        ("ok", k.ok),
-        ("http_error", k.http_error),
-        ("transport_error", k.transport_error),
-        ("timeout", k.timeout),
-        ("dropped", k.dropped),
-        ("incomplete", k.incomplete),
-    ] {
+    for (o, n) in k.outcomes() {
         writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"all\",outcome=\"{o}\"}} {n}")?;
     }
     for e in &r.endpoints {
