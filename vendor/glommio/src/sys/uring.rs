@@ -452,6 +452,9 @@ fn transmute_error(res: io::Result<u32>) -> io::Result<usize> {
         })
 }
 
+/// onslaught patch (5): the longest an executor sleeps in the kernel (where EXT_ARG exists).
+const MAX_SLEEP: Duration = Duration::from_millis(100);
+
 /// onslaught patch (4): whether anyone will read this source's queue/submit/fulfil timestamps.
 fn wants_timestamps(src: &InnerSource) -> bool {
     src.stats_collection.is_some_and(|s| s.latency.is_some())
@@ -1987,7 +1990,12 @@ impl Reactor {
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
-                    self.link_rings_and_sleep(&mut main_ring, user_timer.filter(|_| ext_arg))
+                    // onslaught patch (5): never sleep unbounded where the kernel takes a
+                    // timeout: at most MAX_SLEEP, so a wake-up lost anywhere (a load generator
+                    // was once found parked for good with its control timer due) costs at most
+                    // that long, never the run. An idle executor then wakes 10 times a second.
+                    let bound = user_timer.map_or(MAX_SLEEP, |t| t.min(MAX_SLEEP));
+                    self.link_rings_and_sleep(&mut main_ring, Some(bound).filter(|_| ext_arg))
                         .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
