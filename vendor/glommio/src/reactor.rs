@@ -124,12 +124,18 @@ impl Timers {
     fn process_timers(&mut self) -> (Option<Duration>, usize) {
         let now = Instant::now();
 
-        // Split timers into ready and pending timers.
-        let pending = self.timers.split_off(&(now, 0));
-        let ready = mem::replace(&mut self.timers, pending);
-        let woke = ready.len();
-        for (_, waker) in ready {
-            wake!(waker);
+        // onslaught patch (9): split (a new tree, its allocations and frees) only when a timer
+        // is due; the executor loop calls this on every iteration, and usually none is.
+        let due = self.timers.keys().next().is_some_and(|k| *k < (now, 0));
+        let mut woke = 0;
+        if due {
+            // Split timers into ready and pending timers.
+            let pending = self.timers.split_off(&(now, 0));
+            let ready = mem::replace(&mut self.timers, pending);
+            woke = ready.len();
+            for (_, waker) in ready {
+                wake!(waker);
+            }
         }
 
         // Calculate the duration until the next event.
@@ -140,6 +146,11 @@ impl Timers {
             .map(|(when, _)| when.saturating_duration_since(now));
         (next, woke)
     }
+}
+
+thread_local! {
+    /// onslaught patch (8): whether this executor's kernel takes multishot polls.
+    static MULTISHOT_POLL: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 /// The reactor.
@@ -427,10 +438,32 @@ impl Reactor {
         source
     }
 
+    #[allow(dead_code)] // onslaught patch (8): streams use poll_read_ready_multi
     pub(crate) fn poll_read_ready(&self, fd: RawFd) -> Source {
         let source = self.new_source(fd, SourceType::PollAdd, None);
         self.sys.poll_ready(&source, common_flags() | read_flags());
         source
+    }
+
+    /// onslaught patch (8): a read-readiness poll that stays armed (one CQE per event) where the
+    /// kernel supports multishot polls, else a one-shot poll.
+    pub(crate) fn poll_read_ready_multi(&self, fd: RawFd) -> Source {
+        let source = self.new_source(fd, SourceType::PollAdd, None);
+        // POLLRDHUP too: an event's mask then says when the peer has closed (see
+        // NonBufferedStream::poll_read).
+        let flags = common_flags() | read_flags() | PollFlags::from_bits_retain(libc::POLLRDHUP);
+        if MULTISHOT_POLL.with(|m| m.get()) {
+            self.sys.poll_ready_multi(&source, flags);
+        } else {
+            self.sys.poll_ready(&source, flags);
+        }
+        source
+    }
+
+    /// onslaught patch (8): a kernel refused a multishot poll (EINVAL before Linux 5.13): use
+    /// one-shot polls on this thread from now on.
+    pub(crate) fn multishot_poll_unsupported(&self) {
+        MULTISHOT_POLL.with(|m| m.set(false));
     }
 
     pub(crate) fn poll_write_ready(&self, fd: RawFd) -> Source {

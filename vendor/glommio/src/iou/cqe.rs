@@ -209,5 +209,8 @@ bitflags::bitflags! {
     #[derive(Debug, Clone, Copy)]
     pub struct CompletionFlags: u32 {
         const BUFFER_SHIFT    = 1 << 0;
+        /// onslaught patch (8): IORING_CQE_F_MORE, the request (a multishot poll) stays armed.
+        /// (Without it, `from_bits_truncate` dropped the flag.)
+        const MORE            = 1 << 1;
     }
 }

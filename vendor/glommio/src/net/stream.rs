@@ -221,6 +221,12 @@ pub(crate) struct NonBufferedStream<S> {
     stream: S,
     source_tx: Option<Source>,
     source_rx: Option<Source>,
+    /// onslaught patch (8): a read may find data (an event arrived, or the last read filled
+    /// the buffer and more may wait) since a read last found none.
+    rx_ready: bool,
+    /// onslaught patch (8): an event said the peer closed or the socket failed (POLLRDHUP,
+    /// POLLHUP, POLLERR): reads never block again, and no later event will announce it.
+    rx_closed: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -229,7 +235,7 @@ impl<S: AsRawFd> NonBufferedStream<S> {
     fn init(&mut self) {
         let reactor = self.reactor.upgrade().unwrap();
         let stream_fd = self.stream.as_raw_fd();
-        self.source_rx = Some(reactor.poll_read_ready(stream_fd));
+        self.source_rx = Some(reactor.poll_read_ready_multi(stream_fd));
     }
 
     pub(crate) fn try_peek(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
@@ -253,6 +259,13 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         Ok(sz)
     }
 
+    /// onslaught patch (8): reads wait on one multishot readiness poll per stream, armed once
+    /// and kept, instead of a one-shot poll armed (a Source, an SQE, a kernel wait-queue entry)
+    /// for every response. A read tries the socket only when an event arrived since a read
+    /// last found it empty (or the last read filled the buffer), so a response costs one CQE
+    /// and one recv. An event handled after the data it announced was read costs one empty
+    /// recv, never a lost wake-up: every arrival after a read that found nothing raises an
+    /// event. Where the kernel refuses multishot polls, the same loop re-arms one-shot polls.
     pub(crate) fn poll_read(
         &mut self,
         cx: &Context<'_>,
@@ -260,38 +273,51 @@ impl<S: AsRawFd> NonBufferedStream<S> {
     ) -> Poll<io::Result<usize>> {
         let reactor = self.reactor.upgrade().unwrap();
         let reactor = reactor.as_ref();
+        let fd = self.stream.as_raw_fd();
 
-        let no_pending_poll = self
-            .source_rx
-            .as_ref()
-            .map(|src| src.result().is_some())
-            .unwrap_or(true);
+        if let Some(src) = &self.source_rx {
+            if let Some(res) = src.take_result() {
+                self.rx_ready = true;
+                match res {
+                    Ok(mask) => {
+                        let closed = libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR;
+                        self.rx_closed |= mask as libc::c_short & closed != 0;
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                        reactor.multishot_poll_unsupported();
+                    }
+                    Err(_) => {}
+                }
+            }
+            if !src.is_armed() {
+                self.source_rx = None;
+            }
+        } else {
+            self.rx_ready = true;
+        }
 
-        if no_pending_poll {
-            if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
-                self.source_rx.take();
+        if self.rx_ready {
+            if let Some(result) = super::yolo_recv(fd, buf) {
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // Start an early poll if the buffer is not fully filled. So when
-                // the next time `poll_read` is called, it will be known immediately
-                // whether the underlying stream is ready for reading.
-                if result > 0 && result < buf.len() {
-                    self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-                    // The `rush_dispatch`s here and after could be removed to
-                    // improve performance if #458 is handled appropriately.
-                    // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
+                // A short read drained the socket: the next arrival raises an event. Not so for
+                // a close that the same event announced with the data just read.
+                self.rx_ready = self.rx_closed || result == 0 || result == buf.len();
+                if self.source_rx.is_none() && !self.rx_ready {
+                    // Armed early, as upstream does: by the next read it is known whether
+                    // the socket is readable.
+                    self.source_rx = Some(reactor.poll_read_ready_multi(fd));
                 }
                 return Poll::Ready(Ok(result));
             }
+            self.rx_ready = false;
         }
 
         poll_err!(self.read_timeout.check(reactor));
 
-        if no_pending_poll {
-            self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-            // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
+        if self.source_rx.is_none() {
+            self.source_rx = Some(reactor.poll_read_ready_multi(fd));
         }
-
         let source = self.source_rx.as_ref().unwrap();
         source.add_waiter_single(cx.waker());
         self.read_timeout.maybe_set_timer(reactor, cx.waker());
@@ -366,6 +392,8 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
+            rx_ready: false,
+            rx_closed: false,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };

@@ -204,11 +204,8 @@ mod mprotect {
 #[inline]
 #[allow(dead_code)]
 pub(crate) fn light() {
-    use self::Strategy::*;
-    match *STRATEGY {
-        Membarrier | Mprotect => atomic::compiler_fence(atomic::Ordering::SeqCst),
-        Fallback => atomic::fence(atomic::Ordering::SeqCst),
-    }
+    // onslaught patch (6): always a full fence, pairing with `heavy`.
+    atomic::fence(atomic::Ordering::SeqCst)
 }
 
 /// Issues a heavy memory barrier for slow path.
@@ -219,10 +216,10 @@ pub(crate) fn light() {
 #[inline]
 #[allow(dead_code)]
 pub(crate) fn heavy() {
-    use self::Strategy::*;
-    match *STRATEGY {
-        Membarrier => syscall::barrier(),
-        Mprotect => mprotect::barrier(),
-        Fallback => atomic::fence(atomic::Ordering::SeqCst),
-    }
+    // onslaught patch (6): a full fence on both sides (see `light`) instead of a
+    // membarrier system call before every sleep. A load generator parks its executor tens
+    // of thousands of times a second and is woken from another thread almost never, so the
+    // asymmetric barrier put its cost on the wrong side. Symmetric fences keep the
+    // sleep/wake protocol (Dekker-style) correct without the system call.
+    atomic::fence(atomic::Ordering::SeqCst)
 }

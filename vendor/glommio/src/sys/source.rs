@@ -224,6 +224,18 @@ impl Source {
         })
     }
 
+    /// onslaught patch (8): take the result an event left (a multishot poll sets one per
+    /// readiness event), so the next event is seen as new.
+    pub(crate) fn take_result(&self) -> Option<io::Result<usize>> {
+        self.inner.borrow_mut().wakers.result.take()
+    }
+
+    /// onslaught patch (8): whether the request is still queued or in the kernel (a multishot
+    /// poll leaves the map only with its last CQE).
+    pub(crate) fn is_armed(&self) -> bool {
+        self.inner.borrow().enqueued.is_some()
+    }
+
     pub(crate) fn result(&self) -> Option<io::Result<usize>> {
         let mut inner = self.inner.borrow_mut();
         let ret = inner

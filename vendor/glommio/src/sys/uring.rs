@@ -57,6 +57,9 @@ const MSG_ZEROCOPY: i32 = 0x4000000;
 #[derive(Debug)]
 enum UringOpDescriptor {
     PollAdd(PollFlags),
+    /// onslaught patch (8): a multishot poll (IORING_POLL_ADD_MULTI, Linux 5.13): one CQE per
+    /// readiness event, flagged MORE while it stays armed.
+    PollAddMulti(PollFlags),
     PollRemove(*const u8),
     Cancel(u64),
     Write(*const u8, usize, u64),
@@ -274,6 +277,11 @@ fn fill_sqe<F>(
         match op.args {
             UringOpDescriptor::PollAdd(events) => {
                 sqe.prep_poll_add(op.fd, events);
+            }
+            UringOpDescriptor::PollAddMulti(events) => {
+                sqe.prep_poll_add(op.fd, events);
+                // IORING_POLL_ADD_MULTI goes in the SQE's len field.
+                (*sqe.raw_mut()).len |= 1;
             }
             UringOpDescriptor::PollRemove(to_remove) => {
                 user_data = 0;
@@ -546,12 +554,15 @@ fn extract_one_chain(
         .collect()
 }
 
+/// onslaught patch (8): the CQE flag that says a multishot request stays armed.
+const IORING_CQE_F_MORE: u32 = 1 << 1;
+
 fn process_one_event<F, R>(
     cqe: Option<iou::CQE>,
     try_process: F,
     post_process: R,
     source_map: Rc<RefCell<SourceMap>>,
-) -> Option<bool>
+) -> Option<(bool, bool)>
 where
     F: FnOnce(Ref<'_, InnerSource>) -> Option<()>,
     R: FnOnce(RefMut<'_, InnerSource>, io::Result<usize>) -> io::Result<usize>,
@@ -559,12 +570,19 @@ where
     if let Some(value) = cqe {
         // No user data is `POLL_REMOVE` or `CANCEL`, we won't process.
         if value.user_data() == 0 {
-            return Some(false);
+            return Some((false, true));
         }
 
-        let src = source_map
-            .borrow_mut()
-            .consume_source(from_user_data(value.user_data()));
+        // onslaught patch (8): a multishot request's CQE flagged MORE leaves it armed (and in
+        // the map); only its last CQE consumes it.
+        let more = value.raw_flags() & IORING_CQE_F_MORE != 0;
+        let src = if more {
+            source_map.borrow()[from_user_data(value.user_data())].clone()
+        } else {
+            source_map
+                .borrow_mut()
+                .consume_source(from_user_data(value.user_data()))
+        };
 
         let result = value.result();
 
@@ -575,7 +593,8 @@ where
             inner_source.wakers.result = res;
             woke = inner_source.wakers.wake_waiters();
         }
-        return Some(woke);
+        // (woke, and whether the request left the kernel: not while it stays armed)
+        return Some((woke, !more));
     }
     None
 }
@@ -870,9 +889,11 @@ impl UringCommon for PollRing {
             },
             source_map,
         )
-        .map(|x| {
-            self.in_kernel -= 1;
-            x
+        .map(|(woke, done)| {
+            if done {
+                self.in_kernel -= 1;
+            }
+            woke
         })
     }
 
@@ -997,6 +1018,7 @@ impl SleepableRing {
     /// CQEs are available on the main ring. This timer is linked with a write
     /// to the latency ring's event fd such that this timer triggers a
     /// preemption via the latency ring.
+    #[allow(dead_code)] // onslaught patch (7): no longer armed
     fn prepare_throughput_preemption_timer(&mut self, min_events: u32, event_fd: RawFd) -> Source {
         assert!(min_events >= 1, "min_events should be at least 1");
         let timer_source = Source::new(
@@ -1084,6 +1106,41 @@ impl SleepableRing {
 
     /// `timeout`: bound the wait by the kernel's timeout argument (only where the ring has
     /// IORING_FEAT_EXT_ARG; onslaught patch 2).
+    /// Wait for one completion, bounded by `timeout` where the kernel takes one
+    /// (onslaught patch 2; patch 7 calls it without a link to the latency ring).
+    fn wait_bounded(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
+        let waited = match timeout {
+            None => self.ring.cq().wait(1),
+            Some(d) => {
+                let ts = uring_sys::__kernel_timespec {
+                    tv_sec: d.as_secs() as _,
+                    tv_nsec: d.subsec_nanos() as _,
+                };
+                let mut cqe = std::mem::MaybeUninit::uninit();
+                // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
+                // and queues no SQE of its own.
+                let r = unsafe {
+                    uring_sys::io_uring_wait_cqes(
+                        self.ring.raw_mut(),
+                        cqe.as_mut_ptr(),
+                        1,
+                        &ts,
+                        std::ptr::null(),
+                    )
+                };
+                match r {
+                    r if r >= 0 || r == -libc::ETIME => Ok(()),
+                    r => Err(io::Error::from_raw_os_error(-r)),
+                }
+            }
+        };
+        waited
+            .map(|_| 1)
+            .or_else(Reactor::busy_ok)
+            .or_else(Reactor::again_ok)
+            .or_else(Reactor::intr_ok)
+    }
+
     fn sleep(&mut self, link: &Source, timeout: Option<Duration>) -> io::Result<usize> {
         assert_eq!(
             self.waiting_kernel_submission(),
@@ -1127,36 +1184,7 @@ impl SleepableRing {
                 Err(io::Error::from_raw_os_error(libc::EBUSY))
             } else {
                 // The rings are linked. Goodnight!
-                let waited = match timeout {
-                    None => self.ring.cq().wait(1),
-                    Some(d) => {
-                        let ts = uring_sys::__kernel_timespec {
-                            tv_sec: d.as_secs() as _,
-                            tv_nsec: d.subsec_nanos() as _,
-                        };
-                        let mut cqe = std::mem::MaybeUninit::uninit();
-                        // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
-                        // and queues no SQE of its own.
-                        let r = unsafe {
-                            uring_sys::io_uring_wait_cqes(
-                                self.ring.raw_mut(),
-                                cqe.as_mut_ptr(),
-                                1,
-                                &ts,
-                                std::ptr::null(),
-                            )
-                        };
-                        match r {
-                            r if r >= 0 || r == -libc::ETIME => Ok(()),
-                            r => Err(io::Error::from_raw_os_error(-r)),
-                        }
-                    }
-                };
-                waited
-                    .map(|_| 1)
-                    .or_else(Reactor::busy_ok)
-                    .or_else(Reactor::again_ok)
-                    .or_else(Reactor::intr_ok)
+                self.wait_bounded(timeout)
             }
         } else {
             // Can't link rings because we ran out of `CQE`s. Just can't sleep.
@@ -1271,9 +1299,11 @@ impl UringCommon for SleepableRing {
             },
             source_map,
         )
-        .map(|x| {
-            self.in_kernel -= 1;
-            x
+        .map(|(woke, done)| {
+            if done {
+                self.in_kernel -= 1;
+            }
+            woke
         })
     }
 
@@ -1312,6 +1342,7 @@ pub(crate) struct Reactor {
     poll_ring: RefCell<PollRing>,
 
     latency_preemption_timeout_src: Cell<Option<Source>>,
+    #[allow(dead_code)] // onslaught patch (7): no longer armed
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1396,10 +1427,10 @@ impl Reactor {
         let allocator = Rc::new(UringBufferAllocator::new(io_memory));
         let registry = vec![allocator.as_bytes()];
 
-        let main_ring =
+        let mut main_ring =
             SleepableRing::new(ring_depth, "main", allocator.clone(), source_map.clone())?;
         let poll_ring = PollRing::new(ring_depth, allocator.clone(), source_map.clone())?;
-        let mut latency_ring =
+        let latency_ring =
             SleepableRing::new(ring_depth, "latency", allocator.clone(), source_map.clone())?;
 
         match main_ring.registrar().register_buffers_by_ref(&registry) {
@@ -1434,8 +1465,10 @@ impl Reactor {
             None,
         );
 
+        // onslaught patch (7): the foreign-wake eventfd is read on the main ring, the one an
+        // executor sleeps on, so a sleep needs no link to the latency ring just for it.
         if !eventfd_src.is_installed().unwrap() {
-            latency_ring.install_eventfd(&eventfd_src);
+            main_ring.install_eventfd(&eventfd_src);
         }
 
         Ok(Reactor {
@@ -1463,7 +1496,8 @@ impl Reactor {
 
     pub(crate) fn install_eventfd(&self) {
         if !self.eventfd_src.is_installed().unwrap() {
-            self.latency_ring
+            // onslaught patch (7): on the main ring (see Reactor::new).
+            self.main_ring
                 .borrow_mut()
                 .install_eventfd(&self.eventfd_src);
         }
@@ -1526,6 +1560,18 @@ impl Reactor {
 
     pub(crate) fn read_buffered(&self, source: &Source, pos: u64, size: usize) {
         let op = UringOpDescriptor::Read(pos, size);
+        queue_request_into_ring(
+            &mut *self.ring_for_source(source),
+            source,
+            op,
+            &mut self.source_map.borrow_mut(),
+        );
+    }
+
+    /// onslaught patch (8): a readiness poll that stays armed; each event wakes the source's
+    /// waiters and sets its result, and the source leaves the map only with its last CQE.
+    pub(crate) fn poll_ready_multi(&self, source: &Source, flags: PollFlags) {
+        let op = UringOpDescriptor::PollAddMulti(flags);
         queue_request_into_ring(
             &mut *self.ring_for_source(source),
             source,
@@ -1815,7 +1861,16 @@ impl Reactor {
     ///
     /// We may not be able to register an `SQE` at this point, so we return an
     /// Error and will just not sleep.
-    fn link_rings_and_sleep(&self, ring: &mut SleepableRing, timeout: Option<Duration>) -> io::Result<()> {
+    fn link_rings_and_sleep(
+        &self,
+        ring: &mut SleepableRing,
+        timeout: Option<Duration>,
+        link: bool,
+    ) -> io::Result<()> {
+        if !link {
+            // onslaught patch (7): nothing on the latency ring needs to wake us.
+            return ring.wait_bounded(timeout).or_else(Self::busy_ok).map(|_| {});
+        }
         let link_rings = Source::new(
             IoRequirements::default(),
             self.link_fd,
@@ -1936,14 +1991,10 @@ impl Reactor {
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
-        if !pending(&self.throughput_preemption_timeout_src) {
-            self.throughput_preemption_timeout_src.replace(Some(
-                main_ring.prepare_throughput_preemption_timer(
-                    self.ring_depth() as u32,
-                    self.eventfd_src.raw(),
-                ),
-            ));
-        }
+        // onslaught patch (7): not armed. It preempted by writing the eventfd whose read sat
+        // on the latency ring; that read now sits on the main ring (so a sleep needs no link),
+        // where the write would only wake us. Preemption is by time (the latency timer); an
+        // engine's task queue runs its ready connections and returns to the reactor anyway.
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
@@ -1995,7 +2046,13 @@ impl Reactor {
                     // was once found parked for good with its control timer due) costs at most
                     // that long, never the run. An idle executor then wakes 10 times a second.
                     let bound = user_timer.map_or(MAX_SLEEP, |t| t.min(MAX_SLEEP));
-                    self.link_rings_and_sleep(&mut main_ring, Some(bound).filter(|_| ext_arg))
+                    // onslaught patch (7): link the latency ring (a POLL_ADD on its fd, its
+                    // own enter, and its cancellation after) only when something there must
+                    // wake us: not for the kept preemption timer alone, which has nothing to
+                    // preempt while we sleep.
+                    let preempt_only = usize::from(pending(&self.latency_preemption_timeout_src));
+                    let link = !ext_arg || lat_ring.in_kernel() > preempt_only;
+                    self.link_rings_and_sleep(&mut main_ring, Some(bound).filter(|_| ext_arg), link)
                         .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
