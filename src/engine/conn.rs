@@ -287,7 +287,10 @@ impl ConnTask {
     }
 
     async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {
-        let spec = self.shard.spec.clone();
+        // An Rc of the shard (a plain increment), not an Arc of the spec (an atomic one on a
+        // line every core shares), to hold the spec across this request.
+        let shard = self.shard.clone();
+        let spec = &*shard.spec;
         if self.stream.is_some() && slot.intended >= self.last_done + IDLE_CHECK_NS && self.stale() {
             self.drop_stream();
         }
@@ -374,7 +377,8 @@ impl ConnTask {
     /// Connect if needed, send, read. Retries once on a fresh connection when a reused one turns
     /// out to have been closed by the server while idle (idempotent requests only).
     async fn attempt(&mut self, slot: &Slot, start: u64, req: Req) -> Result<(Done, u64), ExErr> {
-        let spec = self.shard.spec.clone();
+        let shard = self.shard.clone();
+        let spec = &*shard.spec;
         let rendered = std::mem::take(&mut self.req);
         let (bytes, head, idempotent): (&[u8], bool, bool) = match (req, spec.plan) {
             (Req::Step(si), Some(work)) => {
