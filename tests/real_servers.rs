@@ -22,6 +22,7 @@ fn check(kind: &str, rate: &str, duration: &str, want: u64) {
     script(&["stop", &dir]);
     let logged: u64 = script(&["count", kind, &dir]).parse().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{kind}: intended {}, ok {}, server logged {logged}", r.counts.intended, r.counts.ok);
     assert_eq!(r.counts.intended, want, "{kind}");
     assert_eq!(r.counts.ok, want, "{kind}: {:?}", r.counts);
     assert!(r.counts.conserved);
