@@ -158,20 +158,21 @@ fn watch_pid_records_a_target_that_exits() {
 
 #[test]
 fn watch_pid_of_no_process_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_onslaught"))
-        .args(["run", "--url", "http://127.0.0.1:1/", "-d", "1s", "--watch-pid", "4294967295"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    // stderr of a run with `watch` flags, which must stop with a usage error (exit 2).
+    let usage_error = |watch: [&str; 2]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_onslaught"))
+            .args(["run", "--url", "http://127.0.0.1:1/", "-d", "1s"])
+            .args(watch)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        err
+    };
+    let err = usage_error(["--watch-pid", "4294967295"]);
     assert!(err.contains("--watch-pid: no process 4294967295"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    let out = Command::new(env!("CARGO_BIN_EXE_onslaught"))
-        .args(["run", "--url", "http://127.0.0.1:1/", "-d", "1s", "--watch-cgroup", "/no/such/cgroup"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = usage_error(["--watch-cgroup", "/no/such/cgroup"]);
     assert!(err.contains("--watch-cgroup: '/no/such/cgroup' is not a cgroup v2 directory"), "{err}");
 }
 

@@ -81,17 +81,11 @@ fn bearer_token_appears_in_no_report_log_or_push() {
         ),
     )
     .unwrap();
-    let (gw, pushed) = gateway();
     let mut cmd = bin();
-    cmd.arg("run").arg(&plan).args(["--cores", "1", "--push-gateway", &gw]).env("TOKEN", TOKEN).current_dir(&d);
-    for (flag, file) in WRITERS {
-        cmd.args([flag, file]);
-    }
-    let o = cmd.output().unwrap();
-    let out = text(&o);
-    let pushed = pushed.join().unwrap();
+    cmd.arg("run").arg(&plan).args(["--cores", "1"]).env("TOKEN", TOKEN).current_dir(&d);
+    let (code, out, pushed) = run_writing_all(cmd);
     srv.stop();
-    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    assert!(matches!(code, Some(0 | 1 | 3)), "{out}");
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("run.json")).unwrap()).unwrap();
     assert_eq!(summary["counts"]["intended"], RATE, "{out}");
     assert_eq!(summary["counts"]["ok"], RATE, "{out}");
@@ -177,6 +171,18 @@ fn report_on_a_file_that_is_not_a_result_says_so() {
     assert!(!d.join("x.md").exists());
 }
 
+/// Runs `cmd` with every writer of WRITERS and a push to a local Pushgateway: its exit code,
+/// its stdout and stderr, and the request the gateway received.
+fn run_writing_all(mut cmd: std::process::Command) -> (Option<i32>, String, String) {
+    let (gw, pushed) = gateway();
+    cmd.args(["--push-gateway", &gw]);
+    for (flag, file) in WRITERS {
+        cmd.args([flag, file]);
+    }
+    let o = cmd.output().unwrap();
+    (o.status.code(), text(&o), pushed.join().unwrap())
+}
+
 /// `token` is in no output: not stdout/stderr, not the push, not any file the run wrote in `d`.
 fn appears_nowhere(token: &str, d: &Path, out: &str, pushed: &str) {
     assert!(!out.contains(token), "the token leaked to stdout/stderr:\n{out}");
@@ -236,18 +242,12 @@ fn inline_env_token_in_plan_headers_is_sent_and_appears_nowhere() {
     assert_eq!(check.status.code(), Some(0), "{shown}");
     assert!(shown.contains("(inline)     ${env:TOKEN} = <redacted>"), "{shown}");
     assert!(!shown.contains(&token), "check printed the token:\n{shown}");
-    let (gw, pushed) = gateway();
     let mut cmd = bin();
-    cmd.arg("run").arg(&plan).args(["--cores", "1", "--push-gateway", &gw]).env("TOKEN", &token).current_dir(&d);
-    for (flag, file) in WRITERS {
-        cmd.args([flag, file]);
-    }
-    let o = cmd.output().unwrap();
-    let out = text(&o);
-    let pushed = pushed.join().unwrap();
+    cmd.arg("run").arg(&plan).args(["--cores", "1"]).env("TOKEN", &token).current_dir(&d);
+    let (code, out, pushed) = run_writing_all(cmd);
     let stats = srv.stats();
     srv.stop();
-    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    assert!(matches!(code, Some(0 | 1 | 3)), "{out}");
     let ok = ok_count(&d, &out);
     assert_eq!(ok, RATE, "{out}");
     // The target checked each request's token: it received the value, not `${env:TOKEN}`.
@@ -261,24 +261,18 @@ fn inline_env_token_with_quick_mode_header_is_sent_and_appears_nowhere() {
     let srv = target(|_| {});
     let token = login(srv.addr);
     let d = dir("inline-quick");
-    let (gw, pushed) = gateway();
     let url = format!("http://{}/api/items", srv.addr);
     let rate = RATE.to_string();
     let mut cmd = bin();
     cmd.args(["gate", "--url", &url, "-R", &rate, "-d", "1s", "-c", "4", "--cores", "1"])
-        .args(["-H", "Authorization: Bearer ${env:TOKEN}", "--push-gateway", &gw])
+        .args(["-H", "Authorization: Bearer ${env:TOKEN}"])
         .args(["--append-report", "deploy.md"])
         .env("TOKEN", &token)
         .current_dir(&d);
-    for (flag, file) in WRITERS {
-        cmd.args([flag, file]);
-    }
-    let o = cmd.output().unwrap();
-    let out = text(&o);
-    let pushed = pushed.join().unwrap();
+    let (code, out, pushed) = run_writing_all(cmd);
     let stats = srv.stats();
     srv.stop();
-    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{out}");
+    assert!(matches!(code, Some(0 | 1 | 3)), "{out}");
     assert_eq!(ok_count(&d, &out), RATE, "{out}");
     assert_eq!((stats.authorized, stats.rejected, stats.logins), (RATE, 0, 1), "{stats:?}");
     assert!(std::fs::read_to_string(d.join("deploy.md")).unwrap().contains("## "), "the gate appended its entry");

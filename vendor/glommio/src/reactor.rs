@@ -438,13 +438,6 @@ impl Reactor {
         source
     }
 
-    #[allow(dead_code)] // onslaught patch (8): streams use poll_read_ready_multi
-    pub(crate) fn poll_read_ready(&self, fd: RawFd) -> Source {
-        let source = self.new_source(fd, SourceType::PollAdd, None);
-        self.sys.poll_ready(&source, common_flags() | read_flags());
-        source
-    }
-
     /// onslaught patch (8): a read-readiness poll that stays armed (one CQE per event) where the
     /// kernel supports multishot polls, else a one-shot poll.
     pub(crate) fn poll_read_ready_multi(&self, fd: RawFd) -> Source {

@@ -178,9 +178,6 @@ pub(crate) fn sendmsg_syscall(
 }
 
 mod dma_buffer;
-// onslaught patch (6): only the fences in it are used now; the membarrier and mprotect
-// strategies stay as upstream wrote them.
-#[allow(dead_code)]
 mod membarrier;
 pub(crate) mod source;
 pub(crate) mod sysfs;
