@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
+    let host_timer = running.host_timer.clone();
     let e = &cfg.engine;
     let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
     let mut aborted: Option<(String, u64)> = None;
@@ -43,6 +44,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
         Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
+    report.set_host_timer(&host_timer);
     let slo = crate::slo::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });

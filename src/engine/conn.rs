@@ -221,7 +221,10 @@ impl ConnTask {
     /// Connect for `slot`, retrying with backoff, until the request's timeout counted from its
     /// intended time. A request that could not be sent by then fails with the reason (the last
     /// connect error). So an outage the target recovers from shows in latency (the requests
-    /// waited), one it does not recover from in errors, and nothing is left unsent.
+    /// waited), one it does not recover from in errors, and nothing is left unsent. A request
+    /// whose timeout passed before any connect was tried (it waited that long for a free
+    /// connection: every one was held by a request in flight) was never sent: it is dropped by
+    /// the timeout the user set, not counted as a timeout of the target (MEASUREMENT.md §3).
     async fn connect_for(&mut self, slot: &Slot) -> Result<(), Outcome> {
         let deadline = slot.intended.saturating_add(self.shard.spec.timeout_ns);
         while self.stream.is_none() {
@@ -234,7 +237,7 @@ impl ConnTask {
                 wait_until(self.down_until.min(deadline)).await;
             }
             if now_ns() >= deadline {
-                return Err(if self.fails > 0 { Outcome::Transport(self.last_err) } else { Outcome::Timeout });
+                return Err(if self.fails > 0 { Outcome::Transport(self.last_err) } else { Outcome::Dropped });
             }
             if self.ensure_connected().await.is_err() && permanent(self.last_err) {
                 return Err(Outcome::Transport(self.last_err));

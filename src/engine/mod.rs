@@ -4,6 +4,7 @@ pub mod clock;
 mod conn;
 pub mod correlate;
 mod shard;
+pub mod timer_probe;
 pub mod tls;
 pub mod work;
 
@@ -97,6 +98,9 @@ pub struct Running {
     pub rx: Receiver<Snapshot>,
     pub clock: RunClock,
     pub cores: usize,
+    /// The host timer probe (timer_probe): how late each executor's thread woke from sleeps to an
+    /// absolute instant before the load started, ns, every executor's samples together.
+    pub host_timer: Vec<u64>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -112,7 +116,7 @@ impl Running {
 pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     let n = spec.cpus.len();
     let (tx, rx) = bounded(64 * n.max(1));
-    let (ready_tx, ready_rx) = bounded::<Result<(), EngineError>>(n);
+    let (ready_tx, ready_rx) = bounded::<Result<Vec<u64>, EngineError>>(n);
     let barrier = Arc::new(Barrier::new(n + 1));
     let t0_cell = Arc::new(std::sync::OnceLock::<u64>::new());
     let spec = Arc::new(spec);
@@ -131,6 +135,8 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         let t = std::thread::Builder::new()
             .name(format!("onslaught-{k}"))
             .spawn(move || {
+                // Before anything arms a timer on this thread (docs/architecture.md, send lag).
+                timer_probe::tighten_timer_slack();
                 let mut builder =
                     glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu)).name(&format!("onslaught-{k}"));
                 if ctx.spec.spin_ns > 0 {
@@ -142,7 +148,8 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
                     .make();
                 match built {
                     Ok(ex) => {
-                        let _ = ready.send(Ok(()));
+                        // Pinned now: measure this CPU's timer before the load starts.
+                        let _ = ready.send(Ok(timer_probe::probe(timer_probe::SAMPLES, timer_probe::PERIOD_NS)));
                         ex.run(shard::run(ctx));
                     }
                     Err(e) => {
@@ -157,9 +164,14 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     }
     drop(tx);
     let mut first_err = None;
+    let mut host_timer = Vec::with_capacity(n * timer_probe::SAMPLES);
     for _ in 0..n {
-        if let Ok(Err(e)) = ready_rx.recv() {
-            first_err.get_or_insert(e);
+        match ready_rx.recv() {
+            Ok(Ok(samples)) => host_timer.extend(samples),
+            Ok(Err(e)) => {
+                first_err.get_or_insert(e);
+            }
+            Err(_) => {}
         }
     }
     // First rendezvous: every shard has made its first connections (or failed to start).
@@ -177,5 +189,5 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         return Err(e);
     }
     let t0 = *t0_cell.get().expect("t0 set above");
-    Ok(Running { rx, clock: RunClock { t0 }, cores: n, threads })
+    Ok(Running { rx, clock: RunClock { t0 }, cores: n, host_timer, threads })
 }

@@ -38,8 +38,12 @@ pub struct GeneratorHealth {
     pub fds_max: u64,
     /// Sockets open at most (each holds a local port).
     pub sockets_max: u64,
-    /// Set when the run was generator-bound: why.
+    /// Set when send lag p99 exceeded `--max-send-lag`: why (report::verdict decides whether
+    /// that made the run generator-bound).
     pub bound_cause: Option<BoundCause>,
+    /// How late this host wakes a sleeping thread (the probe before the load): the floor under
+    /// send lag.
+    pub host_timer: super::lag::HostTimer,
 }
 
 /// Why the generator, not the target, limited the run.
@@ -53,6 +57,10 @@ pub enum BoundCause {
     /// Requests found a free connection and an idle executor, yet left late: timer wake-up or
     /// the host (CPU steal, other processes).
     Timer,
+    /// Due requests waited for a connection because the target held them: most of the time
+    /// connections were busy went to requests it never answered within the timeout. Not the
+    /// generator's doing: the run is judged on the target's errors.
+    Target,
 }
 
 /// The watched target's resources over the run (`--watch-pid`, `--watch-cgroup`).
@@ -110,6 +118,7 @@ impl GeneratorHealth {
             fds_max: rows.iter().map(|r| r.health.fds).max().unwrap_or(0),
             sockets_max: rows.iter().map(|r| r.health.sockets).max().unwrap_or(0),
             bound_cause: None,
+            host_timer: super::lag::HostTimer::default(),
         }
     }
 }
@@ -128,37 +137,67 @@ impl TargetResources {
     }
 }
 
-/// What the run asked of its connections: Little's law, connections ≥ rate × mean service time.
-#[derive(Clone, Copy, Debug)]
+/// What the run asked of its connections: Little's law, connections ≥ rate × mean time each
+/// request holds one (its service time when answered, the whole timeout when not).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Demand {
     pub connections: usize,
     pub target_rps: Option<f64>,
     pub service_mean_s: f64,
+    /// Requests answered (ok or http_error), and sent requests that timed out unanswered.
+    pub answered: u64,
+    pub timeouts: u64,
+    pub timeout_s: f64,
+    /// Requests never sent: no connection came free before their timeout.
+    pub dropped: u64,
+    pub sent: u64,
 }
 
 impl Demand {
-    /// Connections the rate needs at the observed service time (None in closed loop).
+    /// Connection-seconds held by answered requests and by timed-out ones.
+    fn held_s(&self) -> (f64, f64) {
+        (self.answered as f64 * self.service_mean_s, self.timeouts as f64 * self.timeout_s)
+    }
+
+    /// Mean time a request held its connection (the service time when nothing was counted).
+    pub fn hold_mean_s(&self) -> f64 {
+        let (a, t) = self.held_s();
+        let n = self.answered + self.timeouts;
+        if n == 0 { self.service_mean_s } else { (a + t) / n as f64 }
+    }
+
+    /// Connections the rate needs at the observed hold time (None in closed loop).
     pub fn needed(&self) -> Option<f64> {
-        self.target_rps.map(|r| r * self.service_mean_s)
+        self.target_rps.map(|r| r * self.hold_mean_s())
+    }
+
+    /// Most of the connection time went to requests the target never answered.
+    pub fn target_held(&self) -> bool {
+        let (a, t) = self.held_s();
+        self.timeouts > 0 && t >= a
     }
 }
 
 /// Why a generator-bound run was bound. Saturated executors first (more connections would not
 /// help a core with no time left), then the connection pool (by Little's law, or due requests
-/// seen waiting for one while the send lag was high), else the timer or the host.
+/// seen waiting for one while the send lag was high) — the target's doing when it held the
+/// connections with requests it never answered — else the timer or the host.
 pub fn classify(g: &GeneratorHealth, d: &Demand) -> BoundCause {
     if g.core_busy_p50.iter().any(|b| *b >= SATURATED) {
         BoundCause::Cores
     } else if d.needed().is_some_and(|n| n > d.connections as f64) || g.waiting_share_max >= WAITING {
-        BoundCause::Connections
+        if d.target_held() { BoundCause::Target } else { BoundCause::Connections }
     } else {
         BoundCause::Timer
     }
 }
 
-/// The generator-bound reason line, naming the cause and the remedy with the evidence.
+/// The line for a send lag over the limit, naming the cause and the remedy with the evidence.
 pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &GeneratorHealth, d: &Demand) -> String {
     let lag_ms = lag.p("p99") as f64 / 1e6;
+    if cause == BoundCause::Target {
+        return target_reason(lag_ms, d);
+    }
     let head = format!(
         "generator-bound: send lag p99 {lag_ms:.2} ms > {max_lag_ms:.2} ms, so latencies describe the generator, not the target"
     );
@@ -168,29 +207,58 @@ pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &Generato
         BoundCause::Cores => format!(
             "executors saturated (busiest core busy {busiest:.0}% of the time at the median): add cores (--cores) or more runners, or lower the rate"
         ),
-        BoundCause::Connections => {
-            let need = d.needed().unwrap_or(0.0);
-            let suggest = ((2.0 * need).ceil() as usize).max(2 * d.connections);
-            format!(
-                "due requests waited for a free connection (found waiting in {:.0}% of the checks of the worst interval, up to {} at once; executors at most {busiest:.0}% busy at the median): add connections (-c {suggest}; by Little's law {:.0} req/s x {:.2} ms mean service time needs at least {:.0}, {} given)",
-                100.0 * g.waiting_share_max,
-                g.backlog_max,
-                d.target_rps.unwrap_or(0.0),
-                d.service_mean_s * 1e3,
-                need.ceil(),
-                d.connections
-            )
-        }
-        BoundCause::Timer => format!(
-            "requests left late with connections free and executors idle (at most {busiest:.0}% busy, waiting for a CPU {starved:.0}% of the time): the timer or the host delayed them (CPU steal, other processes, power saving); {}",
+        BoundCause::Connections => connections_reason(g, d, busiest),
+        _ => format!(
+            "requests left late with connections free and executors idle (at most {busiest:.0}% busy, waiting for a CPU {starved:.0}% of the time): {}; {}",
+            super::lag::host_cause(lag, &g.host_timer),
             if starved >= 10.0 {
                 "other processes took the generator's CPUs: give it dedicated cores (--cores) away from the target and other load"
             } else {
-                "try --spin 50us, a quieter host, or raise --max-send-lag for low rates"
+                "give a latency SLO (a criterion that passes is a pass whatever the lag), try --spin 50us or a quieter host"
             }
         ),
     };
     format!("{head}; {cause}")
+}
+
+/// Too few connections: how many Little's law asks for, with the arithmetic (or, when nothing
+/// held a connection long enough to measure, twice the current number).
+fn connections_reason(g: &GeneratorHealth, d: &Demand, busiest: f64) -> String {
+    let need = d.needed().unwrap_or(0.0);
+    let suggest = ((2.0 * need).ceil() as usize).max(2 * d.connections);
+    let arithmetic = if need >= 1.0 {
+        format!(
+            "by Little's law {:.0} req/s x {:.2} ms mean hold time needs at least {:.0}, {} given",
+            d.target_rps.unwrap_or(0.0),
+            d.hold_mean_s() * 1e3,
+            need.ceil(),
+            d.connections
+        )
+    } else {
+        format!("{} given were all busy while requests were due", d.connections)
+    };
+    format!(
+        "due requests waited for a free connection (found waiting in {:.0}% of the checks of the worst interval, up to {} at once; executors at most {busiest:.0}% busy at the median): add connections (-c {suggest}; {arithmetic})",
+        100.0 * g.waiting_share_max,
+        g.backlog_max
+    )
+}
+
+/// The target held the connections: requests it never answered kept each one for the whole
+/// timeout, so the connections could carry only `connections / timeout` requests a second.
+fn target_reason(lag_ms: f64, d: &Demand) -> String {
+    let carry = d.connections as f64 / d.timeout_s.max(1e-9);
+    let need = d.needed().unwrap_or(0.0);
+    format!(
+        "the target held every connection: {} of {} sent requests got no answer within the {} s timeout, each holding its connection that long, so {} connections could carry at most {carry:.1} req/s of the {:.0} asked; due requests waited (send lag p99 {lag_ms:.2} ms) and {} were never sent (dropped: no connection came free before their timeout). The target is the cause: fix it (or lower --timeout); more connections (Little's law: {:.0}) would only queue more requests in a target that does not answer",
+        d.timeouts,
+        d.sent,
+        d.timeout_s,
+        d.connections,
+        d.target_rps.unwrap_or(0.0),
+        d.dropped,
+        need.ceil()
+    )
 }
 
 /// The generator's resources in one line (terminal, Markdown, HTML say the same).
@@ -240,7 +308,7 @@ mod tests {
     }
 
     fn demand(connections: usize, rate: f64, service_ms: f64) -> Demand {
-        Demand { connections, target_rps: Some(rate), service_mean_s: service_ms / 1e3 }
+        Demand { connections, target_rps: Some(rate), service_mean_s: service_ms / 1e3, ..Demand::default() }
     }
 
     #[test]
@@ -275,15 +343,43 @@ mod tests {
         let mut g = health(&[0.1], 0.0);
         assert_eq!(classify(&g, &demand(50, 5.0, 1.0)), BoundCause::Timer);
         // Closed loop: no rate, so Little's law says nothing.
-        let closed = Demand { connections: 4, target_rps: None, service_mean_s: 0.001 };
+        let closed = Demand { connections: 4, target_rps: None, service_mean_s: 0.001, ..Demand::default() };
         assert_eq!(classify(&g, &closed), BoundCause::Timer);
         let lag = Dist::of(&crate::record::histograms::new_hist());
         let text = bound_reason(BoundCause::Timer, &lag, 1.0, &g, &closed);
-        assert!(text.contains("the timer or the host") && text.contains("--spin"), "{text}");
+        assert!(text.contains("host timer was not probed") && text.contains("--spin"), "{text}");
         // Waiting for a CPU most of the time: the host is contended, and the advice says so.
         g.core_runq_p50 = vec![0.6];
         let text = bound_reason(BoundCause::Timer, &lag, 1.0, &g, &closed);
         assert!(text.contains("waiting for a CPU 60%") && text.contains("dedicated cores"), "{text}");
+    }
+
+    #[test]
+    fn a_target_that_never_answers_holds_the_connections_not_the_generator() {
+        // 100 req/s, 8 connections, 1 s timeout: 24 sent requests timed out, none answered,
+        // 240 never left. Little's law on the hold time (the timeout) says 100, never "0".
+        let d = Demand {
+            connections: 8,
+            target_rps: Some(100.0),
+            service_mean_s: 0.0,
+            answered: 0,
+            timeouts: 24,
+            timeout_s: 1.0,
+            dropped: 240,
+            sent: 24,
+        };
+        let g = health(&[0.05], 1.0);
+        assert_eq!(classify(&g, &d), BoundCause::Target);
+        let lag = Dist::of(&crate::record::histograms::new_hist());
+        let text = bound_reason(BoundCause::Target, &lag, 1.0, &g, &d);
+        assert!(text.starts_with("the target held every connection: 24 of 24 sent"), "{text}");
+        assert!(text.contains("at most 8.0 req/s of the 100 asked") && text.contains("240 were never sent"), "{text}");
+        assert!(text.contains("(Little's law: 100)") && !text.contains("generator-bound"), "{text}");
+        // Answered requests holding most of the time: the pool was too small after all.
+        let slow = Demand { answered: 1000, service_mean_s: 0.2, timeouts: 10, ..d };
+        assert_eq!(classify(&g, &slow), BoundCause::Connections);
+        let text = bound_reason(BoundCause::Connections, &lag, 1.0, &g, &slow);
+        assert!(text.contains("x 207.92 ms mean hold time needs at least 21, 8 given"), "{text}");
     }
 
     #[test]

@@ -9,12 +9,14 @@ pub mod hlog;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod lag;
 pub mod markdown;
 pub mod progress;
 pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod terminal;
+mod verdict;
 
 use crate::merge::{Merged, TimelineRow};
 use crate::record::TransportError;
@@ -221,9 +223,10 @@ pub struct Rates {
     pub incomplete_rate: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    #[default]
     Pass,
     Failed,
     Invalid,
@@ -242,13 +245,17 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Verdict {
     pub status: Status,
     pub exit_code: i32,
     pub generator_bound: bool,
     pub target_rate_missed: bool,
     pub too_many_incomplete: bool,
+    /// Latency criteria ("total p99") that failed where the send lag could account for the miss:
+    /// the run is inconclusive on them (exit 3; report::lag).
+    #[serde(default)]
+    pub inconclusive: Vec<String>,
     /// One line per failed criterion or warning, with threshold and actual value.
     pub reasons: Vec<String>,
 }
@@ -398,15 +405,10 @@ impl Report {
         let send_lag = Dist::of(&m.hists.send_lag);
         let counts = Counts::of(c);
         let run_s = config.warmup_s + config.duration_s;
-        let mut generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
+        let generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
         let service_time = Dist::of(&m.hists.service);
-        let cause = bound_cause(&config, &generator, &service_time);
-        let verdict = verdict(&config, &rates, &send_lag, &counts, end.interrupted, &Judged::default(), &|lag, max| {
-            health::bound_reason(cause.0, lag, max, &generator, &cause.1)
-        });
-        generator.bound_cause = verdict.generator_bound.then_some(cause.0);
         let target = m.target.as_ref().map(|t| health::TargetResources::of(&m.timeline, run_s, t));
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
             interrupted: end.interrupted,
@@ -445,7 +447,7 @@ impl Report {
             timeline: m.timeline.clone(),
             stages: stage_rows(&config.stages, &m.stages, end.window_s),
             slo: Vec::new(),
-            verdict,
+            verdict: Verdict::default(),
             spectrum: spectrum(&m.hists.latency),
             histograms: hists::EncodedHists {
                 start_unix_s: 0.0,
@@ -475,7 +477,9 @@ impl Report {
             config,
             generator,
             target,
-        }
+        };
+        report.decide(&Judged::default(), end.interrupted);
+        report
     }
 }
 
@@ -533,106 +537,33 @@ impl Report {
     /// Record the SLO evaluation (and an abort) and decide the verdict again with it.
     pub fn judge(&mut self, j: Judged) {
         let interrupted = self.interrupted || j.aborted.is_some();
-        let (cause, demand) = bound_cause(&self.config, &self.generator, &self.service_time);
-        let g = &self.generator;
-        let bound = |lag: &Dist, max: f64| health::bound_reason(cause, lag, max, g, &demand);
-        self.verdict = verdict(&self.config, &self.rates, &self.send_lag, &self.counts, interrupted, &j, &bound);
+        self.decide(&j, interrupted);
         self.interrupted = interrupted;
         self.slo = j.slo;
         self.aborted = j.aborted;
     }
-}
 
-/// Why a generator-bound run would be bound (report::health), from what the Report holds.
-fn bound_cause(cfg: &RunConfig, g: &health::GeneratorHealth, service: &Dist) -> (health::BoundCause, health::Demand) {
-    let demand = health::Demand {
-        connections: cfg.connections,
-        target_rps: cfg.target_rate,
-        service_mean_s: service.mean_ns / 1e9,
-    };
-    (health::classify(g, &demand), demand)
-}
+    /// The host timer probe's samples (engine::timer_probe), ns: summarised beside send lag and
+    /// used in the verdict (call before `judge`).
+    pub fn set_host_timer(&mut self, samples: &[u64]) {
+        self.generator.host_timer = lag::HostTimer::of(samples);
+    }
 
-/// Exit code precedence: interrupted or aborted (4), then failed (1), then invalid (3), else pass.
-/// `bound_reason(lag, threshold_ms)` names why a generator-bound run was bound (report::health).
-fn verdict(
-    cfg: &RunConfig,
-    r: &Rates,
-    lag: &Dist,
-    k: &Counts,
-    interrupted: bool,
-    j: &Judged,
-    bound_reason: &dyn Fn(&Dist, f64) -> String,
-) -> Verdict {
-    let intended = k.intended;
-    let mut reasons = Vec::new();
-    let lag_p99_ms = lag.p("p99") as f64 / 1e6;
-    let generator_bound = lag.count > 0 && lag_p99_ms > cfg.max_send_lag_ms;
-    if generator_bound {
-        reasons.push(bound_reason(lag, cfg.max_send_lag_ms));
+    /// Decide the verdict from this report's numbers (report::verdict).
+    fn decide(&mut self, j: &Judged, interrupted: bool) {
+        let e = verdict::Evidence {
+            cfg: &self.config,
+            rates: &self.rates,
+            counts: &self.counts,
+            latency: &self.latency,
+            service: &self.service_time,
+            lag: &self.send_lag,
+            generator: &self.generator,
+        };
+        let (v, cause) = verdict::decide(&e, interrupted, j);
+        self.verdict = v;
+        self.generator.bound_cause = cause;
     }
-    let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
-    if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
-        reasons.push(format!(
-            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short)",
-            r.achieved_rps,
-            100.0 * (1.0 - r.achieved_rps / t)
-        ));
-    }
-    let too_many_incomplete = r.incomplete_rate > MAX_INCOMPLETE;
-    if too_many_incomplete {
-        reasons.push(format!(
-            "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
-            100.0 * r.incomplete_rate,
-            100.0 * MAX_INCOMPLETE
-        ));
-    }
-    let default_failed = !j.replaces_max_error_rate && intended > 0 && r.error_rate > cfg.max_error_rate;
-    let slo_failed: Vec<String> = j.slo.iter().filter(|row| !row.pass).map(crate::slo::reason).collect();
-    let failed = default_failed || !slo_failed.is_empty();
-    for (i, line) in slo_failed.into_iter().enumerate() {
-        reasons.insert(i, line);
-    }
-    if default_failed {
-        let (a, t) = (100.0 * r.error_rate, 100.0 * cfg.max_error_rate);
-        reasons.insert(0, format!("error rate {a:.2}% > {t:.2}% (--max-error-rate)"));
-    }
-    if intended == 0 {
-        reasons.insert(0, "no requests were measured".to_string());
-    }
-    if let Some(why) = &j.aborted {
-        reasons.insert(0, why.clone());
-    }
-    reasons.extend(resource_hints(k));
-    let status = if interrupted {
-        Status::Interrupted
-    } else if failed || intended == 0 {
-        Status::Failed
-    } else if generator_bound || target_rate_missed || too_many_incomplete {
-        Status::Invalid
-    } else {
-        Status::Pass
-    };
-    Verdict { status, exit_code: status.exit_code(), generator_bound, target_rate_missed, too_many_incomplete, reasons }
-}
-
-/// What to do when the runner itself ran out of something.
-fn resource_hints(k: &Counts) -> Vec<String> {
-    let of = |t: TransportError| k.transport.get(t.name()).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    let ports = of(TransportError::PortsExhausted);
-    if ports > 0 {
-        out.push(format!(
-            "{ports} connects failed for want of local ports (EADDRNOTAVAIL): keep connections alive (avoid --no-keepalive), widen net.ipv4.ip_local_port_range, or let TIME_WAIT sockets be reused (net.ipv4.tcp_tw_reuse=1)"
-        ));
-    }
-    let fds = of(TransportError::FdExhausted);
-    if fds > 0 {
-        out.push(format!(
-            "{fds} connects failed for want of file descriptors (EMFILE/ENFILE): raise the limit (ulimit -n, LimitNOFILE=) or lower -c"
-        ));
-    }
-    out
 }
 
 /// HdrHistogram's percentile distribution (5 ticks per half distance), as wrk2 prints it.
@@ -663,10 +594,10 @@ mod tests {
         let mut c = Counters::default();
         c.add_outcome(Outcome::Transport(TransportError::PortsExhausted));
         c.add_outcome(Outcome::Transport(TransportError::FdExhausted));
-        let h = resource_hints(&Counts::of(&c));
+        let h = verdict::resource_hints(&Counts::of(&c));
         assert_eq!(h.len(), 2);
         assert!(h[0].contains("ip_local_port_range") && h[0].contains("keep connections alive"), "{}", h[0]);
         assert!(h[1].contains("ulimit -n"), "{}", h[1]);
-        assert!(resource_hints(&Counts::of(&Counters::default())).is_empty());
+        assert!(verdict::resource_hints(&Counts::of(&Counters::default())).is_empty());
     }
 }

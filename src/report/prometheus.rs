@@ -56,6 +56,9 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     head(out, "loadtest_send_lag_p99_seconds", "Generator lateness (send minus intended time), p99.", "gauge")?;
     writeln!(out, "loadtest_send_lag_p99_seconds{{run=\"{run}\",endpoint=\"all\"}} {}", secs(r.send_lag.p("p99")))?;
+    let host = "How late this host woke a sleeping thread before the load (the floor under send lag), p99.";
+    head(out, "loadtest_host_timer_late_p99_seconds", host, "gauge")?;
+    writeln!(out, "loadtest_host_timer_late_p99_seconds{{run=\"{run}\"}} {}", secs(r.generator.host_timer.p99_ns))?;
     requests(r, &run, out)?;
     slo(r, &run, out)
 }

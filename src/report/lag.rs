@@ -1,0 +1,195 @@
+//! What send lag can and cannot do to a verdict (MEASUREMENT.md §2). Latency runs from the
+//! intended time, so the generator's lateness only ever adds to it: it can turn a pass into a
+//! miss, never a miss into a pass. This file owns the host timer's summary (the floor under send
+//! lag), the two tests the verdict asks of the lag ("could it account for this latency miss?",
+//! "is it small beside the latency?") and the sentences that report them. Pure.
+use super::{Dist, SloRow};
+use crate::units::fmt_ns;
+use serde::{Deserialize, Serialize};
+
+/// Send lag is small beside the latency it inflates when its p99 is at most this share of the
+/// latency p99: the latency figures are then right to within about a tenth.
+pub const SMALL_SHARE: f64 = 0.1;
+
+/// Send lag p99 within this of the host timer's p99 is the host's own lateness, not the wait's.
+pub const HOST_MARGIN_NS: u64 = 100_000;
+
+/// The host timer probe, summarised (engine::timer_probe): how late this host woke a thread
+/// sleeping to an absolute instant, on each executor's thread, before the load started.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HostTimer {
+    /// Sleeps measured, all executors together (0: no probe, e.g. a report from before it).
+    pub samples: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+}
+
+impl HostTimer {
+    /// Nearest-rank percentiles (`ceil(q·N)`, MEASUREMENT.md §1) of the probe's samples.
+    pub fn of(samples: &[u64]) -> HostTimer {
+        let mut v = samples.to_vec();
+        v.sort_unstable();
+        let at = |q: f64| {
+            let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1));
+            v.get(rank - 1).copied().unwrap_or(0)
+        };
+        HostTimer { samples: v.len() as u64, p50_ns: at(0.5), p99_ns: at(0.99), max_ns: v.last().copied().unwrap_or(0) }
+    }
+}
+
+/// "send lag p99 310us; this host wakes timers late by up to 290us at p99 (p50 60us, max 1.2ms,
+/// 300 sleeps before the load)": the line every writer prints beside the send lag.
+pub fn line(lag: &Dist, host: &HostTimer) -> String {
+    let head = format!("send lag p99 {}", fmt_ns(lag.p("p99")));
+    if host.samples == 0 {
+        return format!("{head}; host timer not probed");
+    }
+    format!(
+        "{head}; this host wakes timers late by up to {} at p99 (p50 {}, max {}, {} sleeps before the load)",
+        fmt_ns(host.p99_ns),
+        fmt_ns(host.p50_ns),
+        fmt_ns(host.max_ns),
+        host.samples
+    )
+}
+
+/// Whether the lag is small beside the latency it inflates (p99 against p99, `SMALL_SHARE`).
+pub fn small(lag: &Dist, latency: &Dist) -> bool {
+    lag.p("p99") as f64 <= SMALL_SHARE * latency.p("p99") as f64
+}
+
+/// The distribution key of a latency metric: "p99" → "p99", "max" → "p100".
+fn key(metric: &str) -> &str {
+    if metric == "max" { "p100" } else { metric }
+}
+
+/// A failed latency criterion the send lag could account for: the reason line saying so, or None
+/// when the miss is the target's. Over the whole run the test is exact in one direction: latency
+/// is service time plus lag for every request, so if the service time alone misses the
+/// threshold, no lag could have caused the miss. When the service time meets it, only the lag
+/// pushed the latency over. Endpoint and stage scopes keep no service time of their own: there
+/// the miss is compared with the run's send lag at the same percentile.
+pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> {
+    let actual = row.actual?;
+    if row.pass || !matches!(row.metric.as_str(), "p50" | "p75" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max")
+    {
+        return None;
+    }
+    let k = key(&row.metric);
+    let miss_ns = ((actual - row.threshold) * 1e9).max(0.0).round() as u64;
+    let lag_ns = lag.p(k);
+    let why = if row.scope == "total" {
+        let s = service.p(k);
+        (s as f64 <= row.threshold * 1e9 && service.count > 0)
+            .then(|| format!("service time {} {} is within it", row.metric, fmt_ns(s)))?
+    } else {
+        (miss_ns <= lag_ns).then(|| "the run's send lag at that percentile is at least the miss".to_string())?
+    };
+    Some(format!(
+        "inconclusive: {} misses by {} while send lag {} was {} ({why}): the generator's lateness could account for the miss, so the run says nothing about the target on this criterion",
+        crate::slo::reason(row),
+        fmt_ns(miss_ns),
+        row.metric,
+        fmt_ns(lag_ns)
+    ))
+}
+
+/// Where a timer-bound lag came from, against the host's own timer: the host (a noisy VM) when
+/// the lag is within `HOST_MARGIN_NS` of the probe's p99, else onslaught's side of the wait.
+pub fn host_cause(lag: &Dist, host: &HostTimer) -> String {
+    let l = lag.p("p99");
+    if host.samples == 0 {
+        return "the host timer was not probed".into();
+    }
+    if l <= host.p99_ns + HOST_MARGIN_NS {
+        format!(
+            "this host wakes timers late by up to {} at p99 itself (probe before the load): the host is the cause (a noisy or shared machine), not the target",
+            fmt_ns(host.p99_ns)
+        )
+    } else {
+        format!(
+            "this host wakes timers late by up to {} at p99 (probe before the load), so {} of it came from elsewhere (other processes on the generator's CPUs, power saving)",
+            fmt_ns(host.p99_ns),
+            fmt_ns(l - host.p99_ns)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::histograms::new_hist;
+
+    fn dist(values: &[u64]) -> Dist {
+        let mut h = new_hist();
+        for v in values {
+            h.record(*v).unwrap();
+        }
+        Dist::of(&h)
+    }
+
+    fn row(scope: &str, metric: &str, threshold_s: f64, actual_s: f64) -> SloRow {
+        SloRow {
+            scope: scope.into(),
+            metric: metric.into(),
+            criterion: format!("{metric} <= {threshold_s}s"),
+            threshold: threshold_s,
+            actual: Some(actual_s),
+            pass: actual_s <= threshold_s,
+        }
+    }
+
+    #[test]
+    fn host_timer_uses_nearest_rank() {
+        let samples: Vec<u64> = (1..=200).map(|i| i * 1_000).collect();
+        let h = HostTimer::of(&samples);
+        assert_eq!((h.samples, h.p50_ns, h.p99_ns, h.max_ns), (200, 100_000, 198_000, 200_000));
+        assert_eq!(HostTimer::of(&[]), HostTimer::default());
+    }
+
+    #[test]
+    fn a_miss_the_service_time_alone_meets_is_the_lags() {
+        // Latency p99 2.1 ms = service ~1.2 ms + lag ~0.9 ms; the SLO says 2 ms.
+        let service = dist(&[1_200_000; 100]);
+        let lag = dist(&[900_000; 100]);
+        let why = accounts_for(&row("total", "p99", 0.002, 0.0021), &service, &lag).expect("inconclusive");
+        assert!(why.starts_with("inconclusive:") && why.contains("p99"), "{why}");
+        assert!(why.contains("send lag p99 900us") && why.contains("misses by 100us"), "{why}");
+    }
+
+    #[test]
+    fn a_target_slower_than_the_threshold_fails_whatever_the_lag() {
+        let service = dist(&[300_000_000; 100]);
+        let lag = dist(&[900_000; 100]);
+        assert_eq!(accounts_for(&row("total", "p99", 0.002, 0.301), &service, &lag), None);
+        // A pass is never inconclusive, nor is a criterion that is not latency.
+        assert_eq!(accounts_for(&row("total", "p99", 0.5, 0.301), &service, &lag), None);
+        assert_eq!(accounts_for(&row("total", "error_rate", 0.01, 0.5), &service, &lag), None);
+    }
+
+    #[test]
+    fn other_scopes_compare_the_miss_with_the_lag() {
+        let (service, lag) = (dist(&[1_000]), dist(&[500_000; 10]));
+        assert!(accounts_for(&row("endpoint:login", "p95", 0.010, 0.0104), &service, &lag).is_some());
+        assert!(accounts_for(&row("endpoint:login", "p95", 0.010, 0.0110), &service, &lag).is_none());
+    }
+
+    #[test]
+    fn small_is_a_tenth_of_the_latency_p99() {
+        let lat = dist(&[10_000_000; 100]);
+        assert!(small(&dist(&[1_000_000; 100]), &lat));
+        assert!(!small(&dist(&[1_100_000; 100]), &lat));
+    }
+
+    #[test]
+    fn the_host_is_named_when_the_lag_is_its_own() {
+        let host = HostTimer { samples: 300, p50_ns: 60_000, p99_ns: 290_000, max_ns: 800_000 };
+        assert!(host_cause(&dist(&[350_000; 10]), &host).contains("the host is the cause"));
+        let far = host_cause(&dist(&[4_000_000; 10]), &host);
+        assert!(far.contains("came from elsewhere") && far.contains("3.71ms"), "{far}");
+        let l = line(&dist(&[310_000; 10]), &host);
+        assert!(l.contains("send lag p99 310us") && l.contains("late by up to 290us at p99"), "{l}");
+    }
+}

@@ -1,0 +1,167 @@
+//! The verdict (docs/exit-codes.md): pass, failed, invalid or interrupted, with one reason line
+//! per failed criterion or warning. Decides what the send lag may change (report::lag: a passing
+//! latency criterion passes whatever the lag; a miss the lag could account for is inconclusive)
+//! and whom a backlog blames (report::health: the generator's connections or cores, or a target
+//! that held them). Pure: judged from the Report's own numbers.
+use super::health::{self, BoundCause, Demand, GeneratorHealth};
+use super::{Counts, Dist, Judged, MAX_INCOMPLETE, RATE_TOLERANCE, Rates, RunConfig, SloRow, Status, Verdict, lag};
+use crate::record::TransportError;
+
+/// What a verdict is judged on: the report's numbers, nothing live.
+pub(crate) struct Evidence<'a> {
+    pub cfg: &'a RunConfig,
+    pub rates: &'a Rates,
+    pub counts: &'a Counts,
+    pub latency: &'a Dist,
+    pub service: &'a Dist,
+    pub lag: &'a Dist,
+    pub generator: &'a GeneratorHealth,
+}
+
+impl Evidence<'_> {
+    /// What the run asked of its connections, with how long each request held one.
+    pub fn demand(&self) -> Demand {
+        Demand {
+            connections: self.cfg.connections,
+            target_rps: self.cfg.target_rate,
+            service_mean_s: self.service.mean_ns / 1e9,
+            answered: self.counts.ok + self.counts.http_error,
+            timeouts: self.counts.timeout,
+            timeout_s: self.cfg.timeout_s,
+            dropped: self.counts.dropped,
+            sent: self.counts.sent,
+        }
+    }
+
+    fn lag_high(&self) -> bool {
+        self.lag.count > 0 && self.lag.p("p99") as f64 / 1e6 > self.cfg.max_send_lag_ms
+    }
+}
+
+fn is_latency(row: &SloRow) -> bool {
+    crate::slo::Metric::from_name(&row.metric).is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
+}
+
+/// The failed SLO rows split into definite failures and those the lag could account for
+/// (inconclusive). A backlog the target caused makes every miss definite: the lag was its doing.
+fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (mut failed, mut inconclusive, mut named) = (Vec::new(), Vec::new(), Vec::new());
+    for row in j.slo.iter().filter(|r| !r.pass) {
+        match lag::accounts_for(row, e.service, e.lag).filter(|_| !target_caused) {
+            Some(why) => {
+                inconclusive.push(why);
+                named.push(format!("{} {}", row.scope, row.metric));
+            }
+            None => failed.push(crate::slo::reason(row)),
+        }
+    }
+    (failed, inconclusive, named)
+}
+
+/// Exit code precedence: interrupted or aborted (4), then failed (1), then invalid (3), else
+/// pass. Returns the verdict and, when the send lag was over `--max-send-lag`, why.
+pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, Option<BoundCause>) {
+    let (r, k, cfg) = (e.rates, e.counts, e.cfg);
+    let demand = e.demand();
+    let cause = health::classify(e.generator, &demand);
+    let lag_high = e.lag_high();
+    let latency_slo = j.slo.iter().any(is_latency);
+    let generator_bound = lag_high
+        && match cause {
+            BoundCause::Cores | BoundCause::Connections => true,
+            BoundCause::Target => false,
+            BoundCause::Timer => !latency_slo && !lag::small(e.lag, e.latency),
+        };
+    let (slo_failed, inconclusive, named) = split_slo(e, j, cause == BoundCause::Target);
+    let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
+    let too_many_incomplete = r.incomplete_rate > MAX_INCOMPLETE;
+    let default_failed = !j.replaces_max_error_rate && k.intended > 0 && r.error_rate > cfg.max_error_rate;
+    let mut reasons = Vec::new();
+    reasons.extend(j.aborted.clone());
+    if k.intended == 0 {
+        reasons.push("no requests were measured".to_string());
+    }
+    if default_failed {
+        let (a, t) = (100.0 * r.error_rate, 100.0 * cfg.max_error_rate);
+        reasons.push(format!("error rate {a:.2}% > {t:.2}% (--max-error-rate)"));
+    }
+    reasons.extend(slo_failed.iter().cloned());
+    reasons.extend(inconclusive);
+    if lag_high {
+        reasons.extend(lag_reason(e, cause, generator_bound, &demand));
+    }
+    if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
+        reasons.push(format!(
+            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short)",
+            r.achieved_rps,
+            100.0 * (1.0 - r.achieved_rps / t)
+        ));
+    }
+    if too_many_incomplete {
+        reasons.push(format!(
+            "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
+            100.0 * r.incomplete_rate,
+            100.0 * MAX_INCOMPLETE
+        ));
+    }
+    reasons.extend(resource_hints(k));
+    let failed = default_failed || !slo_failed.is_empty() || k.intended == 0;
+    let status = if interrupted {
+        Status::Interrupted
+    } else if failed {
+        Status::Failed
+    } else if generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty() {
+        Status::Invalid
+    } else {
+        Status::Pass
+    };
+    let verdict = Verdict {
+        status,
+        exit_code: status.exit_code(),
+        generator_bound,
+        target_rate_missed,
+        too_many_incomplete,
+        inconclusive: named,
+        reasons,
+    };
+    (verdict, lag_high.then_some(cause))
+}
+
+/// The line for a send lag over `--max-send-lag`: why it was high, and whether it counts. A
+/// latency SLO, or a lag small beside the latency, makes a timer-bound lag an error bar.
+fn lag_reason(e: &Evidence, cause: BoundCause, bound: bool, d: &Demand) -> Option<String> {
+    let max = e.cfg.max_send_lag_ms;
+    if bound || cause == BoundCause::Target {
+        return Some(health::bound_reason(cause, e.lag, max, e.generator, d));
+    }
+    let lat = crate::units::fmt_ns(e.latency.p("p99"));
+    let why = if lag::small(e.lag, e.latency) {
+        format!("at most {:.0}% of latency p99 {lat}", 100.0 * lag::SMALL_SHARE)
+    } else {
+        "and every latency criterion passed (lag only adds to latency)".to_string()
+    };
+    Some(format!(
+        "note: send lag p99 {} > {max:.2} ms {why}: reported as the error bar, not a verdict; {}",
+        crate::units::fmt_ns(e.lag.p("p99")),
+        lag::host_cause(e.lag, &e.generator.host_timer)
+    ))
+}
+
+/// What to do when the runner itself ran out of something.
+pub(crate) fn resource_hints(k: &Counts) -> Vec<String> {
+    let of = |t: TransportError| k.transport.get(t.name()).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    let ports = of(TransportError::PortsExhausted);
+    if ports > 0 {
+        out.push(format!(
+            "{ports} connects failed for want of local ports (EADDRNOTAVAIL): keep connections alive (avoid --no-keepalive), widen net.ipv4.ip_local_port_range, or let TIME_WAIT sockets be reused (net.ipv4.tcp_tw_reuse=1)"
+        ));
+    }
+    let fds = of(TransportError::FdExhausted);
+    if fds > 0 {
+        out.push(format!(
+            "{fds} connects failed for want of file descriptors (EMFILE/ENFILE): raise the limit (ulimit -n, LimitNOFILE=) or lower -c"
+        ));
+    }
+    out
+}
