@@ -137,6 +137,7 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
             .spawn(move || {
                 // Before anything arms a timer on this thread (docs/architecture.md, send lag).
                 timer_probe::tighten_timer_slack();
+                timer_probe::shorten_slice();
                 let mut builder =
                     glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu)).name(&format!("onslaught-{k}"));
                 if ctx.spec.spin_ns > 0 {

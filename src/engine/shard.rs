@@ -26,6 +26,9 @@ pub(crate) struct ShardCtx {
 }
 
 const NONE: u64 = u64::MAX;
+/// `Shard::refill` waits for a gap at least this long before the next slot (several times what
+/// allocating a recorder takes).
+const QUIET_NS: u64 = 500_000;
 
 /// A request taken from the schedule by a free connection.
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +75,9 @@ pub(crate) struct State {
     pub interval_end: u64,
     /// The executor's own health this interval (record::health): CPU time, connection backlog.
     pub health: crate::record::health::Probe,
+    /// The next interval's recorder, made ahead of time by the control tick (`refill`), so a
+    /// flush at an interval boundary, where a slot is often due, allocates nothing.
+    pub spare: Option<Recorder>,
 }
 
 impl Shard {
@@ -199,7 +205,10 @@ impl Shard {
     }
 
     fn send(&self, st: &mut State, last: bool) {
-        let rec = st.rec.take();
+        let rec = match st.spare.take() {
+            Some(spare) => st.rec.take_into(spare),
+            None => st.rec.take(),
+        };
         let snap = Snapshot {
             core: self.core,
             interval: st.interval,
@@ -222,6 +231,25 @@ impl Shard {
         let (k, n) = (self.core as u64, self.cores as u64);
         let waiting = core_slot_count(due, k, n).saturating_sub(core_slot_count(st.next, k, n));
         st.health.backlog(waiting);
+    }
+
+    /// Make the next interval's recorder now, unless one of this core's slots is due within
+    /// `QUIET_NS` (allocating a recorder's histograms takes long enough to make that slot late;
+    /// the next tick tries again). The closed loop has no due times: it refills at once.
+    fn refill(&self, now: u64) {
+        let mut st = self.st.borrow_mut();
+        if st.spare.is_none() && self.next_due(now).is_none_or(|t| t >= now + QUIET_NS) {
+            st.spare = Some(st.rec.fresh());
+        }
+    }
+
+    /// The intended instant of this core's first slot after `now` (None in the closed loop).
+    fn next_due(&self, now: u64) -> Option<u64> {
+        let s = &self.spec.schedule;
+        let j = s.slots_before(now.saturating_sub(self.t0) + 1)?;
+        let (k, n) = (self.core as u64, self.cores as u64);
+        let mine = j + (k + n - j % n) % n;
+        s.intended(mine).map(|off| self.t0 + off)
     }
 
     /// The last snapshot: everything left, in the interval of `at`.
@@ -298,6 +326,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
             interval: 0,
             interval_end: t0 + spec.interval_ns,
             health: crate::record::health::Probe::new(),
+            spare: None,
         }),
         live: Cell::new(my_conns),
         stage_ends: spec
@@ -354,6 +383,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
         shard.record_at(now, |_| {});
         shard.sample_backlog(now);
         shard.expire(now);
+        shard.refill(now);
         if shard.live.get() == 0 || now >= deadline {
             return;
         }

@@ -252,9 +252,21 @@ impl Recorder {
 
     /// Hand over this interval's data and start a fresh one.
     pub fn take(&mut self) -> Recorder {
+        let fresh = self.fresh();
+        std::mem::replace(self, fresh)
+    }
+
+    /// An empty recorder shaped like this one (its histograms allocated: the costly part of a
+    /// flush, which a shard does ahead of time, away from a due send).
+    pub fn fresh(&self) -> Recorder {
         let labels = (0..self.labels.len()).map(|_| LabelStats::default()).collect();
         let stages = (0..self.stages.len()).map(|_| StageStats::default()).collect();
-        let fresh = Recorder { window_end: self.window_end, labels, stages, stage: self.stage, ..Recorder::default() };
-        std::mem::replace(self, fresh)
+        Recorder { window_end: self.window_end, labels, stages, stage: self.stage, ..Recorder::default() }
+    }
+
+    /// Hand over this interval's data and continue in `spare` (made by `fresh`): no allocation.
+    pub fn take_into(&mut self, mut spare: Recorder) -> Recorder {
+        (spare.window_end, spare.stage) = (self.window_end, self.stage);
+        std::mem::replace(self, spare)
     }
 }
