@@ -33,6 +33,8 @@ pub(crate) struct RawSlo {
     pub error_rate: Option<String>,
     pub throughput: Option<String>,
     pub checks: Option<String>,
+    /// The latency criteria grouped (`latency: { p95: 250ms }`), as deployment specs write them.
+    pub latency: Option<RawLatency>,
     pub endpoints: Option<RawMap<RawCriteria>>,
     pub stages: Option<RawMap<RawCriteria>>,
     pub abort_on_fail: Option<RawAbortOnFail>,
@@ -56,6 +58,32 @@ pub(crate) struct RawCriteria {
     pub error_rate: Option<String>,
     pub throughput: Option<String>,
     pub checks: Option<String>,
+    pub latency: Option<RawLatency>,
+}
+
+/// `latency:` under `slo:` (or an endpoint or stage of it): the latency criteria as a group,
+/// beside the flat form (`p95: 250ms` and `latency: { p95: 250ms }` mean the same).
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLatency {
+    pub p50: Option<String>,
+    pub p75: Option<String>,
+    pub p90: Option<String>,
+    pub p95: Option<String>,
+    pub p99: Option<String>,
+    #[serde(rename = "p99.9")]
+    pub p99_9: Option<String>,
+    #[serde(rename = "p99.99")]
+    pub p99_99: Option<String>,
+    pub max: Option<String>,
+}
+
+impl RawLatency {
+    /// (metric name, threshold text) of every criterion written, in `crate::slo::METRICS` order.
+    pub fn written(&self) -> Vec<(&'static str, &str)> {
+        let all = [&self.p50, &self.p75, &self.p90, &self.p95, &self.p99, &self.p99_9, &self.p99_99, &self.max];
+        crate::slo::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
+    }
 }
 
 #[derive(Deserialize, Debug, Clone, PartialEq)]
@@ -79,6 +107,7 @@ impl RawSlo {
             error_rate: self.error_rate.clone(),
             throughput: self.throughput.clone(),
             checks: self.checks.clone(),
+            latency: self.latency.clone(),
         }
     }
 }
@@ -254,6 +283,7 @@ pub(crate) fn known_keys() -> Vec<&'static str> {
         fields_of::<RawCheck>(),
         fields_of::<RawData>(),
         fields_of::<RawSlo>(),
+        fields_of::<RawLatency>(),
         fields_of::<RawAbortOnFail>(),
     ]
     .concat();

@@ -55,9 +55,33 @@ pub(crate) fn slo(cx: &mut Cx<'_>, raw: Option<&RawSlo>, base: &str) -> Option<S
     ok.then_some(set)
 }
 
+/// The criteria at `p`: the flat ones, then the `latency:` group's (a quantile given both ways is
+/// an error: which one was meant?).
 fn criteria(cx: &mut Cx<'_>, c: &RawCriteria, p: &str, scope: Scope, set: &mut SloSet) -> bool {
+    let flat = c.written();
+    let mut all: Vec<(String, &'static str, &str)> = flat.iter().map(|(n, t)| (path::key(p, n), *n, *t)).collect();
     let mut ok = true;
-    for (name, text) in c.written() {
+    if let Some(group) = &c.latency {
+        let lp = path::key(p, "latency");
+        for (name, text) in group.written() {
+            if flat.iter().any(|(n, _)| *n == name) {
+                let hint = format!("keep one: `{name}: ...` or `latency: {{ {name}: ... }}`");
+                cx.err(&path::key(&lp, name), format!("`{name}` is given twice"), "each quantile once", &hint);
+                ok = false;
+            } else {
+                all.push((path::key(&lp, name), name, text));
+            }
+        }
+    }
+    // One order however they were written: the metrics' own (p50 … max, error_rate, throughput).
+    all.sort_by_key(|(_, n, _)| crate::slo::METRICS.iter().position(|m| m == n));
+    ok & thresholds(cx, &all, &scope, set)
+}
+
+/// Each (path, metric, threshold text) into a rule of `scope`, errors at their paths.
+fn thresholds(cx: &mut Cx<'_>, all: &[(String, &'static str, &str)], scope: &Scope, set: &mut SloSet) -> bool {
+    let mut ok = true;
+    for (at, name, text) in all {
         let Some(metric) = Metric::from_name(name) else { continue };
         match parse::threshold(metric, text) {
             Ok(threshold) => set.set(Rule { scope: scope.clone(), metric, threshold }),
@@ -67,7 +91,7 @@ fn criteria(cx: &mut Cx<'_>, c: &RawCriteria, p: &str, scope: Scope, set: &mut S
                     Metric::ErrorRate | Metric::Checks => "a percentage such as 1% or 99.5%",
                     Metric::Throughput => "requests per second such as 100/s",
                 };
-                cx.err(&path::key(p, name), e, expected, "");
+                cx.err(at, e, expected, "");
                 ok = false;
             }
         }

@@ -91,8 +91,9 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
         reasons.extend(lag_reason(e, cause, generator_bound, &demand));
     }
     if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
+        let whose = if lag_high && cause == BoundCause::Target { ": the target held the connections" } else { "" };
         reasons.push(format!(
-            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short)",
+            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
             r.achieved_rps,
             100.0 * (1.0 - r.achieved_rps / t)
         ));

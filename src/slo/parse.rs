@@ -27,10 +27,22 @@ pub fn threshold(m: Metric, text: &str) -> Result<f64, String> {
             parse_duration(t).map(|ns| ns as f64 / 1e9)
         }
         Metric::ErrorRate | Metric::Checks => percent(t),
-        Metric::Throughput => parse_rate(t)
-            .map(|r| r.per_sec())
-            .map_err(|_| format!("`{t}` is not a throughput: write requests per second such as 100/s or 2k/s")),
+        Metric::Throughput => throughput(t),
     }
+}
+
+/// The units a throughput may be written in, longest first (`req/sec` before `/sec`).
+const PER_SECOND: [&str; 10] =
+    ["requests/second", "requests/sec", "requests/s", "req/second", "req/sec", "req/s", "rps", "/second", "/sec", "/s"];
+
+/// `1000/s` (the canonical form), `1000 rps`, `1000 req/sec`, `1k req/s`, `2.5k`: requests per
+/// second, as deployment specs write them.
+fn throughput(t: &str) -> Result<f64, String> {
+    let lower = t.to_ascii_lowercase();
+    let number = PER_SECOND.iter().find_map(|u| lower.strip_suffix(u)).unwrap_or(&lower).trim();
+    parse_rate(number).map(|r| r.per_sec()).map_err(|_| {
+        format!("`{t}` is not a throughput: write requests per second such as 100/s or 2k/s (also 100 rps, 100 req/sec)")
+    })
 }
 
 /// `1%`, `0.5%` (exactly: the decimal is read as an integer and divided once) into a ratio.
@@ -143,6 +155,21 @@ mod tests {
         assert_eq!(threshold(Metric::Checks, "99.5%"), Ok(995.0 / 1000.0));
         assert_eq!(threshold(Metric::Throughput, "100/s"), Ok(100.0));
         assert_eq!(threshold(Metric::Throughput, "2k"), Ok(2000.0));
+        for (text, rps) in [
+            ("1000 req/sec", 1000.0),
+            ("1000 rps", 1000.0),
+            ("1000/s", 1000.0),
+            ("1k req/s", 1000.0),
+            ("1.5K RPS", 1500.0),
+            ("250 requests/second", 250.0),
+            ("2k/sec", 2000.0),
+        ] {
+            assert_eq!(threshold(Metric::Throughput, text), Ok(rps), "{text}");
+        }
+        for bad in ["req/s", "1000 req/min", "fast rps", "1000 reqs"] {
+            let e = threshold(Metric::Throughput, bad).unwrap_err();
+            assert!(e.contains("is not a throughput") && e.contains("100 rps"), "{bad}: {e}");
+        }
         for (m, bad) in [
             (Metric::Latency("p99"), "200"),
             (Metric::Latency("p99"), "fast"),
