@@ -166,3 +166,127 @@ pub(crate) fn resource_hints(k: &Counts) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::Merged;
+    use crate::record::{Counters, Histograms};
+    use crate::report::{Report, RunEnd};
+
+    /// A 10 s open-model run at 100 req/s, 4 connections, all ok: every request's service time
+    /// is `service_us` and its send lag `lag_us` (so its latency is their sum).
+    fn run(service_us: u64, lag_us: u64) -> Report {
+        let mut hists = Histograms::new();
+        for _ in 0..1000 {
+            hists.record_service(service_us * 1_000);
+            hists.record_send_lag(lag_us * 1_000);
+            hists.record_latency((service_us + lag_us) * 1_000);
+        }
+        let totals = Counters { intended: 1000, sent: 1000, ok: 1000, ..Counters::default() };
+        let m = Merged {
+            totals,
+            hists,
+            per_core: vec![],
+            timeline: vec![],
+            labels: vec![],
+            stages: vec![],
+            intervals: vec![],
+            target: None,
+        };
+        let config = RunConfig {
+            url: "http://127.0.0.1:1/".into(),
+            method: "GET".into(),
+            target_rate: Some(100.0),
+            connections: 4,
+            cores: 1,
+            duration_s: 10.0,
+            warmup_s: 0.0,
+            timeout_s: 1.0,
+            max_send_lag_ms: 1.0,
+            max_error_rate: 0.01,
+            tls_insecure: false,
+            plan: None,
+            labels: vec![],
+            users: None,
+            stages: vec![],
+            label_checks: vec![],
+        };
+        let mut r = Report::build(&m, config, RunEnd { interrupted: false, window_s: 10.0 });
+        r.set_host_timer(&[300_000; 300]);
+        r
+    }
+
+    fn judge(r: &mut Report, slo: &[&str]) {
+        let set = crate::slo::parse::flags(&slo.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let rows = crate::slo::evaluate(r, &set);
+        r.judge(Judged { slo: rows, replaces_max_error_rate: set.has_total_error_rate(), aborted: None });
+    }
+
+    #[test]
+    fn a_passing_latency_slo_passes_whatever_the_lag() {
+        // The run: 2 ms answers, 4 ms send lag, p99=500ms.
+        let mut r = run(2_000, 4_000);
+        judge(&mut r, &["p99=500ms"]);
+        assert_eq!(r.verdict.status, Status::Pass, "{:?}", r.verdict.reasons);
+        assert!(!r.verdict.generator_bound && r.verdict.inconclusive.is_empty());
+        assert_eq!(r.generator.bound_cause, Some(BoundCause::Timer));
+        let note = r.verdict.reasons.join("\n");
+        assert!(note.starts_with("note: send lag p99 4.00ms > 1.00 ms") && note.contains("not a verdict"), "{note}");
+        assert!(note.contains("host wakes timers late by up to 300.00us"), "{note}");
+    }
+
+    #[test]
+    fn a_miss_the_lag_could_account_for_is_inconclusive_and_named() {
+        // Service 1 ms, lag 4 ms, latency 5 ms; the SLO (2 ms) is met by the service time alone.
+        let mut r = run(1_000, 4_000);
+        judge(&mut r, &["p99=2ms", "p50=1s"]);
+        assert_eq!((r.verdict.status, r.verdict.exit_code), (Status::Invalid, 3));
+        assert_eq!(r.verdict.inconclusive, ["total p99"]);
+        let why = &r.verdict.reasons[0];
+        assert!(why.starts_with("inconclusive: SLO total p99: 5") && why.contains("send lag p99 was 4.00ms"), "{why}");
+    }
+
+    #[test]
+    fn the_same_slo_against_a_slow_target_fails() {
+        let mut r = run(300_000, 4_000);
+        judge(&mut r, &["p99=2ms"]);
+        assert_eq!((r.verdict.status, r.verdict.exit_code), (Status::Failed, 1));
+        assert!(r.verdict.inconclusive.is_empty());
+        assert!(r.verdict.reasons[0].starts_with("SLO total p99: 30"), "{:?}", r.verdict.reasons);
+    }
+
+    #[test]
+    fn without_slos_small_lag_is_an_error_bar_and_large_lag_is_invalid() {
+        // 1.5 ms of lag on 30 ms answers: at most a tenth of the latency.
+        let mut r = run(30_000, 1_500);
+        judge(&mut r, &[]);
+        assert_eq!(r.verdict.status, Status::Pass, "{:?}", r.verdict.reasons);
+        assert!(r.verdict.reasons[0].contains("at most 10% of latency p99"), "{:?}", r.verdict.reasons);
+        // 4 ms of lag on 2 ms answers: the latency is mostly the generator's.
+        let mut r = run(2_000, 4_000);
+        judge(&mut r, &[]);
+        assert_eq!((r.verdict.status, r.verdict.exit_code), (Status::Invalid, 3));
+        assert!(r.verdict.generator_bound);
+        let why = r.verdict.reasons.join("\n");
+        assert!(why.starts_with("generator-bound: send lag p99 4.00 ms > 1.00 ms"), "{why}");
+        assert!(why.contains("this host wakes timers late by up to 300.00us"), "{why}");
+    }
+
+    #[test]
+    fn lag_within_the_limit_is_no_verdict_at_all() {
+        let mut r = run(100, 500);
+        judge(&mut r, &[]);
+        assert_eq!(r.verdict.status, Status::Pass);
+        assert!(r.verdict.reasons.is_empty() && r.generator.bound_cause.is_none(), "{:?}", r.verdict.reasons);
+    }
+
+    #[test]
+    fn a_backlog_for_want_of_connections_stays_invalid_even_when_the_slo_passes() {
+        let mut r = run(2_000, 4_000);
+        r.generator.waiting_share_max = 0.5;
+        judge(&mut r, &["p99=500ms"]);
+        assert_eq!((r.verdict.status, r.verdict.exit_code), (Status::Invalid, 3));
+        assert!(r.verdict.generator_bound && r.verdict.reasons[0].contains("add connections (-c 8;"));
+    }
+}
