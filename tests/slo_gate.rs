@@ -229,12 +229,12 @@ fn no_data_fails_and_unknown_metrics_are_configuration_errors() {
     );
     assert!(out.stderr.contains("`p99.9`") && out.stderr.contains("did you mean"), "{}", out.stderr);
     let file = d.join("performance_config.yml");
-    std::fs::write(&file, "p99: 1s\nendpoints:\n  home: { p99.9: 1s, latency: 2s }\nabort_if: error_rate > 5%\n")
+    std::fs::write(&file, "p99: 1s\nendpoints:\n  home: { p99.9: 1s, latncy: 2s }\nabort_if: error_rate > 5%\n")
         .unwrap();
     let out = quick(&["--slo-file", file.to_str().unwrap()], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("performance_config.yml:3:22: endpoints.home.latency: unknown key `latency`"),
+        out.stderr.contains("performance_config.yml:3:22: endpoints.home.latncy: unknown key `latncy`"),
         "{}",
         out.stderr
     );

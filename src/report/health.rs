@@ -144,6 +144,8 @@ pub struct Demand {
     pub connections: usize,
     pub target_rps: Option<f64>,
     pub service_mean_s: f64,
+    /// Service time p99: how long the slowest answers held their connections.
+    pub service_p99_s: f64,
     /// Requests answered (ok or http_error), and sent requests that timed out unanswered.
     pub answered: u64,
     pub timeouts: u64,
@@ -171,6 +173,12 @@ impl Demand {
         self.target_rps.map(|r| r * self.hold_mean_s())
     }
 
+    /// Connections the rate needs while the target answers at its p99 (a stall holds them that
+    /// long); at least `needed`.
+    pub fn needed_at_p99(&self) -> Option<f64> {
+        self.target_rps.map(|r| r * self.service_p99_s.max(self.hold_mean_s()))
+    }
+
     /// Most of the connection time went to requests the target never answered.
     pub fn target_held(&self) -> bool {
         let (a, t) = self.held_s();
@@ -179,13 +187,17 @@ impl Demand {
 }
 
 /// Why a generator-bound run was bound. Saturated executors first (more connections would not
-/// help a core with no time left), then the connection pool (by Little's law, or due requests
-/// seen waiting for one while the send lag was high) — the target's doing when it held the
-/// connections with requests it never answered — else the timer or the host.
+/// help a core with no time left), then the connection pool — by Little's law on the mean, or due
+/// requests seen waiting for one while the slowest answers (p99) held more connections than there
+/// were — the target's doing when it held them with requests it never answered; else the timer
+/// or the host (a host that froze everything for a moment also leaves requests waiting, but a
+/// pool that the target's p99 does not fill was not short).
 pub fn classify(g: &GeneratorHealth, d: &Demand) -> BoundCause {
+    let c = d.connections as f64;
+    let waited = g.waiting_share_max >= WAITING && d.needed_at_p99().is_some_and(|n| n > c);
     if g.core_busy_p50.iter().any(|b| *b >= SATURATED) {
         BoundCause::Cores
-    } else if d.needed().is_some_and(|n| n > d.connections as f64) || g.waiting_share_max >= WAITING {
+    } else if d.needed().is_some_and(|n| n > c) || waited {
         if d.target_held() { BoundCause::Target } else { BoundCause::Connections }
     } else {
         BoundCause::Timer
@@ -311,6 +323,11 @@ mod tests {
         Demand { connections, target_rps: Some(rate), service_mean_s: service_ms / 1e3, ..Demand::default() }
     }
 
+    /// `demand` whose slowest 1% of answers took `p99_ms`.
+    fn stalled(connections: usize, rate: f64, service_ms: f64, p99_ms: f64) -> Demand {
+        Demand { service_p99_s: p99_ms / 1e3, ..demand(connections, rate, service_ms) }
+    }
+
     #[test]
     fn one_connection_at_a_huge_rate_is_short_of_connections() {
         // 100k req/s x 0.05 ms = 5 connections needed, 1 given; the executor is half idle.
@@ -325,7 +342,15 @@ mod tests {
     #[test]
     fn waiting_while_late_means_connections_even_when_littles_law_holds() {
         // A stalling target holds every connection: requests wait for one during the stall.
-        assert_eq!(classify(&health(&[0.2, 0.3], 0.4), &demand(25, 500.0, 7.0)), BoundCause::Connections);
+        assert_eq!(classify(&health(&[0.2, 0.3], 0.4), &stalled(25, 500.0, 7.0, 400.0)), BoundCause::Connections);
+    }
+
+    #[test]
+    fn waiting_after_a_host_freeze_is_not_a_short_pool() {
+        // The whole host froze for 34 ms: requests piled up, then 8 connections drained them at
+        // once (the target's p99 of 1.8 ms needs 2 at 1200 req/s). The pool was not short.
+        let g = health(&[0.07, 0.09], 0.14);
+        assert_eq!(classify(&g, &stalled(8, 1200.0, 0.1, 1.8)), BoundCause::Timer);
     }
 
     #[test]
@@ -362,6 +387,7 @@ mod tests {
             connections: 8,
             target_rps: Some(100.0),
             service_mean_s: 0.0,
+            service_p99_s: 0.0,
             answered: 0,
             timeouts: 24,
             timeout_s: 1.0,
@@ -386,6 +412,7 @@ mod tests {
     fn just_below_the_thresholds_is_not_enough() {
         assert_eq!(classify(&health(&[SATURATED - 0.01], WAITING - 0.01), &demand(10, 100.0, 1.0)), BoundCause::Timer);
         assert_eq!(classify(&health(&[SATURATED], 0.0), &demand(10, 100.0, 1.0)), BoundCause::Cores);
-        assert_eq!(classify(&health(&[0.0], WAITING), &demand(10, 100.0, 1.0)), BoundCause::Connections);
+        assert_eq!(classify(&health(&[0.0], WAITING), &stalled(10, 100.0, 1.0, 200.0)), BoundCause::Connections);
+        assert_eq!(classify(&health(&[0.0], WAITING), &stalled(10, 100.0, 1.0, 100.0)), BoundCause::Timer);
     }
 }
