@@ -8,7 +8,8 @@
 #   scripts/shared-runner.sh [RUNS] [RATES...]      # default: 50 runs at 50 200 500 2000 req/s
 #
 # Each run: 3 s, 4 connections, --slo p99=500ms --slo error_rate=1%. Bounded: RUNS x rates runs
-# of about 3.5 s each; loopback only.
+# of about 3.5 s each; loopback only. ONSLAUGHT_SOAK_JSON=1 keeps every run's JSON summary in the
+# keep directory (send lag beside the host timer probe: generator.host_timer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-50}
@@ -31,7 +32,9 @@ for rate in "${rates[@]}"; do
     for i in $(seq "$runs"); do
         out="$keep/run-$rate-$i.txt"
         code=0
-        "$bin" run --url "$url" -R "$rate" -c 4 -d 3s --slo p99=500ms --slo error_rate=1% >"$out" 2>&1 || code=$?
+        json=()
+        [ -z "${ONSLAUGHT_SOAK_JSON:-}" ] || json=(--json "$keep/run-$rate-$i.json")
+        "$bin" run --url "$url" -R "$rate" -c 4 -d 3s --slo p99=500ms --slo error_rate=1% "${json[@]}" >"$out" 2>&1 || code=$?
         codes[$code]=$(( ${codes[$code]:-0} + 1 ))
         if [ "$code" -eq 0 ]; then rm -f "$out"; else bad=$((bad + 1)); fi
     done

@@ -73,8 +73,7 @@ fn key(metric: &str) -> &str {
 /// the miss is compared with the run's send lag at the same percentile.
 pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> {
     let actual = row.actual?;
-    if row.pass || !matches!(row.metric.as_str(), "p50" | "p75" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max")
-    {
+    if row.pass || !matches!(row.metric.as_str(), "p50" | "p75" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max") {
         return None;
     }
     let k = key(&row.metric);

@@ -41,7 +41,9 @@ fn throughput(t: &str) -> Result<f64, String> {
     let lower = t.to_ascii_lowercase();
     let number = PER_SECOND.iter().find_map(|u| lower.strip_suffix(u)).unwrap_or(&lower).trim();
     parse_rate(number).map(|r| r.per_sec()).map_err(|_| {
-        format!("`{t}` is not a throughput: write requests per second such as 100/s or 2k/s (also 100 rps, 100 req/sec)")
+        format!(
+            "`{t}` is not a throughput: write requests per second such as 100/s or 2k/s (also 100 rps, 100 req/sec)"
+        )
     })
 }
 
