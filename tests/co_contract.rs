@@ -94,10 +94,14 @@ fn few_connections_latency_keeps_the_stall_service_time_hides_it() {
     // 2 stalls × 25 connections stuck at the server = 2.5% of requests: service time p95 is d.
     assert!(svc(&r, 0.95) < d + 2.0 + PAUSE_MS, "service p95 {}", svc(&r, 0.95));
     assert!(p(&r, 0.95) > 300.0, "latency p95 {}", p(&r, 0.95));
-    // Waiting for a connection is send lag: the run says so, and names the connections as the cause.
-    assert!(r.verdict.generator_bound);
+    // Waiting for a connection is send lag, and the run says whose: the stalled target held every
+    // connection, and draining what piled up (the drain term) is small beside the latency, so
+    // the measurement stands (not generator-bound; docs/generator-health.md).
+    assert!(!r.verdict.generator_bound, "{:?}", r.verdict);
     let g = &r.generator;
-    assert_eq!(g.bound_cause, Some(onslaught::report::health::BoundCause::Connections), "{g:?}");
+    assert_eq!(g.bound_cause, Some(onslaught::report::health::BoundCause::Target), "{g:?}");
+    let why = r.verdict.reasons.iter().find(|l| l.contains("while the target held every connection"));
+    assert!(why.is_some_and(|l| l.contains("The latency is the target's")), "{:?}", r.verdict.reasons);
     srv.stop();
 }
 

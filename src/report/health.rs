@@ -144,8 +144,12 @@ pub struct Demand {
     pub connections: usize,
     pub target_rps: Option<f64>,
     pub service_mean_s: f64,
-    /// Service time p99: how long the slowest answers held their connections.
+    /// Service time p50 and p99: a typical answer, and how long the slowest held their
+    /// connections.
+    pub service_p50_s: f64,
     pub service_p99_s: f64,
+    /// Latency p99 (what the pool's drain term is compared with).
+    pub latency_p99_s: f64,
     /// Requests answered (ok or http_error), and sent requests that timed out unanswered.
     pub answered: u64,
     pub timeouts: u64,
@@ -179,6 +183,20 @@ impl Demand {
         self.target_rps.map(|r| r * self.service_p99_s.max(self.hold_mean_s()))
     }
 
+    /// What a pool of this size adds to latency when the target holds every connection for its
+    /// p99 (a stall): the requests that piled up drain `connections` per typical answer,
+    /// `floor(R·S/C)·d` (MEASUREMENT.md §5), S the service p99 and d its p50.
+    pub fn drain_s(&self) -> f64 {
+        let piled = self.target_rps.unwrap_or(0.0) * self.service_p99_s / self.connections.max(1) as f64;
+        piled.floor() * self.service_p50_s
+    }
+
+    /// The pool's drain term is small beside the latency (report::lag::SMALL_SHARE): a pool that
+    /// waited only while the target stalled did not distort the measurement.
+    pub fn drain_small(&self) -> bool {
+        self.drain_s() <= super::lag::SMALL_SHARE * self.latency_p99_s
+    }
+
     /// Most of the connection time went to requests the target never answered.
     pub fn target_held(&self) -> bool {
         let (a, t) = self.held_s();
@@ -197,8 +215,11 @@ pub fn classify(g: &GeneratorHealth, d: &Demand) -> BoundCause {
     let waited = g.waiting_share_max >= WAITING && d.needed_at_p99().is_some_and(|n| n > c);
     if g.core_busy_p50.iter().any(|b| *b >= SATURATED) {
         BoundCause::Cores
-    } else if d.needed().is_some_and(|n| n > c) || waited {
+    } else if d.needed().is_some_and(|n| n > c) {
         if d.target_held() { BoundCause::Target } else { BoundCause::Connections }
+    } else if waited {
+        // Enough connections on average: they waited while the target held them all (a stall).
+        if d.target_held() || d.drain_small() { BoundCause::Target } else { BoundCause::Connections }
     } else {
         BoundCause::Timer
     }
@@ -257,8 +278,22 @@ fn connections_reason(g: &GeneratorHealth, d: &Demand, busiest: f64) -> String {
 }
 
 /// The target held the connections: requests it never answered kept each one for the whole
-/// timeout, so the connections could carry only `connections / timeout` requests a second.
+/// timeout, so the connections could carry only `connections / timeout` requests a second; or it
+/// stalled with every connection in it, and the pool's drain term is small beside the latency.
 fn target_reason(lag_ms: f64, d: &Demand) -> String {
+    if !d.target_held() {
+        return format!(
+            "due requests waited (send lag p99 {lag_ms:.2} ms) while the target held every connection: its slowest answers took {:.2} ms (service time p99) against {:.2} ms at the median. Not for want of connections: by Little's law {:.0} req/s x {:.2} ms needs {:.1} of the {} given, and draining what piled up adds at most {:.2} ms to latency p99 {:.2} ms. The latency is the target's",
+            d.service_p99_s * 1e3,
+            d.service_p50_s * 1e3,
+            d.target_rps.unwrap_or(0.0),
+            d.hold_mean_s() * 1e3,
+            d.needed().unwrap_or(0.0),
+            d.connections,
+            d.drain_s() * 1e3,
+            d.latency_p99_s * 1e3
+        );
+    }
     let carry = d.connections as f64 / d.timeout_s.max(1e-9);
     let need = d.needed().unwrap_or(0.0);
     format!(
@@ -323,9 +358,11 @@ mod tests {
         Demand { connections, target_rps: Some(rate), service_mean_s: service_ms / 1e3, ..Demand::default() }
     }
 
-    /// `demand` whose slowest 1% of answers took `p99_ms`.
+    /// `demand` whose slowest 1% of answers took `p99_ms`, with a latency p99 that leaves the
+    /// pool's drain term large (a short pool), unless a test sets it.
     fn stalled(connections: usize, rate: f64, service_ms: f64, p99_ms: f64) -> Demand {
-        Demand { service_p99_s: p99_ms / 1e3, ..demand(connections, rate, service_ms) }
+        let d = demand(connections, rate, service_ms);
+        Demand { service_p99_s: p99_ms / 1e3, service_p50_s: service_ms / 1e3, latency_p99_s: 0.0, ..d }
     }
 
     #[test]
@@ -343,6 +380,22 @@ mod tests {
     fn waiting_while_late_means_connections_even_when_littles_law_holds() {
         // A stalling target holds every connection: requests wait for one during the stall.
         assert_eq!(classify(&health(&[0.2, 0.3], 0.4), &stalled(25, 500.0, 7.0, 400.0)), BoundCause::Connections);
+    }
+
+    #[test]
+    fn waiting_while_the_target_stalls_with_a_small_drain_is_the_targets() {
+        // The built-in target froze 340 ms at 50 req/s with 4 connections: 17 requests piled up
+        // and drained 4 per 0.16 ms answer: 0.6 ms against a latency p99 of 378 ms.
+        let g = health(&[0.01, 0.01], 0.2);
+        let d = Demand { latency_p99_s: 0.378, ..stalled(4, 50.0, 0.16, 340.0) };
+        assert_eq!(classify(&g, &d), BoundCause::Target);
+        let lag = Dist::of(&crate::record::histograms::new_hist());
+        let text = bound_reason(BoundCause::Target, &lag, 1.0, &g, &d);
+        assert!(text.contains("while the target held every connection: its slowest answers took 340.00 ms"), "{text}");
+        assert!(text.contains("adds at most 0.64 ms to latency p99 378.00 ms"), "{text}");
+        // The same stall with a pool so small that draining it doubles the latency: short pool.
+        let d = Demand { latency_p99_s: 0.378, ..stalled(1, 5000.0, 0.16, 340.0) };
+        assert_eq!(classify(&g, &d), BoundCause::Connections);
     }
 
     #[test]
@@ -387,7 +440,9 @@ mod tests {
             connections: 8,
             target_rps: Some(100.0),
             service_mean_s: 0.0,
+            service_p50_s: 0.0,
             service_p99_s: 0.0,
+            latency_p99_s: 0.0,
             answered: 0,
             timeouts: 24,
             timeout_s: 1.0,
