@@ -89,8 +89,10 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
         reasons.push(format!("error rate {a:.2}% > {t:.2}% (--max-error-rate)"));
     }
     reasons.extend(slo_failed.iter().cloned());
+    // An inconclusive criterion already says what the lag did; the note would only repeat it.
+    let note = inconclusive.is_empty() || generator_bound || cause == BoundCause::Target;
     reasons.extend(inconclusive);
-    if lag_high {
+    if lag_high && note {
         reasons.extend(lag_reason(e, cause, generator_bound, &demand));
     }
     if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
@@ -246,6 +248,7 @@ mod tests {
         judge(&mut r, &["p99=2ms", "p50=1s"]);
         assert_eq!((r.verdict.status, r.verdict.exit_code), (Status::Invalid, 3));
         assert_eq!(r.verdict.inconclusive, ["total p99"]);
+        assert_eq!(r.verdict.reasons.len(), 1, "no note repeating it: {:?}", r.verdict.reasons);
         let why = &r.verdict.reasons[0];
         assert!(why.starts_with("inconclusive: SLO total p99: 5") && why.contains("send lag p99 was 4.00ms"), "{why}");
     }
