@@ -559,6 +559,7 @@ impl Report {
             service: &self.service_time,
             lag: &self.send_lag,
             generator: &self.generator,
+            timeline: &self.timeline,
         };
         let (v, cause) = verdict::decide(&e, interrupted, j);
         self.verdict = v;

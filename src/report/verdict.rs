@@ -16,6 +16,7 @@ pub(crate) struct Evidence<'a> {
     pub service: &'a Dist,
     pub lag: &'a Dist,
     pub generator: &'a GeneratorHealth,
+    pub timeline: &'a [crate::merge::TimelineRow],
 }
 
 impl Evidence<'_> {
@@ -34,6 +35,34 @@ impl Evidence<'_> {
             dropped: self.counts.dropped,
             sent: self.counts.sent,
         }
+    }
+
+    /// The target rate was missed: fewer sends in the window than 99% of the schedule, unless
+    /// the shortfall is only the end of the run sent late (a freeze in the last interval): every
+    /// full interval before it kept the rate and the sends after the window make up the rest.
+    /// That lateness is send lag, judged as such; a rate the run never kept shows in every
+    /// interval.
+    fn rate_missed(&self) -> bool {
+        let (r, cfg) = (self.rates, self.cfg);
+        let Some(target) = r.target_rps.filter(|t| r.achieved_rps < t * RATE_TOLERANCE) else { return false };
+        let window = cfg.duration_s;
+        let short = target * window - r.achieved_rps * window;
+        let late_made_up = self.counts.sent_after_window as f64 >= short.floor();
+        !(late_made_up && self.kept_rate_before_last(target))
+    }
+
+    /// Every full measured interval but the last sent at least 99% of `target` (false when there
+    /// is none to judge).
+    fn kept_rate_before_last(&self, target: f64) -> bool {
+        let rows = self.timeline;
+        let Some(step) = rows.get(1).zip(rows.first()).map(|(b, a)| b.start_s - a.start_s).filter(|s| *s > 0.0) else {
+            return false;
+        };
+        let (from, to) = (self.cfg.warmup_s, self.cfg.warmup_s + self.cfg.duration_s - step);
+        let kept: Vec<_> =
+            rows.iter().filter(|row| row.start_s >= from - 1e-9 && row.start_s + step <= to + 1e-9).collect();
+        let sent: u64 = kept.iter().map(|row| row.sent).sum();
+        !kept.is_empty() && sent as f64 >= RATE_TOLERANCE * target * step * kept.len() as f64
     }
 
     fn lag_high(&self) -> bool {
@@ -76,7 +105,7 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
             BoundCause::Timer => !latency_slo && !lag::small(e.lag, e.latency),
         };
     let (slo_failed, inconclusive, named) = split_slo(e, j, cause == BoundCause::Target);
-    let target_rate_missed = r.target_rps.is_some_and(|t| r.achieved_rps < t * RATE_TOLERANCE);
+    let target_rate_missed = e.rate_missed();
     let too_many_incomplete = r.incomplete_rate > MAX_INCOMPLETE;
     let default_failed = !j.replaces_max_error_rate && k.intended > 0 && r.error_rate > cfg.max_error_rate;
     let mut reasons = Vec::new();
@@ -101,6 +130,12 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
             "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
             r.achieved_rps,
             100.0 * (1.0 - r.achieved_rps / t)
+        ));
+    }
+    if let Some(t) = r.target_rps.filter(|t| !target_rate_missed && r.achieved_rps < t * RATE_TOLERANCE) {
+        reasons.push(format!(
+            "note: achieved {:.1} req/s of {t} req/s within the window only because the end of the run was sent late ({} requests after it, send lag); every earlier interval kept the rate",
+            r.achieved_rps, k.sent_after_window
         ));
     }
     if too_many_incomplete {
@@ -277,6 +312,45 @@ mod tests {
         let why = r.verdict.reasons.join("\n");
         assert!(why.starts_with("generator-bound: send lag p99 4.00 ms > 1.00 ms"), "{why}");
         assert!(why.contains("this host wakes timers late by up to 300.00us"), "{why}");
+    }
+
+    /// `run` with a timeline of 1 s intervals that sent `per_interval` requests each, the last
+    /// `late` of the schedule's 1000 sent after the window.
+    fn timed(per_interval: [u64; 10], late: u64) -> Report {
+        let mut r = run(2_000, 4_000);
+        r.timeline = (0..10)
+            .map(|i| crate::merge::TimelineRow {
+                interval: i,
+                start_s: i as f64,
+                sent: per_interval[i as usize],
+                ..Default::default()
+            })
+            .collect();
+        r.counts.sent_after_window = late;
+        r.rates.achieved_rps = (1000 - late) as f64 / 10.0;
+        r
+    }
+
+    #[test]
+    fn a_freeze_at_the_very_end_is_send_lag_not_a_missed_rate() {
+        // 100 req/s; the host froze for the last 400 ms: 40 requests left after the window.
+        let mut r = timed([100, 100, 100, 100, 100, 100, 100, 100, 100, 60], 40);
+        judge(&mut r, &["p99=500ms"]);
+        assert!(!r.verdict.target_rate_missed, "{:?}", r.verdict.reasons);
+        assert_eq!(r.verdict.status, Status::Pass, "{:?}", r.verdict.reasons);
+        assert!(
+            r.verdict.reasons.iter().any(|l| l.contains("achieved 96.0 req/s of 100 req/s within the window only"))
+        );
+        // A target at half the rate never kept it: every interval short, however much was sent late.
+        let mut r = timed([50; 10], 500);
+        r.rates.achieved_rps = 50.0;
+        judge(&mut r, &["p99=500ms"]);
+        assert!(r.verdict.target_rate_missed && r.verdict.status == Status::Invalid, "{:?}", r.verdict.reasons);
+        // Sent late but not all of it (30 never left): still missed.
+        let mut r = timed([100, 100, 100, 100, 100, 100, 100, 100, 100, 60], 10);
+        r.rates.achieved_rps = 96.0;
+        judge(&mut r, &["p99=500ms"]);
+        assert!(r.verdict.target_rate_missed, "{:?}", r.verdict.reasons);
     }
 
     #[test]
