@@ -14,7 +14,7 @@ source: fetch github:giltene/wrk2, then `make`). A missing peer is listed as mis
 silently left out. onslaught is ONSLAUGHT= or target/release/onslaught (built by this script).
 Loopback only; every run ends after --duration.
 """
-import argparse, json, os, re, resource, shutil, socket, statistics, subprocess, sys, tempfile
+import argparse, json, os, re, shutil, socket, statistics, subprocess, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,14 +25,33 @@ def peer(name, env):
 
 
 def timed(cmd, out_path):
-    """Run cmd pinned to GEN_CPU; (CPU seconds, peak RSS MiB) of the child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run cmd pinned to GEN_CPU; (CPU seconds, peak RSS MiB) of the tool. The peak is the
+    process's own VmHWM, polled (getrusage's maxrss would include the forking Python's image)."""
+    pinned = ["taskset", "-c", os.environ.get("GEN_CPU", "1")] + cmd
+    deadline = time.monotonic() + ARGS.duration * 3 + 30
     with open(out_path, "w") as out:
-        subprocess.run(["taskset", "-c", os.environ.get("GEN_CPU", "1")] + cmd, stdout=out,
-                       stderr=subprocess.STDOUT, check=False, timeout=ARGS.duration * 3 + 30)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, after.ru_maxrss / 1024.0
+        child = subprocess.Popen(pinned, stdout=out, stderr=subprocess.STDOUT)
+    hwm_kib = 0
+    while True:
+        hwm_kib = max(hwm_kib, vm_hwm_kib(child.pid))
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = status
+            return usage.ru_utime + usage.ru_stime, hwm_kib / 1024.0
+        if time.monotonic() > deadline:
+            child.kill()
+        time.sleep(0.05)
+
+
+def vm_hwm_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def dur_ms(text):
@@ -50,7 +69,7 @@ def wrk_like(path, fixed_rate=None):
     cmd = [path, "-t1", f"-c{ARGS.conns}", f"-d{ARGS.duration}s", "--latency"]
     if fixed_rate:
         cmd += [f"-R{fixed_rate}"]
-    return cmd
+    return cmd + [URL]
 
 def parse_wrk(text, _):
     n = re.search(r"(\d+) requests in", text)
@@ -61,7 +80,7 @@ def oha_cmd(path, fixed_rate, out_json):
     cmd = [path, "--no-tui", "--output-format", "json", "-c", str(ARGS.conns), "-z", f"{ARGS.duration}s"]
     if fixed_rate:
         cmd += ["-q", str(fixed_rate), "--latency-correction"]
-    return cmd
+    return cmd + [URL]
 
 def parse_oha(text, _):
     try:
@@ -77,7 +96,7 @@ def h2load_cmd(path, fixed_rate):
     if fixed_rate:
         per_client = fixed_rate / ARGS.conns
         cmd += [f"--rps={per_client:g}"]
-    return cmd
+    return cmd + [URL]
 
 def parse_h2load(text, _):
     m = re.search(r"requests: \d+ total, \d+ started, (\d+) done", text)
