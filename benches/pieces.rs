@@ -84,8 +84,7 @@ fn response_shapes() -> Vec<(&'static str, Vec<u8>)> {
         ("framing: minimal head, empty body", b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
         (
             "framing: chunked, 4 chunks of 128 B",
-            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{}0\r\n\r\n", chunks.repeat(4))
-                .into_bytes(),
+            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{}0\r\n\r\n", chunks.repeat(4)).into_bytes(),
         ),
     ]
 }
@@ -105,7 +104,8 @@ fn framing(bytes: Vec<u8>) -> Piece {
 }
 
 fn stages() -> Schedule {
-    let st = |secs: u64, from: u64, to: u64| RateStage { duration_ns: secs * 1_000_000_000, from: rate(from), to: rate(to) };
+    let st =
+        |secs: u64, from: u64, to: u64| RateStage { duration_ns: secs * 1_000_000_000, from: rate(from), to: rate(to) };
     Schedule::Stages(vec![st(30, 0, 20_000), st(60, 20_000, 20_000), st(30, 20_000, 0)])
 }
 
