@@ -299,23 +299,27 @@ fn gate_with_every_writer(url: &str, d: &Path, env: &[(&str, &str)], extra: &[&s
 #[test]
 fn secrets_in_urls_appear_in_no_output_while_the_server_received_them() {
     const KEY: &str = "K3Y-4f9e1c0b7a";
+    const TOKEN: &str = "LIT-HDR-S3CRET-77";
     let _x = exclusive();
     let cases = [("literal", format!("?api_key={KEY}&v=2")), ("env", "?api_key=${env:QK}&v=2".to_string())];
+    let header = format!("Authorization: Bearer {TOKEN}");
     for (name, query) in cases {
         let (addr, heads) = recording_target();
         let d = dir(&format!("url-{name}"));
         let url = format!("http://{addr}/p{query}");
-        let (code, everything) = gate_with_every_writer(&url, &d, &[("QK", KEY)], &[]);
+        let (code, everything) = gate_with_every_writer(&url, &d, &[("QK", KEY)], &["-H", &header]);
         assert!(matches!(code, Some(0 | 1 | 3)), "{name}: {everything}");
         for (flag, file) in WRITERS {
             assert!(std::fs::metadata(d.join(file)).unwrap().len() > 0, "{name}: {flag} wrote nothing");
         }
         assert!(!everything.contains(KEY), "{name}: the key leaked:\n{everything}");
+        assert!(!everything.contains(TOKEN), "{name}: the header's token leaked:\n{everything}");
         assert!(everything.contains("/p?api_key=***&v=***"), "{name}: the redacted URL is shown");
         assert!(everything.contains("PUT /metrics/job/onslaught"), "{name}: the push arrived");
         let heads = heads.lock().unwrap();
         let with_key = heads.iter().filter(|h| h.starts_with(&format!("GET /p?api_key={KEY}&v=2 HTTP/1.1"))).count();
         assert_eq!(with_key, 20, "{name}: the server received the key in every request: {heads:?}");
+        assert!(heads.iter().all(|h| h.contains(&format!("\r\n{header}\r\n"))), "{name}: and the header");
     }
 }
 
