@@ -30,6 +30,18 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs (result files or JSON summaries): a Markdown table of deltas; exit 1 on a regression.
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g.
+    /// `onslaught completions bash > /etc/bash_completion.d/onslaught`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `onslaught man > /usr/local/share/man/man1/onslaught.1`.
+    Man,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -124,6 +136,10 @@ pub struct RunArgs {
     /// No live progress on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Show the URL's query values in reports and on the terminal (hidden by default, as
+    /// `?api_key=***`: a query often carries a key). A `${env:NAME}` in the URL is never shown resolved.
+    #[arg(long = "show-query")]
+    pub show_query: bool,
     /// Write the result file (summary plus every histogram) to FILE: `onslaught report` and
     /// `onslaught compare` read it.
     #[arg(long)]
@@ -259,8 +275,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Executors (one per CPU). Default: all CPUs.
-    #[arg(long, default_value = "0")]
+    /// Executors, one per CPU (0: all). [default: all CPUs]
+    #[arg(long, default_value = "0", hide_default_value = true)]
     pub cores: usize,
     /// Capacity in requests/s; beyond it requests queue.
     #[arg(long)]
@@ -275,6 +291,7 @@ pub struct ServeArgs {
     /// Freeze for this long every --every (e.g. --stall 1s --every 10s).
     #[arg(long, requires = "every")]
     pub stall: Option<String>,
+    /// The period of the freeze (with --stall): one --stall in every --every, e.g. 10s.
     #[arg(long, requires = "stall")]
     pub every: Option<String>,
     /// Where in each period the freeze starts (default: every − stall, so each period ends frozen).

@@ -11,11 +11,13 @@ pub mod json;
 pub mod junit;
 pub mod lag;
 pub mod markdown;
+pub mod preflight;
 pub mod progress;
 pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod terminal;
+pub mod tty;
 mod verdict;
 
 use crate::merge::{Merged, TimelineRow};
