@@ -234,9 +234,11 @@ fn a_deployment_spec_slo_file_gates_a_run_as_written() {
     let out = onslaught(&["run", "--url", &slow, "-R", "100", "-c", "64", "-d", "2s", "--slo-file", f]);
     srv.stop();
     assert_eq!(out.code, 1, "{}", out.stdout);
-    for failed in ["SLO total p50: 30", "> 100ms (p50 <= 100ms)", "SLO total p95: 30", "SLO total throughput: "] {
+    // 300 ms answers miss p50 <= 100ms and p95 <= 250ms, and 100 req/s misses 1000 req/s: each is
+    // named with its threshold (p99 <= 400ms passes unless the host froze the run).
+    for failed in ["SLO total p50: ", "> 100ms (p50 <= 100ms)", "SLO total p95: ", "> 250ms (p95 <= 250ms)"] {
         assert!(out.stdout.contains(failed), "{failed}: {}", out.stdout);
     }
-    assert!(!out.stdout.contains("SLO total p99:"), "p99 (300 ms <= 400 ms) passed: {}", out.stdout);
+    assert!(out.stdout.contains("SLO total throughput: ") && out.stdout.contains("< 1000/s"), "{}", out.stdout);
     let _ = std::fs::remove_dir_all(&d);
 }
