@@ -30,6 +30,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs (result files or JSON summaries): a Markdown table of deltas; exit 1 on a regression.
     Compare(CompareArgs),
+    /// Merge the result files of a sharded run (`run --shard K/N --out`) exactly, and judge the
+    /// SLOs once, on the merged result (exit code as `run`'s).
+    Merge(Box<crate::distributed::args::MergeArgs>),
+    /// Print Kubernetes manifests that run a plan as N shards (an Indexed Job) and merge them.
+    K8s(crate::distributed::args::K8sArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -136,6 +141,9 @@ pub struct RunArgs {
     /// Sample this cgroup v2 directory's CPU and memory each interval (a container or service).
     #[arg(long = "watch-cgroup", value_name = "PATH")]
     pub watch_cgroup: Option<std::path::PathBuf>,
+    /// `--shard K/N`, `--shards N`, `--start-at TIME`: one shard of a distributed run.
+    #[command(flatten)]
+    pub shard: crate::distributed::args::ShardArgs,
 }
 
 #[derive(Args, Debug, Clone)]
