@@ -406,3 +406,7 @@ fn shard_verdict(r: &mut Report, d: &Distributed) {
     }
     v.exit_code = v.status.exit_code();
 }
+
+#[cfg(test)]
+#[path = "merge_tests.rs"]
+mod tests;
