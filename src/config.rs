@@ -264,7 +264,15 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)?, distributed: None })
+    Ok(Config {
+        engine,
+        report,
+        json: a.json.clone(),
+        spectrum: a.latency,
+        slo,
+        watch: watch_of(a)?,
+        distributed: None,
+    })
 }
 
 /// The measured stages as reports show them: "stage N", start and end in seconds, the target.
@@ -496,7 +504,15 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)?, distributed: None })
+    Ok(Config {
+        engine,
+        report,
+        json: a.json.clone(),
+        spectrum: a.latency,
+        slo,
+        watch: watch_of(a)?,
+        distributed: None,
+    })
 }
 
 /// The names SLOs may scope to: every request label of the plan.

@@ -38,7 +38,11 @@ impl Options {
         format!("/results/{}-{}", self.name, self.start_at_unix_ns / 1_000_000_000)
     }
     fn labels(&self, out: &mut String, indent: &str) {
-        let _ = writeln!(out, "{indent}labels:\n{indent}  app.kubernetes.io/name: onslaught\n{indent}  onslaught/run: {}", q(&self.name));
+        let _ = writeln!(
+            out,
+            "{indent}labels:\n{indent}  app.kubernetes.io/name: onslaught\n{indent}  onslaught/run: {}",
+            q(&self.name)
+        );
     }
     fn meta(&self, out: &mut String, name: &str) {
         let _ = writeln!(out, "metadata:\n  name: {}\n  namespace: {}", q(name), q(&self.namespace));
@@ -115,8 +119,9 @@ fn script(o: &Options) -> String {
     let (n, dir) = (o.shards, o.dir());
     format!(
         "mkdir -p {dir}\n\
-         onslaught run /plan/plan.yaml --quiet --cores {c} --out {dir}/shard-$JOB_COMPLETION_INDEX.json\n\
+         onslaught run /plan/plan.yaml --quiet --cores {c} --out {dir}/.shard-$JOB_COMPLETION_INDEX.json\n\
          code=$?\n\
+         [ -f {dir}/.shard-$JOB_COMPLETION_INDEX.json ] && mv {dir}/.shard-$JOB_COMPLETION_INDEX.json {dir}/shard-$JOB_COMPLETION_INDEX.json\n\
          echo \"onslaught: shard $JOB_COMPLETION_INDEX/{n} exit $code (the verdict is the merge's)\"\n\
          [ \"$code\" -eq 2 ] && exit 2\n\
          [ \"$JOB_COMPLETION_INDEX\" = 0 ] || exit 0\n\
@@ -147,7 +152,7 @@ fn job(out: &mut String, o: &Options) {
          \x20         requiredDuringSchedulingIgnoredDuringExecution:\n            - topologyKey: kubernetes.io/hostname\n\
          \x20             labelSelector:\n                matchLabels:\n                  onslaught/run: {name}\n\
          \x20     containers:\n        - name: shard\n          image: {image}\n          command:\n            - /bin/sh\n            - -c\n\
-         \x20         args:\n            - {script}\n\
+         \x20         args:\n            - |\n{script}\
          \x20         env:\n            - name: ONSLAUGHT_SHARDS\n              value: {n}\n            - name: ONSLAUGHT_START_AT\n              value: {start}\n\
          \x20         resources:\n            requests:\n              cpu: {c}\n              memory: {mem}\n            limits:\n              cpu: {c}\n              memory: {mem}\n\
          \x20         securityContext:\n            capabilities:\n              add:\n                - IPC_LOCK\n\
@@ -155,7 +160,7 @@ fn job(out: &mut String, o: &Options) {
          \x20     volumes:\n        - name: plan\n          configMap:\n            name: {plan}\n        - name: results\n          persistentVolumeClaim:\n            claimName: {pvc}\n",
         name = q(&o.name),
         image = q(&o.image),
-        script = q(&script(o)),
+        script = script(o).lines().map(|l| format!("              {l}\n")).collect::<String>(),
         n = q(&o.shards.to_string()),
         start = q(&o.start()),
         c = q(&o.cores_per_shard.to_string()),
@@ -194,7 +199,9 @@ pub fn from_args(a: &super::args::K8sArgs) -> Result<Options, String> {
     };
     for (flag, v) in [("--name", &a.name), ("--namespace", &a.namespace)] {
         if !dns(v) {
-            return Err(format!("{flag}: '{v}' is not a Kubernetes name: lower-case letters, digits and '-', at most 52"));
+            return Err(format!(
+                "{flag}: '{v}' is not a Kubernetes name: lower-case letters, digits and '-', at most 52"
+            ));
         }
     }
     if a.cores_per_shard == 0 {

@@ -398,7 +398,10 @@ fn shard_verdict(r: &mut Report, d: &Distributed) {
     }
     if d.partial {
         let names: Vec<String> = d.missing.iter().map(|k| format!("{k}/{n}")).collect();
-        v.reasons.insert(0, format!("partial: shard {} missing, so the totals cover only part of the plan", names.join(", ")));
+        v.reasons.insert(
+            0,
+            format!("partial: shard {} missing, so the totals cover only part of the plan", names.join(", ")),
+        );
         invalid = true;
     }
     if invalid && v.status == Status::Pass {

@@ -65,7 +65,14 @@ fn shard(k: u64, n: u64, intervals: &[Vec<u64>]) -> Shard {
         m.totals.ok += n;
         m.totals.status[200] += n;
         m.hists.add(&h);
-        m.timeline.push(TimelineRow { interval: i as u64, start_s: i as f64, sent: n, ok: n, completed: n, ..Default::default() });
+        m.timeline.push(TimelineRow {
+            interval: i as u64,
+            start_s: i as f64,
+            sent: n,
+            ok: n,
+            completed: n,
+            ..Default::default()
+        });
         m.intervals.push(IntervalHists::of(i as u64, 1_000_000_000, &h));
     }
     let mut report = Report::build(&m, config(1), RunEnd { interrupted: false, window_s: 3.0 });
@@ -79,7 +86,10 @@ fn shard(k: u64, n: u64, intervals: &[Vec<u64>]) -> Shard {
     // Through the file format, as merge reads it.
     let mut bytes = Vec::new();
     crate::report::result::write(&report, &mut bytes).unwrap();
-    Shard { path: format!("shard-{k}.json"), report: crate::report::result::parse(&String::from_utf8(bytes).unwrap()).unwrap() }
+    Shard {
+        path: format!("shard-{k}.json"),
+        report: crate::report::result::parse(&String::from_utf8(bytes).unwrap()).unwrap(),
+    }
 }
 
 #[test]
@@ -129,7 +139,11 @@ fn a_generator_bound_shard_makes_the_merged_run_invalid_and_is_named() {
     judge(&mut r, crate::slo::SloSet::default()).unwrap();
     assert_eq!(r.verdict.status, Status::Invalid);
     assert!(r.verdict.generator_bound);
-    assert!(r.verdict.reasons.iter().any(|l| l.starts_with("shard 1/3 (shard-1.json): generator-bound")), "{:?}", r.verdict.reasons);
+    assert!(
+        r.verdict.reasons.iter().any(|l| l.starts_with("shard 1/3 (shard-1.json): generator-bound")),
+        "{:?}",
+        r.verdict.reasons
+    );
     let members = &r.distributed.as_ref().unwrap().members;
     assert_eq!(members.iter().map(|m| m.generator_bound).collect::<Vec<_>>(), [false, true, false]);
 }
@@ -141,9 +155,8 @@ fn slos_are_judged_on_the_merged_result_only() {
     let slow = vec![vec![8_000_000u64; 3]; 1];
     let fast = vec![vec![1_000_000u64; 297]; 1];
     let mut a = shard(0, 2, &slow);
-    a.report.distributed.as_mut().unwrap().slo = crate::report::shards::SloSpec::of(
-        &crate::slo::parse::flags(&["p99=5ms".to_string()]).unwrap(),
-    );
+    a.report.distributed.as_mut().unwrap().slo =
+        crate::report::shards::SloSpec::of(&crate::slo::parse::flags(&["p99=5ms".to_string()]).unwrap());
     let b = shard(1, 2, &fast);
     let (shards, missing) = check(vec![b, a], false).unwrap();
     let mut r = merge(&shards, missing).unwrap();

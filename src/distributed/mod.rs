@@ -37,7 +37,10 @@ fn var<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// `--shard K/N`; else the count from `--shards`/$ONSLAUGHT_SHARDS and the index from
 /// $JOB_COMPLETION_INDEX. None: not sharded ($JOB_COMPLETION_INDEX alone is not ours to read).
-pub fn resolve_shard(a: &crate::distributed::args::ShardArgs, env: &[(String, String)]) -> Result<Option<ShardOf>, ConfigError> {
+pub fn resolve_shard(
+    a: &crate::distributed::args::ShardArgs,
+    env: &[(String, String)],
+) -> Result<Option<ShardOf>, ConfigError> {
     if let Some(s) = &a.shard {
         return parse_shard(s).map(Some).map_err(|e| ConfigError(format!("--shard: {e}")));
     }
@@ -58,7 +61,11 @@ pub fn resolve_shard(a: &crate::distributed::args::ShardArgs, env: &[(String, St
 
 /// `--start-at`/$ONSLAUGHT_START_AT, ns since the Unix epoch: not more than a day ahead, and not
 /// so far behind that the whole run is over.
-fn resolve_start(a: &crate::distributed::args::ShardArgs, env: &[(String, String)], run_ns: u64) -> Result<Option<u64>, ConfigError> {
+fn resolve_start(
+    a: &crate::distributed::args::ShardArgs,
+    env: &[(String, String)],
+    run_ns: u64,
+) -> Result<Option<u64>, ConfigError> {
     let (name, text) = match (&a.start_at, var(env, ENV_START_AT)) {
         (Some(t), _) => ("--start-at", t.as_str()),
         (None, Some(t)) => ("$ONSLAUGHT_START_AT", t),
@@ -67,7 +74,10 @@ fn resolve_start(a: &crate::distributed::args::ShardArgs, env: &[(String, String
     let at = start::parse_time(text).map_err(|e| ConfigError(format!("{name}: {e}")))?;
     let now = start::wall_now_ns();
     if at > now + 86_400_000_000_000 {
-        return Err(ConfigError(format!("{name}: {} is more than a day ahead; choose a nearer start", start::format_time(at))));
+        return Err(ConfigError(format!(
+            "{name}: {} is more than a day ahead; choose a nearer start",
+            start::format_time(at)
+        )));
     }
     if at + run_ns < now {
         return Err(ConfigError(format!(

@@ -1,8 +1,8 @@
 //! The run identity of a distributed run (`--shard K/N`, `--start-at`) as result files carry it,
 //! and what a merged result keeps of each shard (its clock, its health). Data only: the shard
 //! side is filled by crate::distributed, the merge by crate::distributed::merge (docs/distributed.md).
-use super::health::GeneratorHealth;
 use super::Status;
+use super::health::GeneratorHealth;
 use crate::slo::{Rule, Scope, SloSet};
 use serde::{Deserialize, Serialize};
 
