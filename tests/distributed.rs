@@ -378,9 +378,9 @@ fn check_rate(m: &Value) {
 /// rounding, max(2 ms, 0.5%) jitter, the finite-C drain term floor(R·S/C)·d, and the generators'
 /// own send lag (latency = d + lag outside a freeze).
 fn check_latency(m: &Value, s: &Value) {
-    let (rate, stall_s, conns) = (450.0, 0.2, 120.0);
+    let (rate, stall_s, conns): (f64, f64, f64) = (450.0, 0.2, 120.0);
     let d = p(s, "service_time", "p50").max(p(m, "service_time", "p50"));
-    let drain = (rate * stall_s / conns as f64).floor() * d;
+    let drain = (rate * stall_s / conns).floor() * d;
     let lag = p(s, "send_lag", "p99").max(p(m, "send_lag", "p99"));
     for q in ["p50", "p99"] {
         let (a, b) = (p(m, "latency", q), p(s, "latency", q));

@@ -16,7 +16,7 @@ impl Rng {
     /// A latency-like value: mostly 0.1-2 ms, a tail to 2 s.
     fn latency(&mut self) -> u64 {
         let r = self.next();
-        if r % 50 == 0 { 1_000_000 + r % 2_000_000_000 } else { 100_000 + r % 1_900_000 }
+        if r.is_multiple_of(50) { 1_000_000 + r % 2_000_000_000 } else { 100_000 + r % 1_900_000 }
     }
 }
 
