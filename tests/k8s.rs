@@ -107,13 +107,17 @@ fn job(j: &Value, shards: i64) {
     assert!(req.parse::<u32>().is_ok_and(|n| n > 0), "whole cores: {req}");
     assert_eq!(req, lim, "requests = limits: Guaranteed QoS, exclusive cores with the static CPU manager");
     assert_eq!(string(c, "resources.requests.memory"), string(c, "resources.limits.memory"));
-    assert!(list(c, "securityContext.capabilities.add").iter().any(|x| x.as_str() == Some("IPC_LOCK")), "memlock");
+    let caps = list(c, "securityContext.capabilities.add");
+    for cap in ["IPC_LOCK", "SYS_RESOURCE"] {
+        assert!(caps.iter().any(|x| x.as_str() == Some(cap)), "memlock: {cap}");
+    }
     let env: Vec<(String, String)> = list(c, "env").iter().map(|e| (string(e, "name"), string(e, "value"))).collect();
     assert!(env.contains(&("ONSLAUGHT_SHARDS".into(), shards.to_string())), "{env:?}");
     let start = &env.iter().find(|(k, _)| k == "ONSLAUGHT_START_AT").expect("a common start").1;
     assert_eq!(start, "2026-01-31T12:00:00.000Z");
     let script = string(c, "args.0");
     assert!(script.contains("onslaught run /plan/plan.yaml") && script.contains("onslaught merge"), "{script}");
+    assert!(script.starts_with("ulimit -l unlimited"), "glommio needs 512 KiB of memlock: {script}");
     let volumes: Vec<String> = list(pod, "volumes").iter().map(|v| string(v, "name")).collect();
     for m in list(c, "volumeMounts") {
         assert!(volumes.contains(&string(m, "name")), "every mount has its volume");

@@ -76,8 +76,9 @@ fn header(o: &Options) -> String {
          # Clean up: kubectl -n {ns} delete job/{name} pod/{name}-collect configmap/{name}-plan pvc/{name}-results\n\
          # Clocks:   every node must keep time with NTP/chrony (a few ms); a shard that starts more than\n\
          #           {bound} ms late says so in its result and in the merged verdict.\n\
-         # Memlock:  glommio (io_uring) needs locked memory: the container gets IPC_LOCK; without it, run\n\
-         #           the container runtime with a memlock ulimit of at least 64 MiB (docker: --ulimit memlock=-1).\n",
+         # Memlock:  glommio (io_uring) needs a memlock limit of at least 512 KiB: each shard raises it\n\
+         #           (`ulimit -l unlimited`, allowed by SYS_RESOURCE; IPC_LOCK for kernels before 5.12). If your\n\
+         #           policy forbids these capabilities, raise the runtime's default (containerd/docker: memlock=-1).\n",
         plan = o.plan_name,
         n = o.shards,
         c = o.cores_per_shard,
@@ -118,7 +119,8 @@ fn volume(out: &mut String, o: &Options) {
 fn script(o: &Options) -> String {
     let (n, dir) = (o.shards, o.dir());
     format!(
-        "mkdir -p {dir}\n\
+        "ulimit -l unlimited 2>/dev/null || ulimit -l \"$(ulimit -H -l)\"\n\
+         mkdir -p {dir}\n\
          onslaught run /plan/plan.yaml --quiet --cores {c} --out {dir}/.shard-$JOB_COMPLETION_INDEX.json\n\
          code=$?\n\
          [ -f {dir}/.shard-$JOB_COMPLETION_INDEX.json ] && mv {dir}/.shard-$JOB_COMPLETION_INDEX.json {dir}/shard-$JOB_COMPLETION_INDEX.json\n\
@@ -155,7 +157,7 @@ fn job(out: &mut String, o: &Options) {
          \x20         args:\n            - |\n{script}\
          \x20         env:\n            - name: ONSLAUGHT_SHARDS\n              value: {n}\n            - name: ONSLAUGHT_START_AT\n              value: {start}\n\
          \x20         resources:\n            requests:\n              cpu: {c}\n              memory: {mem}\n            limits:\n              cpu: {c}\n              memory: {mem}\n\
-         \x20         securityContext:\n            capabilities:\n              add:\n                - IPC_LOCK\n\
+         \x20         securityContext:\n            capabilities:\n              add:\n                - IPC_LOCK\n                - SYS_RESOURCE\n\
          \x20         volumeMounts:\n            - name: plan\n              mountPath: /plan\n              readOnly: true\n            - name: results\n              mountPath: /results\n\
          \x20     volumes:\n        - name: plan\n          configMap:\n            name: {plan}\n        - name: results\n          persistentVolumeClaim:\n            claimName: {pvc}\n",
         name = q(&o.name),

@@ -15,10 +15,10 @@ use crate::schedule::ShardOf;
 
 /// The index a Kubernetes Indexed Job gives each pod.
 pub const ENV_INDEX: &str = "JOB_COMPLETION_INDEX";
-/// The shard count, when `--shards` is not given.
-pub const ENV_SHARDS: &str = "ONSLAUGHT_SHARDS";
+/// The shard count, when `--shards` is not given (not a plan override: crate::plan::RUN_VARS).
+pub const ENV_SHARDS: &str = crate::plan::RUN_VARS[0];
 /// The common start, when `--start-at` is not given.
-pub const ENV_START_AT: &str = "ONSLAUGHT_START_AT";
+pub const ENV_START_AT: &str = crate::plan::RUN_VARS[1];
 
 /// `K/N` → shard K of N.
 pub fn parse_shard(s: &str) -> Result<ShardOf, String> {
@@ -168,7 +168,8 @@ fn digest(a: &RunArgs, cfg: &Config) -> String {
         e.schedule, e.users, e.warmup_ns, e.duration_ns, e.interval_ns, e.timeout_ns, e.stages_ns
     );
     h.write(shape.as_bytes());
-    let r = crate::report::RunConfig { connections: 0, cores: 0, ..cfg.report.clone() };
+    // The plan's path may differ from host to host; its bytes are hashed above.
+    let r = crate::report::RunConfig { connections: 0, cores: 0, plan: None, ..cfg.report.clone() };
     h.write(serde_json::to_string(&r).unwrap_or_default().as_bytes());
     h.write(serde_json::to_string(&SloSpec::of(&cfg.slo)).unwrap_or_default().as_bytes());
     format!("{:016x}", h.0)

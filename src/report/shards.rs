@@ -131,6 +131,29 @@ impl SloSpec {
     }
 }
 
+/// One line for the terminal summary: which shard this is, or what was merged.
+pub fn line(d: &Distributed) -> String {
+    let start = d.start_at.as_deref().map_or(String::new(), |s| format!(", common start {s}"));
+    let Some(k) = d.shard else {
+        let lags: Vec<String> = d.members.iter().map(|m| format!("{:.2}", m.send_lag_p99_ms)).collect();
+        let latest = d.members.iter().filter_map(|m| m.clock.as_ref()).map(|c| c.late_ms).fold(f64::MIN, f64::max);
+        let missing: Vec<String> = d.missing.iter().map(|k| format!("{k}/{}", d.shards)).collect();
+        return format!(
+            "{} of {} merged{} (plan {}){start}{}; send lag p99 per shard {} ms",
+            d.members.len(),
+            d.shards,
+            if d.partial { format!(", PARTIAL: {} missing", missing.join(", ")) } else { String::new() },
+            d.plan_digest,
+            if latest > f64::MIN { format!(", latest shard released {latest:+.1} ms from it") } else { String::new() },
+            lags.join(" / ")
+        );
+    };
+    let clock = d.clock.as_ref().map_or(String::new(), |c| {
+        format!(", released {:+.1} ms from it{}", c.late_ms, if c.late { " (LATE)" } else { "" })
+    });
+    format!("shard {k}/{} of plan {}{start}{clock}; merge the shards with `onslaught merge`", d.shards, d.plan_digest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
