@@ -124,6 +124,7 @@ mod tests {
         ];
         Progress {
             schedule: Schedule::Stages(stages),
+            shard: Default::default(),
             warmup_s: 0.0,
             total_s: 30.0,
             interval_s: 1.0,
