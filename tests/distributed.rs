@@ -44,8 +44,11 @@ fn shards(runs: &[Vec<String>]) {
     shards_env(&runs.iter().map(|a| (a.clone(), Vec::new())).collect::<Vec<_>>());
 }
 
-/// The same, each with its own environment (a Kubernetes Indexed Job's pod).
-fn shards_env(runs: &[(Vec<String>, Vec<(&str, String)>)]) {
+/// A shard's arguments and its own environment (a Kubernetes Indexed Job's pod).
+type Launch<'a> = (Vec<String>, Vec<(&'a str, String)>);
+
+/// Run the shards concurrently, each with its own environment.
+fn shards_env(runs: &[Launch]) {
     let children: Vec<Child> = runs
         .iter()
         .map(|(a, env)| {
