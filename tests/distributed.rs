@@ -97,8 +97,20 @@ fn merge_refuses_a_foreign_a_missing_and_a_duplicate_shard() {
     assert_eq!(m["counts"]["intended"], 100, "200/s for 0.5 s over two shards");
     assert_eq!(m["distributed"]["members"].as_array().unwrap().len(), 2);
     assert_eq!(m["distributed"]["partial"], false);
-    let again = onslaught(&["report", &f("merged.json"), "--hlog", &f("m.hlog")]);
+    // Every report, from the merged file: the JSON byte for byte as merge wrote it.
+    let writers = ["--md", "--html", "--prom", "--junit", "--hlog"];
+    let files: Vec<String> = ["m.md", "m.html", "m.prom", "m.xml", "m.hlog"].iter().map(|n| f(n)).collect();
+    let mut args = vec!["report".to_string(), f("merged.json"), "--json".into(), f("again.json")];
+    for (w, file) in writers.iter().zip(&files) {
+        args.extend([w.to_string(), file.clone()]);
+    }
+    let again = Command::new(BIN).args(&args).output().unwrap();
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(std::fs::read(f("again.json")).unwrap(), std::fs::read(f("m.json")).unwrap());
+    for file in &files {
+        assert!(std::fs::metadata(file).unwrap().len() > 0, "{file}");
+    }
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Shards     2 of 2 merged"));
     let hlog = std::fs::read_to_string(dir.join("m.hlog")).unwrap();
     assert!(hlog.contains("Tag=shard-0,") && hlog.contains("Tag=shard-1,"), "{hlog}");
 
