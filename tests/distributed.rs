@@ -480,3 +480,29 @@ fn check_latency(m: &Value, s: &Value) {
     // The freeze is really in both: p99 lies in it (d + S − T·(1 − q) = ~190 ms for a constant rate).
     assert!(p(m, "latency", "p99") > 100e6 && p(s, "latency", "p99") > 100e6);
 }
+
+#[test]
+fn bad_shard_flags_are_one_line_errors_and_nothing_is_sent() {
+    let url = "http://127.0.0.1:1/";
+    let cases: [(&[&str], &str); 6] = [
+        (&["run", "-u", url, "--shard", "3/3"], "--shard: '3/3': the index must be 0 to 2 for 3 shards"),
+        (&["run", "-u", url, "--shard", "1"], "--shard: '1' is not K/N"),
+        (&["run", "-u", url, "--start-at", "tomorrow"], "--start-at: 'tomorrow' is not a time"),
+        (
+            &["run", "-u", url, "-c", "2", "--shard", "0/3"],
+            "--shard: the run has 2 connections, fewer than its 3 shards",
+        ),
+        (&["run", "-u", url, "--shards", "3"], "--shards: 3 shards, but which one is this?"),
+        (
+            &["breakpoint", "-u", url, "--max", "100", "--slo", "p99=1s", "--shard", "0/2"],
+            "--shard/--shards/--start-at: not a breakpoint flag",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = Command::new(BIN).args(args).env_remove("JOB_COMPLETION_INDEX").output().unwrap();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains(want), "{args:?}: {e}");
+        assert_eq!(e.lines().count(), 1, "one line: {e}");
+    }
+}

@@ -167,3 +167,37 @@ fn slos_are_judged_on_the_merged_result_only() {
     judge(&mut r, crate::slo::parse::flags(&["p50=500us".to_string()]).unwrap()).unwrap();
     assert_eq!(r.verdict.status, Status::Failed);
 }
+
+#[test]
+fn circuit_breakers_are_replayed_on_the_merged_timeline() {
+    // p99 <= 500us with abort_on_fail over 2 s: every merged interval breaches it (1 ms samples).
+    let samples = vec![vec![1_000_000u64; 40]; 3];
+    let mut a = shard(0, 2, &samples);
+    let set = crate::slo::parse::flags(&["p99=500us".to_string(), "abort_on_fail=2s".to_string()]).unwrap();
+    a.report.distributed.as_mut().unwrap().slo = crate::report::shards::SloSpec::of(&set);
+    let (shards, missing) = check(vec![a, shard(1, 2, &samples)], false).unwrap();
+    let mut r = merge(&shards, missing).unwrap();
+    judge(&mut r, crate::slo::SloSet::default()).unwrap();
+    assert_eq!(r.verdict.status, Status::Interrupted, "{:?}", r.verdict.reasons);
+    assert_eq!(r.verdict.exit_code, 4);
+    let why = r.aborted.as_deref().unwrap_or_default();
+    assert!(why.starts_with("aborted by abort_on_fail") && why.contains("judged on the merged timeline"), "{why}");
+}
+
+#[test]
+fn a_late_shard_is_named_in_the_merged_verdict() {
+    let samples = vec![vec![1_000_000u64; 40]; 3];
+    let mut late = shard(1, 2, &samples);
+    late.report.distributed.as_mut().unwrap().clock = Some(crate::report::shards::ShardClock {
+        late_ms: 412.0,
+        late: true,
+        late_bound_ms: crate::report::shards::LATE_BOUND_MS,
+        ..Default::default()
+    });
+    let (shards, missing) = check(vec![shard(0, 2, &samples), late], false).unwrap();
+    let mut r = merge(&shards, missing).unwrap();
+    judge(&mut r, crate::slo::SloSet::default()).unwrap();
+    let want = "shard 1/2 started 412 ms after the common start (bound 20 ms)";
+    assert!(r.verdict.reasons.iter().any(|l| l.starts_with(want)), "{:?}", r.verdict.reasons);
+    assert_eq!(r.verdict.status, Status::Pass, "said, not invalidated: its latencies count from the schedule");
+}

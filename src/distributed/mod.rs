@@ -131,7 +131,8 @@ fn split(cfg: &mut Config, shard: ShardOf) -> Result<(), ConfigError> {
     let e = &mut cfg.engine;
     let total = e.connections as u64;
     let mine = shard.share(total);
-    if mine == 0 {
+    // Refused on every shard alike, not only on those that would get none.
+    if total < shard.count {
         let what = if e.users.is_some() { "virtual users at the peak" } else { "connections" };
         return Err(ConfigError(format!(
             "--shard: the run has {total} {what}, fewer than its {} shards: every shard needs one; use at most {total} shards{}",
