@@ -30,11 +30,23 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs (result files or JSON summaries): a Markdown table of deltas; exit 1 on a regression.
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g.
+    /// `onslaught completions bash > /etc/bash_completion.d/onslaught`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `onslaught man > /usr/local/share/man/man1/onslaught.1`.
+    Man,
     /// Merge the result files of a sharded run (`run --shard K/N --out`) exactly, and judge the
     /// SLOs once, on the merged result (exit code as `run`'s).
     Merge(Box<crate::distributed::args::MergeArgs>),
     /// Print Kubernetes manifests that run a plan as N shards (an Indexed Job) and merge them.
     K8s(crate::distributed::args::K8sArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -129,6 +141,10 @@ pub struct RunArgs {
     /// No live progress on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Show the URL's query values in reports and on the terminal (hidden by default, as
+    /// `?api_key=***`: a query often carries a key). A `${env:NAME}` in the URL is never shown resolved.
+    #[arg(long = "show-query")]
+    pub show_query: bool,
     /// Write the result file (summary plus every histogram) to FILE: `onslaught report` and
     /// `onslaught compare` read it.
     #[arg(long)]
@@ -267,8 +283,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Executors (one per CPU). Default: all CPUs.
-    #[arg(long, default_value = "0")]
+    /// Executors, one per CPU (0: all). [default: all CPUs]
+    #[arg(long, default_value = "0", hide_default_value = true)]
     pub cores: usize,
     /// Capacity in requests/s; beyond it requests queue.
     #[arg(long)]
@@ -283,6 +299,7 @@ pub struct ServeArgs {
     /// Freeze for this long every --every (e.g. --stall 1s --every 10s).
     #[arg(long, requires = "every")]
     pub stall: Option<String>,
+    /// The period of the freeze (with --stall): one --stall in every --every, e.g. 10s.
     #[arg(long, requires = "stall")]
     pub every: Option<String>,
     /// Where in each period the freeze starts (default: every − stall, so each period ends frozen).

@@ -48,13 +48,18 @@ pub struct Url {
 }
 
 pub fn parse_url(s: &str) -> Result<Url, String> {
+    parse_url_as(s, &crate::redact::url(s))
+}
+
+/// As `parse_url`; errors show `shown` (the URL as written, credentials hidden), never `s`.
+pub fn parse_url_as(s: &str, shown: &str) -> Result<Url, String> {
     let hint = "expected http[s]://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/";
     let (rest, tls) = if let Some(r) = s.strip_prefix("http://") {
         (r, false)
     } else if let Some(r) = s.strip_prefix("https://") {
         (r, true)
     } else {
-        return Err(format!("'{s}' is not a URL: {hint}"));
+        return Err(format!("'{shown}' is not a URL: {hint}"));
     };
     let (authority, target) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], rest[i..].to_string()),
@@ -62,10 +67,12 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
     };
     let target = if target.starts_with('?') { format!("/{target}") } else { target };
     if authority.contains('@') {
-        return Err(format!("'{s}': credentials in the URL are not supported; send an Authorization header with -H"));
+        return Err(format!(
+            "'{shown}': credentials in the URL are not supported; send an Authorization header with -H"
+        ));
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or_else(|| format!("'{s}': unclosed '[' in host: {hint}"))?;
+        let (h, after) = v6.split_once(']').ok_or_else(|| format!("'{shown}': unclosed '[' in host: {hint}"))?;
         (h.to_string(), after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -73,8 +80,9 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
             None => (authority.to_string(), None),
         }
     };
-    if host.is_empty() || target.contains(char::is_whitespace) {
-        return Err(format!("'{s}' is not a valid URL: {hint}"));
+    let bad_host = |c: char| c.is_whitespace() || c.is_control() || "\"<>\\^`{|}%".contains(c);
+    if host.is_empty() || host.contains(bad_host) || target.contains(char::is_whitespace) {
+        return Err(format!("'{shown}' is not a valid URL: {hint}"));
     }
     let port = match port {
         None if tls => 443,
@@ -83,7 +91,7 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
             .parse::<u16>()
             .ok()
             .filter(|p| *p > 0)
-            .ok_or_else(|| format!("'{s}': port '{p}' is not a number from 1 to 65535"))?,
+            .ok_or_else(|| format!("'{shown}': port '{p}' is not a number from 1 to 65535"))?,
     };
     Ok(Url { host, port, tls, target })
 }
@@ -118,15 +126,21 @@ fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
     Ok(list)
 }
 
+/// `Name: value`. Errors name the header at most, never its value (it may be a credential).
 fn parse_header(h: &str) -> Result<(String, String), String> {
-    let (n, v) = h.split_once(':').ok_or_else(|| format!("'{h}' has no colon: write it as 'Name: value'"))?;
+    let (n, v) = h
+        .split_once(':')
+        .ok_or_else(|| "a header has no colon: write it as 'Name: value' (the text is not shown)".to_string())?;
     let n = n.trim();
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if n.is_empty() || !n.chars().all(token) {
-        return Err(format!("'{h}': '{n}' is not a valid header name (letters, digits and -)"));
+        return Err(format!(
+            "a header name before the colon is not a valid name ({} characters; letters, digits and -)",
+            n.chars().count()
+        ));
     }
     if v.contains(['\r', '\n']) {
-        return Err(format!("'{h}': header values cannot contain line breaks"));
+        return Err(format!("the value of '{n}' contains a line break: header values are one line"));
     }
     Ok((n.to_string(), v.trim().to_string()))
 }
@@ -137,6 +151,13 @@ fn expand_secrets(name: &str, text: &str, env: &[(String, String)]) -> Result<St
     let (value, _) = crate::plan::expand(text, env, std::path::Path::new("."))
         .map_err(|e| ConfigError(format!("{name}: {e}; nothing was sent")))?;
     Ok(value)
+}
+
+/// `--url`, its `${env:NAME}` and `${file:PATH}` references resolved as in a plan; errors show
+/// the URL as written, credentials hidden, never a resolved value.
+fn quick_url(url_s: &str, env: &[(String, String)]) -> Result<Url, ConfigError> {
+    let value = expand_secrets("--url", url_s, env)?;
+    flag("--url", parse_url_as(&value, &crate::redact::url(url_s)))
 }
 
 /// A quick-mode `-H 'Name: value'`, its secret references resolved.
@@ -438,8 +459,14 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     let url_s = a
         .url
         .as_deref()
-        .ok_or_else(|| ConfigError("--url: missing: give the target, e.g. --url http://127.0.0.1:8080/".into()))?;
-    let url = flag("--url", parse_url(url_s))?;
+        .ok_or_else(|| {
+            ConfigError(
+                "--url: missing: give the target, e.g. --url http://127.0.0.1:8080/, or a test plan: onslaught run PLAN.yaml"
+                    .into(),
+            )
+        })?;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let url = quick_url(url_s, &env)?;
     let schedule = match &a.rate {
         Some(r) => Schedule::Constant(flag("--rate/-R", parse_rate(r))?),
         None => Schedule::Saturate,
@@ -465,7 +492,6 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
-    let env: Vec<(String, String)> = std::env::vars().collect();
     let headers = a.headers.iter().map(|h| quick_header(h, &env)).collect::<Result<Vec<_>, _>>()?;
     let method = a.method.to_ascii_uppercase();
     if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -496,7 +522,8 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
         keep_alive: !a.no_keepalive,
     });
     let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
-    let report = parts.report(a, &run, url_s.to_string(), method.clone(), url.tls);
+    let shown = if a.show_query { url_s.to_string() } else { crate::redact::url(url_s) };
+    let report = parts.report(a, &run, shown, method.clone(), url.tls);
     let engine = EngineSpec {
         request,
         head_request: method == "HEAD",

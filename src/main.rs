@@ -1,7 +1,10 @@
 //! The binary: parse arguments, call the library, map the outcome to an exit code.
 use clap::Parser;
-use onslaught::cli::{BreakpointArgs, CheckArgs, Cli, Command, CompareArgs, GateArgs, ReportArgs, RunArgs, ServeArgs};
+use onslaught::cli::{
+    BreakpointArgs, CheckArgs, Cli, Command, CompareArgs, CompletionsArgs, GateArgs, ReportArgs, RunArgs, ServeArgs,
+};
 use onslaught::report::files::{Outputs, write_all};
+use onslaught::report::preflight;
 use onslaught::report::{compare, result, terminal};
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,9 +13,9 @@ use std::process::ExitCode;
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e));
     let code = match cli.command {
-        Command::Run(a) => run(&a).map_or_else(|code| code, |r| r.verdict.exit_code as u8),
+        Command::Run(a) => run(&a, &[]).map_or_else(|code| code, |r| r.verdict.exit_code as u8),
         Command::Gate(g) => gate(&g),
         Command::Breakpoint(b) => breakpoint(&b),
         Command::Check(a) => check(&a),
@@ -21,12 +24,34 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare(&a),
         Command::Merge(a) => merge(&a),
         Command::K8s(a) => k8s(&a),
+        Command::Completions(a) => completions(&a),
+        Command::Man => man(),
     };
     ExitCode::from(code)
 }
 
-/// Run, print the summary and write the reports; Err is the exit code of a configuration error.
-fn run(a: &RunArgs) -> Result<onslaught::report::Report, u8> {
+/// Print a command-line error and exit 2 (help and version: 0); a mistyped subcommand that clap
+/// finds nothing similar to gets our own suggestion (`rnu` → `run`).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::InvalidSubcommand
+        && e.get(ContextKind::SuggestedSubcommand).is_none()
+        && let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand)
+    {
+        let cmd = <Cli as clap::CommandFactory>::command();
+        let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        if let Some(near) = onslaught::suggest::nearest(typed, names.iter().map(String::as_str)) {
+            let msg = format!("unrecognized subcommand '{typed}'\n\n  tip: a similar subcommand exists: '{near}'");
+            cmd.clone().error(ErrorKind::InvalidSubcommand, msg).exit();
+        }
+    }
+    e.exit()
+}
+
+/// Run, print the summary and write the reports; Err is the exit code of a configuration error
+/// (nothing sent). Every destination, `appends` too, is checked before the first request; one
+/// that fails only at the end is a warning: the verdict's exit code stands.
+fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<onslaught::report::Report, u8> {
     let cfg = match onslaught::config::from_args(a) {
         Ok(c) => c,
         Err(e) => {
@@ -34,10 +59,19 @@ fn run(a: &RunArgs) -> Result<onslaught::report::Report, u8> {
             return Err(EXIT_CONFIG);
         }
     };
+    let outputs = Outputs { json: cfg.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
+    let destinations = preflight::Plan {
+        appends: appends.to_vec(),
+        inputs: preflight::inputs_of(a, &data_files(&cfg)),
+        ..preflight::Plan::of(&outputs)
+    };
+    if let Err(e) = destinations.check() {
+        eprintln!("onslaught: error: {e}");
+        return Err(EXIT_CONFIG);
+    }
     let stop = onslaught::signal::install();
-    // SAFETY: isatty only inspects the descriptor.
-    let (err_tty, out_tty) = unsafe { (libc::isatty(2) == 1, libc::isatty(1) == 1) };
-    let mut progress = onslaught::report::progress::Progress::new(&cfg, err_tty);
+    let tty = onslaught::report::tty::detect();
+    let mut progress = onslaught::report::progress::Progress::new(&cfg, tty.redraw);
     let result = onslaught::run::execute(&cfg, stop, |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());
@@ -52,20 +86,32 @@ fn run(a: &RunArgs) -> Result<onslaught::report::Report, u8> {
         }
     };
     let mut out = std::io::stdout().lock();
-    let opts = terminal::Options { spectrum: cfg.spectrum, color: out_tty };
+    let opts = terminal::Options { spectrum: cfg.spectrum, color: tty.color };
     let _ = terminal::write(&report, &opts, &mut out);
     let _ = out.flush();
-    let outputs = Outputs { json: cfg.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
-    if !written(write_all(&report, &outputs)) {
-        return Err(EXIT_CONFIG);
+    for e in write_all(&report, &outputs).err().unwrap_or_default() {
+        lost(&report, &e);
     }
     Ok(report)
 }
 
+/// A report that could not be written after the load: said loudly, the verdict kept.
+fn lost(r: &onslaught::report::Report, what: &str) {
+    let v = &r.verdict;
+    eprintln!("onslaught: WARNING: {what}; the verdict stands: {:?} (exit code {})", v.status, v.exit_code);
+}
+
+/// The CSV files a plan reads (no output may replace one).
+fn data_files(cfg: &onslaught::config::Config) -> Vec<std::path::PathBuf> {
+    cfg.engine.plan.map(|w| w.plan.data.iter().map(|d| d.file.clone()).collect()).unwrap_or_default()
+}
+
 /// `run`, then on failure the rollback command, then the deployment-report entry. The exit code
-/// is the run's verdict (a configuration error: 2, with no rollback and no entry).
+/// is the run's verdict (a configuration error: 2, with no rollback and no entry; the report's
+/// file is checked with the others before the load, and one that fails after it is a warning).
 fn gate(g: &GateArgs) -> u8 {
-    let report = match run(&g.run) {
+    let appends: Vec<_> = g.append_report.iter().map(|p| ("--append-report", p.clone())).collect();
+    let report = match run(&g.run, &appends) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -83,8 +129,7 @@ fn gate(g: &GateArgs) -> u8 {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let entry = onslaught::gate::entry(&report, now, rollback.as_ref());
         if let Err(e) = onslaught::gate::append(path, &entry) {
-            eprintln!("onslaught gate: error: --append-report: cannot write '{}': {e}", path.display());
-            return EXIT_CONFIG;
+            lost(&report, &format!("--append-report: cannot write '{}': {e}", path.display()));
         }
     }
     println!(
@@ -106,6 +151,13 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
             return EXIT_CONFIG;
         }
     };
+    let o = &b.run;
+    let outputs = Outputs { json: o.json.clone(), result: None, writers: o.writers.clone() };
+    let destinations = preflight::Plan { inputs: preflight::inputs_of(o, &[]), ..preflight::Plan::of(&outputs) };
+    if let Err(e) = destinations.check() {
+        eprintln!("onslaught breakpoint: error: {e}");
+        return EXIT_CONFIG;
+    }
     let stop = onslaught::signal::install();
     let quiet = b.run.quiet;
     let result = bp::run_search(&cfg, &opts, stop, |s| {
@@ -137,7 +189,6 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
         ("--md", &b.run.writers.md, |r, f| write::markdown(r, f)),
         ("--html", &b.run.writers.html, |r, f| bp::html::write(r, f)),
     ];
-    let mut ok = true;
     for (flag, path, w) in jobs {
         let Some(path) = path else { continue };
         let done = std::fs::File::create(path).and_then(|f| {
@@ -146,11 +197,13 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
             f.flush()
         });
         if let Err(e) = done {
-            eprintln!("onslaught breakpoint: error: {flag}: cannot write '{path}': {e}");
-            ok = false;
+            let code = r.exit_code;
+            eprintln!(
+                "onslaught breakpoint: WARNING: {flag}: cannot write '{path}': {e}; the result stands (exit code {code})"
+            );
         }
     }
-    if ok { r.exit_code as u8 } else { EXIT_CONFIG }
+    r.exit_code as u8
 }
 
 /// Print each report-writing failure; true when there was none.
@@ -172,16 +225,27 @@ fn report(a: &ReportArgs) -> u8 {
         }
     };
     let mut out = std::io::stdout().lock();
-    // SAFETY: isatty only inspects the descriptor.
-    let color = unsafe { libc::isatty(1) == 1 };
+    let color = onslaught::report::tty::detect().color;
     let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency, color }, &mut out);
     let _ = out.flush();
     let outputs = Outputs { json: a.json.clone(), result: None, writers: a.writers.clone() };
+    let inputs = vec![("the result file".to_string(), a.result.clone())];
+    if let Err(e) = (preflight::Plan { inputs, ..preflight::Plan::of(&outputs) }).check() {
+        eprintln!("onslaught report: error: {e}");
+        return EXIT_CONFIG;
+    }
     if written(write_all(&r, &outputs)) { 0 } else { EXIT_CONFIG }
 }
 
 /// `onslaught merge SHARD...`: the merged terminal summary and files; exit code as `run`'s.
+/// Destinations are checked first: no output may replace a shard's file.
 fn merge(a: &onslaught::distributed::args::MergeArgs) -> u8 {
+    let outputs = Outputs { json: a.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
+    let inputs = a.results.iter().map(|p| ("a shard's result file".to_string(), p.clone())).collect();
+    if let Err(e) = (preflight::Plan { inputs, ..preflight::Plan::of(&outputs) }).check() {
+        eprintln!("onslaught merge: error: {e}");
+        return EXIT_CONFIG;
+    }
     let r = match onslaught::distributed::merge::run(a) {
         Ok(r) => r,
         Err(e) => {
@@ -190,11 +254,9 @@ fn merge(a: &onslaught::distributed::args::MergeArgs) -> u8 {
         }
     };
     let mut out = std::io::stdout().lock();
-    // SAFETY: isatty only inspects the descriptor.
-    let color = unsafe { libc::isatty(1) == 1 };
+    let color = onslaught::report::tty::detect().color;
     let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency, color }, &mut out);
     let _ = out.flush();
-    let outputs = Outputs { json: a.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
     if written(write_all(&r, &outputs)) { r.verdict.exit_code as u8 } else { EXIT_CONFIG }
 }
 
@@ -286,4 +348,23 @@ fn serve(a: &ServeArgs) -> u8 {
     handle.stop();
     eprintln!("onslaught serve: stopped after {served} responses");
     0
+}
+
+/// `onslaught completions SHELL`: the completion script on stdout (clap_complete).
+fn completions(a: &CompletionsArgs) -> u8 {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(a.shell, &mut cmd, "onslaught", &mut std::io::stdout());
+    0
+}
+
+/// `onslaught man`: the man page on stdout (clap_mangen); docs/cli.md says how to install it.
+fn man() -> u8 {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    match page.render(&mut std::io::stdout()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("onslaught man: error: {e}");
+            EXIT_CONFIG
+        }
+    }
 }

@@ -41,19 +41,28 @@ fn decimal(s: &str) -> Option<(u128, u32, &str)> {
     Some((mantissa, frac.len() as u32, suffix))
 }
 
-/// `20000`, `20k`, `1.5M`, `0.5`, optionally followed by `/s`. Must be > 0.
+/// A non-negative decimal exponent, `e12` or `E+3`: 12, 3.
+fn exponent(suffix: &str) -> Option<u32> {
+    let d = suffix.strip_prefix(['e', 'E'])?;
+    let d = d.strip_prefix('+').unwrap_or(d);
+    (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse().unwrap_or(u32::MAX))
+}
+
+/// `20000`, `20k`, `1.5M`, `0.5`, `2e3`, optionally followed by `/s`. Must be > 0.
 pub fn parse_rate(s: &str) -> Result<Rate, String> {
     let t = s.trim().trim_end_matches("/s");
     let bad =
         || format!("'{s}' is not a rate: use a positive number of requests per second such as 500, 20k, 1.5M or 0.5");
     let (mantissa, places, suffix) = decimal(t).ok_or_else(bad)?;
-    let mult: u128 = match suffix {
-        "" => 1,
-        "k" | "K" => 1_000,
-        "m" | "M" => 1_000_000,
+    let too_large = || format!("rate '{s}' is too large");
+    let mult: u128 = match (suffix, exponent(suffix)) {
+        ("", _) => 1,
+        ("k" | "K", _) => 1_000,
+        ("m" | "M", _) => 1_000_000,
+        (_, Some(e)) => 10u128.checked_pow(e).ok_or_else(too_large)?,
         _ => return Err(bad()),
     };
-    let mut num = mantissa * mult;
+    let mut num = mantissa.checked_mul(mult).ok_or_else(too_large)?;
     let mut den = 10u128.pow(places);
     let g = gcd(num, den);
     if num == 0 {
@@ -62,7 +71,7 @@ pub fn parse_rate(s: &str) -> Result<Rate, String> {
     num /= g;
     den /= g;
     if num > u64::MAX as u128 / 1_000_000_000 {
-        return Err(format!("rate '{s}' is too large"));
+        return Err(too_large());
     }
     Ok(Rate { num: num as u64, den: den as u64 })
 }
@@ -117,11 +126,20 @@ mod tests {
             ("2.5", 5, 2),
             ("100/s", 100, 1),
             ("0.001", 1, 1000),
+            ("2e3", 2000, 1),
+            ("1.5E+2", 150, 1),
         ] {
             assert_eq!(parse_rate(s).unwrap(), Rate { num, den }, "{s}");
         }
         for s in ["0", "-5", "abc", "", "5x", "1.2.3", "0.0"] {
             assert!(parse_rate(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn too_large_rates_say_so_in_any_notation() {
+        for s in ["1e12", "1000000000000", "1E+12", "2e40", "1000000M"] {
+            assert_eq!(parse_rate(s).unwrap_err(), format!("rate '{s}' is too large"), "{s}");
         }
     }
 

@@ -28,30 +28,43 @@ fn text(o: &Output) -> String {
 }
 
 /// A Pushgateway stand-in on 127.0.0.1:0: answers one push with 200 and hands back what it got.
+/// Connections that send nothing (the run's reachability check before the load) are skipped.
 fn gateway() -> (String, std::thread::JoinHandle<String>) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", l.local_addr().unwrap());
     let h = std::thread::spawn(move || {
-        let (s, _) = l.accept().unwrap();
-        let mut rd = BufReader::new(s.try_clone().unwrap());
-        let (mut all, mut len) = (String::new(), 0);
         loop {
-            let mut line = String::new();
-            rd.read_line(&mut line).unwrap();
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-            all.push_str(&line);
-            if line == "\r\n" {
-                break;
+            let (s, _) = l.accept().unwrap();
+            if let Some(pushed) = one_push(s) {
+                return pushed;
             }
         }
-        let mut body = vec![0; len];
-        rd.read_exact(&mut body).unwrap();
-        (&s).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
-        all + &String::from_utf8(body).unwrap()
     });
     (url, h)
+}
+
+/// The push read from `s` and answered with 200; None when `s` closes without sending anything.
+fn one_push(s: std::net::TcpStream) -> Option<String> {
+    let mut rd = BufReader::new(s.try_clone().unwrap());
+    let (mut all, mut len) = (String::new(), 0);
+    loop {
+        let mut line = String::new();
+        if rd.read_line(&mut line).unwrap() == 0 {
+            assert!(all.is_empty(), "the push ended mid-head: {all}");
+            return None;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+        all.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; len];
+    rd.read_exact(&mut body).unwrap();
+    (&s).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
+    Some(all + &String::from_utf8(body).unwrap())
 }
 
 const WRITERS: [(&str, &str); 7] = [

@@ -221,17 +221,22 @@ impl ConnTask {
     /// Connect for `slot`, retrying with backoff, until the request's timeout counted from its
     /// intended time. A request that could not be sent by then fails with the reason (the last
     /// connect error). So an outage the target recovers from shows in latency (the requests
-    /// waited), one it does not recover from in errors, and nothing is left unsent.
+    /// waited), one it does not recover from in errors, and nothing is left unsent. Once the
+    /// run's last slot is due, a request that has already failed to connect is not held through
+    /// another backoff: it fails at once with its connect error, so a run against a dead target
+    /// ends with its schedule, not a timeout later, and its outcome owes nothing to `--grace`.
     async fn connect_for(&mut self, slot: &Slot) -> Result<(), Outcome> {
         let deadline = slot.intended.saturating_add(self.shard.spec.timeout_ns);
         while self.stream.is_none() {
-            // The server's certificate was rejected and the next attempt is not due: fail now
-            // (no syscall), rather than hold the request through a backoff that cannot help.
-            if self.fails > 0 && permanent(self.last_err) && now_ns() < self.down_until {
+            let ended = now_ns() >= self.shard.st.borrow().end;
+            // The server's certificate was rejected (or the run is over) and the next attempt is
+            // not due: fail now (no syscall), rather than hold the request through a backoff.
+            if self.fails > 0 && (permanent(self.last_err) || ended) && now_ns() < self.down_until {
                 return Err(Outcome::Transport(self.last_err));
             }
             if now_ns() < self.down_until {
-                wait_until(self.down_until.min(deadline)).await;
+                let end = self.shard.st.borrow().end;
+                wait_until(self.down_until.min(deadline).min(end)).await;
             }
             if now_ns() >= deadline {
                 return Err(if self.fails > 0 { Outcome::Transport(self.last_err) } else { Outcome::Timeout });

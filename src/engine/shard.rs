@@ -359,7 +359,13 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
         shard.record_at(now, |_| {});
         shard.sample_backlog(now);
         shard.expire(now);
-        if shard.live.get() == 0 || now >= deadline {
+        if now >= deadline && shard.live.get() > 0 {
+            // Requests that fail at this same instant (a connect error at the run's end) run
+            // first, so their outcome does not depend on a grace period of zero.
+            futures_lite::future::yield_now().await;
+            return;
+        }
+        if shard.live.get() == 0 {
             return;
         }
     }

@@ -23,7 +23,7 @@ use std::path::Path;
 /// Shared state of one validation: where errors go and how paths map to positions.
 pub(crate) struct Cx<'a> {
     pub diag: Diag,
-    pub index: &'a Index,
+    pub index: &'a Index<'a>,
     pub dir: &'a Path,
     pub env: &'a [(String, String)],
     /// Names of data files that errors can point into (`Origin::Extra`).
@@ -354,17 +354,18 @@ struct Req<'r> {
 
 fn journeys(cx: &mut Cx<'_>, raw: &RawPlan, target: Option<&Target>, env: &Env<'_>) -> Vec<Journey> {
     let mut out = Vec::new();
-    let mut names: Vec<(String, String)> = Vec::new();
+    // Name → where it was first used: a hash, so a plan of many endpoints validates in linear time.
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut unique = |cx: &mut Cx<'_>, p: &str, name: &Option<String>| -> Option<String> {
         let Some(n) = name else {
             cx.missing(&format!("{p}.name"), "a name (it labels the results)", "");
             return None;
         };
-        if let Some((_, first)) = names.iter().find(|(x, _)| x == n) {
+        if let Some(first) = names.get(n) {
             cx.err(&format!("{p}.name"), format!("the name `{n}` is already used by {first}"), "a unique name", "");
             return None;
         }
-        names.push((n.clone(), p.to_string()));
+        names.insert(n.clone(), p.to_string());
         Some(n.clone())
     };
     let scope = env.scope(&[], &[]);

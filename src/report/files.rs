@@ -14,12 +14,13 @@ pub struct Outputs {
 
 type Writer = fn(&Report, &mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
 
-/// Write every requested file, then push; every failure is reported, the first one returned.
+/// Write every requested file, the result file first (it can regenerate every other), then
+/// push; a failure does not stop the others. Every failure is returned.
 pub fn write_all(r: &Report, o: &Outputs) -> Result<(), Vec<String>> {
     let w = &o.writers;
     let jobs: [(&str, &Option<String>, Writer); 7] = [
-        ("--json", &o.json, |r, f| json::write(r, f)),
         ("--out", &o.result, |r, f| result::write(r, f)),
+        ("--json", &o.json, |r, f| json::write(r, f)),
         ("--md", &w.md, |r, f| markdown::write(r, f)),
         ("--html", &w.html, |r, f| html::write(r, f)),
         ("--prom", &w.prom, |r, f| prometheus::write(r, f)),

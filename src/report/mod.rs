@@ -10,12 +10,14 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod preflight;
 pub mod progress;
 pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod shards;
 pub mod terminal;
+pub mod tty;
 
 use crate::merge::{Merged, TimelineRow};
 use crate::record::TransportError;

@@ -18,10 +18,11 @@ pub fn push_path(base: &str, run: &str) -> String {
 
 /// PUT the report's exposition to the Pushgateway at `gateway` (http://HOST:PORT[/PREFIX]).
 pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
+    let shown = crate::redact::url(gateway);
     let url = crate::config::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}"))?;
     if url.tls {
         return Err(format!(
-            "--push-gateway '{gateway}': https is not supported; use http:// (e.g. a local gateway or a sidecar)"
+            "--push-gateway '{shown}': https is not supported; use http:// (e.g. a local gateway or a sidecar)"
         ));
     }
     let mut body = Vec::new();
@@ -33,12 +34,12 @@ pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
         url.port,
         body.len()
     );
-    let fail = |e: std::io::Error| format!("--push-gateway {gateway}: {e}");
+    let fail = |e: std::io::Error| format!("--push-gateway {shown}: {e}");
     let addr = (url.host.as_str(), url.port)
         .to_socket_addrs()
         .map_err(fail)?
         .next()
-        .ok_or_else(|| format!("--push-gateway {gateway}: host has no address"))?;
+        .ok_or_else(|| format!("--push-gateway {shown}: host has no address"))?;
     let mut s = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(fail)?;
     s.set_write_timeout(Some(TIMEOUT)).map_err(fail)?;
     s.set_read_timeout(Some(TIMEOUT)).map_err(fail)?;
@@ -53,7 +54,7 @@ pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
         Ok(())
     } else {
         let detail = text.split("\r\n\r\n").nth(1).unwrap_or("").trim();
-        Err(format!("--push-gateway {gateway}: answered '{status_line}' {detail}"))
+        Err(format!("--push-gateway {shown}: answered '{status_line}' {detail}"))
     }
 }
 
