@@ -111,6 +111,8 @@ fn merge_refuses_a_foreign_a_missing_and_a_duplicate_shard() {
         assert!(std::fs::metadata(file).unwrap().len() > 0, "{file}");
     }
     assert!(String::from_utf8_lossy(&again.stdout).contains("Shards     2 of 2 merged"));
+    let md = std::fs::read_to_string(f("m.md")).unwrap();
+    assert!(md.contains("## Shards") && md.contains("| 0/2 |") && md.contains("| 1/2 |"), "{md}");
     let hlog = std::fs::read_to_string(dir.join("m.hlog")).unwrap();
     assert!(hlog.contains("Tag=shard-0,") && hlog.contains("Tag=shard-1,"), "{hlog}");
 

@@ -154,6 +154,47 @@ pub fn line(d: &Distributed) -> String {
     format!("shard {k}/{} of plan {}{start}{clock}; merge the shards with `onslaught merge`", d.shards, d.plan_digest)
 }
 
+/// The Markdown report's "Shards" section (distributed runs only): one row per shard merged.
+pub fn markdown(r: &super::Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let Some(d) = &r.distributed else { return Ok(()) };
+    writeln!(
+        out,
+        "## Shards
+
+{}.
+",
+        line(d)
+    )?;
+    if d.members.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "| Shard | Cores | Connections | Intended | OK | Send lag p99 | Started | Generator | Its verdict |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+    for m in &d.members {
+        let started = m
+            .clock
+            .as_ref()
+            .map_or("-".into(), |c| format!("{:+.1} ms{}", c.late_ms, if c.late { " **late**" } else { "" }));
+        writeln!(
+            out,
+            "| {}/{} | {} | {} | {} | {} | {:.2} ms | {started} | {} | {} |",
+            m.shard,
+            d.shards,
+            m.cores,
+            m.connections,
+            m.intended,
+            m.ok,
+            m.send_lag_p99_ms,
+            if m.generator_bound { "**bound**" } else { "ok" },
+            m.status.map_or("-".into(), |s| format!("{s:?}").to_lowercase())
+        )?;
+    }
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
