@@ -35,6 +35,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `onslaught man > /usr/local/share/man/man1/onslaught.1`.
     Man,
+    /// Merge the result files of a sharded run (`run --shard K/N --out`) exactly, and judge the
+    /// SLOs once, on the merged result (exit code as `run`'s).
+    Merge(Box<crate::distributed::args::MergeArgs>),
+    /// Print Kubernetes manifests that run a plan as N shards (an Indexed Job) and merge them.
+    K8s(crate::distributed::args::K8sArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -152,6 +157,9 @@ pub struct RunArgs {
     /// Sample this cgroup v2 directory's CPU and memory each interval (a container or service).
     #[arg(long = "watch-cgroup", value_name = "PATH")]
     pub watch_cgroup: Option<std::path::PathBuf>,
+    /// `--shard K/N`, `--shards N`, `--start-at TIME`: one shard of a distributed run.
+    #[command(flatten)]
+    pub shard: crate::distributed::args::ShardArgs,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -18,6 +18,8 @@ pub struct Config {
     pub slo: crate::slo::SloSet,
     /// The target process or cgroup to sample (`--watch-pid`, `--watch-cgroup`).
     pub watch: Option<crate::watch::WatchSpec>,
+    /// One shard of a distributed run (`--shard`, `--start-at`): its identity (crate::distributed).
+    pub distributed: Option<crate::report::shards::Distributed>,
 }
 
 /// A configuration error: one line, naming the flag and the fix.
@@ -283,7 +285,15 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)? })
+    Ok(Config {
+        engine,
+        report,
+        json: a.json.clone(),
+        spectrum: a.latency,
+        slo,
+        watch: watch_of(a)?,
+        distributed: None,
+    })
 }
 
 /// The measured stages as reports show them: "stage N", start and end in seconds, the target.
@@ -390,6 +400,8 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         plan: None,
         users: None,
         stages_ns: Vec::new(),
+        shard: Default::default(),
+        start_at: None,
     }
 }
 
@@ -435,9 +447,15 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
 }
 
 pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
-    if let Some(plan) = &a.plan {
-        return from_plan(a, plan);
-    }
+    let whole = match &a.plan {
+        Some(plan) => from_plan(a, plan)?,
+        None => quick(a)?,
+    };
+    crate::distributed::shard_config(a, whole)
+}
+
+/// Quick mode: one request from the flags.
+fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     let url_s = a
         .url
         .as_deref()
@@ -513,7 +531,15 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;
-    Ok(Config { engine, report, json: a.json.clone(), spectrum: a.latency, slo, watch: watch_of(a)? })
+    Ok(Config {
+        engine,
+        report,
+        json: a.json.clone(),
+        spectrum: a.latency,
+        slo,
+        watch: watch_of(a)?,
+        distributed: None,
+    })
 }
 
 /// The names SLOs may scope to: every request label of the plan.

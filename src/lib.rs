@@ -17,6 +17,7 @@
 pub mod breakpoint;
 pub mod cli;
 pub mod config;
+pub mod distributed;
 pub mod engine;
 pub mod gate;
 pub mod http;

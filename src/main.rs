@@ -22,6 +22,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve(&a),
         Command::Report(a) => report(&a),
         Command::Compare(a) => compare(&a),
+        Command::Merge(a) => merge(&a),
+        Command::K8s(a) => k8s(&a),
         Command::Completions(a) => completions(&a),
         Command::Man => man(),
     };
@@ -233,6 +235,43 @@ fn report(a: &ReportArgs) -> u8 {
         return EXIT_CONFIG;
     }
     if written(write_all(&r, &outputs)) { 0 } else { EXIT_CONFIG }
+}
+
+/// `onslaught merge SHARD...`: the merged terminal summary and files; exit code as `run`'s.
+/// Destinations are checked first: no output may replace a shard's file.
+fn merge(a: &onslaught::distributed::args::MergeArgs) -> u8 {
+    let outputs = Outputs { json: a.json.clone(), result: a.out.clone(), writers: a.writers.clone() };
+    let inputs = a.results.iter().map(|p| ("a shard's result file".to_string(), p.clone())).collect();
+    if let Err(e) = (preflight::Plan { inputs, ..preflight::Plan::of(&outputs) }).check() {
+        eprintln!("onslaught merge: error: {e}");
+        return EXIT_CONFIG;
+    }
+    let r = match onslaught::distributed::merge::run(a) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("onslaught merge: error: {e}");
+            return EXIT_CONFIG;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let color = onslaught::report::tty::detect().color;
+    let _ = terminal::write(&r, &terminal::Options { spectrum: a.latency, color }, &mut out);
+    let _ = out.flush();
+    if written(write_all(&r, &outputs)) { r.verdict.exit_code as u8 } else { EXIT_CONFIG }
+}
+
+/// `onslaught k8s PLAN --shards N --image IMAGE`: the manifests on stdout.
+fn k8s(a: &onslaught::distributed::args::K8sArgs) -> u8 {
+    match onslaught::distributed::k8s::from_args(a) {
+        Ok(o) => {
+            print!("{}", onslaught::distributed::k8s::manifests(&o));
+            0
+        }
+        Err(e) => {
+            eprintln!("onslaught k8s: error: {e}");
+            EXIT_CONFIG
+        }
+    }
 }
 
 /// `onslaught compare BASE CANDIDATE`: 0 no regression, 1 regression, 2 bad input.

@@ -37,9 +37,34 @@ pub fn target(t: &str) -> String {
     format!("{path}?{}", pairs.join("&"))
 }
 
+/// A plan's request target as `check` prints it: literal query values hidden as in `target`,
+/// while a value that is a template (`{{ seq() }}`) or a secret reference (`${env:KEY}`) stays,
+/// since it shows how the value is made and holds no secret itself.
+pub fn plan_target(t: &str) -> String {
+    let Some((path, query)) = t.split_once('?') else { return t.to_string() };
+    let shown = |v: &str| v.starts_with("{{") || v.starts_with("${");
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !shown(v) => format!("{k}={HIDDEN}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_path_keeps_templates_and_references_but_hides_literal_values() {
+        assert_eq!(
+            plan_target("/api?api_key=K3Y&seq={{ seq() }}&t=${env:TOKEN}&flag"),
+            "/api?api_key=***&seq={{ seq() }}&t=${env:TOKEN}&flag"
+        );
+        assert_eq!(plan_target("/items/{{ item }}"), "/items/{{ item }}");
+    }
 
     #[test]
     fn hides_userinfo_and_query_values() {

@@ -171,6 +171,7 @@ pub fn configure(b: &crate::cli::BreakpointArgs) -> Result<(Config, Options), Co
         ("--junit", a.writers.junit.is_some(), "breakpoint writes --json, --md and --html"),
         ("--hlog", a.writers.hlog.is_some(), "breakpoint writes --json, --md and --html"),
         ("--push-gateway", a.writers.push_gateway.is_some(), "breakpoint writes --json, --md and --html"),
+        ("--shard/--shards/--start-at", a.shard.is_set(), "a breakpoint search runs on one host"),
     ];
     if let Some((flag, _, fix)) = refused.iter().find(|r| r.1) {
         return Err(ConfigError(format!("{flag}: not a breakpoint flag (each step is set by the search): {fix}")));

@@ -3,9 +3,14 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// A day before the first read, so that an instant up to a day in the past (a `--start-at` that
+/// has already passed: crate::distributed::start) is still a number on this clock.
 fn base() -> Instant {
     static BASE: OnceLock<Instant> = OnceLock::new();
-    *BASE.get_or_init(Instant::now)
+    *BASE.get_or_init(|| {
+        let now = Instant::now();
+        now.checked_sub(Duration::from_secs(86_400)).unwrap_or(now)
+    })
 }
 
 /// Monotonic nanoseconds since the process-wide base.

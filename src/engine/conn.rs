@@ -171,7 +171,7 @@ struct Ended {
 
 impl ConnTask {
     pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<Stream>) -> Self {
-        let rng = 0x9E37_79B9_7F4A_7C15 ^ ((shard.core as u64) << 32 | ci as u64);
+        let rng = 0x9E37_79B9_7F4A_7C15 ^ (shard.lane << 32 | ci as u64);
         let vars = shard.spec.plan.map(|p| p.plan.vars());
         ConnTask {
             shard,

@@ -59,6 +59,12 @@ pub struct EngineSpec {
     pub users: Option<crate::schedule::UserStages>,
     /// Durations of the measured load stages, in order (plan runs); empty: no per-stage results.
     pub stages_ns: Vec<u64>,
+    /// `--shard K/N`: the part of the global schedule (and of `connections`, which stays the
+    /// plan's total) this runner takes. Default 0/1: all of it.
+    pub shard: crate::schedule::ShardOf,
+    /// `--start-at`: t0 on the clock::now_ns scale, mapped from the wall clock (None: start as
+    /// soon as every executor is ready).
+    pub start_at: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +78,9 @@ pub struct TlsTarget {
 pub struct RunClock {
     /// Start of the schedule (clock::now_ns scale).
     pub t0: u64,
+    /// When the executors were released to start, relative to t0 (positive: late, with
+    /// `--start-at` in the past by then; the usual lead is −5 ms).
+    pub released_ns: i64,
 }
 
 #[derive(Debug)]
@@ -181,7 +190,9 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         stop.store(2, std::sync::atomic::Ordering::SeqCst);
     }
     // Fix t0 a little ahead so all shards start together; second rendezvous publishes it.
-    let _ = t0_cell.set(clock::now_ns() + 5_000_000);
+    let t0 = wait_for_start(spec.start_at, &stop);
+    let released_ns = clock::now_ns() as i64 - t0 as i64;
+    let _ = t0_cell.set(t0);
     barrier.wait();
     if let Some(e) = first_err {
         for t in threads {
@@ -189,6 +200,20 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         }
         return Err(e);
     }
-    let t0 = *t0_cell.get().expect("t0 set above");
-    Ok(Running { rx, clock: RunClock { t0 }, cores: n, host_timer, threads })
+    Ok(Running { rx, clock: RunClock { t0, released_ns }, cores: n, host_timer, threads })
+}
+
+/// t0: 5 ms from now, or the `--start-at` instant. Waits (in short sleeps, so a Ctrl-C is seen)
+/// until 5 ms before that instant; an instant already past is kept as t0 (the shard is then late
+/// and its first slots are due at once: their latency counts from the common schedule).
+fn wait_for_start(start_at: Option<u64>, stop: &StopFlag) -> u64 {
+    const LEAD: u64 = 5_000_000;
+    let Some(t0) = start_at else { return clock::now_ns() + LEAD };
+    loop {
+        let now = clock::now_ns();
+        if now + LEAD >= t0 || stop.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return t0;
+        }
+        std::thread::sleep(std::time::Duration::from_nanos((t0 - LEAD - now).min(50_000_000)));
+    }
 }

@@ -43,7 +43,10 @@ pub(crate) struct Slot {
 pub(crate) struct Shard {
     pub spec: Arc<EngineSpec>,
     pub core: usize,
-    pub cores: usize,
+    /// This core's lane of the global schedule and the number of lanes (schedule::ShardOf):
+    /// core k of c on shard K of N takes the slots i ≡ K + N·k (mod N·c).
+    pub lane: u64,
+    pub lanes: u64,
     pub t0: u64,
     pub st: RefCell<State>,
     /// Connection tasks still running.
@@ -102,7 +105,7 @@ impl Shard {
                     return None;
                 }
                 let index = st.next;
-                st.next += self.cores as u64;
+                st.next += self.lanes;
                 let intended = self.t0 + off;
                 Some(Slot { index, intended, measured: self.measured(intended) })
             }
@@ -228,7 +231,7 @@ impl Shard {
     fn sample_backlog(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         let due = self.spec.schedule.slots_before(now.saturating_sub(self.t0)).map_or(0, |d| d.min(st.total));
-        let (k, n) = (self.core as u64, self.cores as u64);
+        let (k, n) = (self.lane, self.lanes);
         let waiting = core_slot_count(due, k, n).saturating_sub(core_slot_count(st.next, k, n));
         st.health.backlog(waiting);
     }
@@ -247,7 +250,7 @@ impl Shard {
     fn next_due(&self, now: u64) -> Option<u64> {
         let s = &self.spec.schedule;
         let j = s.slots_before(now.saturating_sub(self.t0) + 1)?;
-        let (k, n) = (self.core as u64, self.cores as u64);
+        let (k, n) = (self.lane, self.lanes);
         let mine = j + (k + n - j % n) % n;
         s.intended(mine).map(|off| self.t0 + off)
     }
@@ -280,7 +283,7 @@ impl Shard {
                 st.rec.intended();
                 st.rec.incomplete(stop.saturating_sub(t));
             }
-            j += self.cores as u64;
+            j += self.lanes;
         }
         st.next = st.total;
     }
@@ -291,7 +294,8 @@ impl Shard {
 pub(crate) async fn run(ctx: ShardCtx) {
     let spec = ctx.spec.clone();
     let (k, n) = (ctx.core, ctx.cores);
-    let my_conns = spec.connections / n + usize::from(k < spec.connections % n);
+    let (lane, lanes) = spec.shard.lane(k, n);
+    let my_conns = core_slot_count(spec.connections as u64, lane, lanes) as usize;
     let pre = conn::preconnect(&spec, my_conns).await;
     // Park once before the rendezvous: an executor's first sleep pays one-time kernel setup
     // (membarrier registration, ring wake-up plumbing) that would otherwise land on slot 0.
@@ -307,7 +311,8 @@ pub(crate) async fn run(ctx: ShardCtx) {
     let shard = Rc::new(Shard {
         spec: spec.clone(),
         core: k,
-        cores: n,
+        lane,
+        lanes,
         t0,
         st: RefCell::new(State {
             rec: Recorder {
@@ -316,7 +321,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
                 stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
                 ..Recorder::default()
             },
-            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { k as u64 },
+            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { lane },
             total,
             end,
             inflight: vec![NONE; my_conns],
@@ -345,8 +350,8 @@ pub(crate) async fn run(ctx: ShardCtx) {
         .map(|(ci, stream)| {
             let task = ConnTask::new(shard.clone(), ci, stream);
             match &spec.users {
-                // Closed model: connection ci of core k belongs to virtual user ci·n + k.
-                Some(_) => glommio::spawn_local(task.run_user((ci * n + k) as u64)),
+                // Closed model: connection ci of core k belongs to virtual user ci·lanes + lane.
+                Some(_) => glommio::spawn_local(task.run_user(ci as u64 * lanes + lane)),
                 None => glommio::spawn_local(task.run()),
             }
         })

@@ -66,7 +66,7 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
     writeln!(
         s,
         "target    {}  ({conns}, cores {cores}, timeout {}, connect timeout {})",
-        t.base_url,
+        crate::redact::url(&t.base_url),
         human(t.timeout_ns),
         human(t.connect_timeout_ns)
     )?;
@@ -193,7 +193,8 @@ fn steps(plan: &Plan, s: &mut String) -> std::fmt::Result {
     for (j, share) in plan.journeys.iter().zip(plan.mix.shares()) {
         for st in &j.steps {
             let n = total.map(|t| format!("  ({})", count(t * share))).unwrap_or_default();
-            writeln!(s, "  {:<20} {} {}{n}", st.label, st.method, st.path)?;
+            let path = crate::redact::plan_target(&st.path.to_string());
+            writeln!(s, "  {:<20} {} {path}{n}", st.label, st.method)?;
             step(st, s)?;
         }
     }

@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod model;
 mod overrides;
+pub use overrides::RUN_VARS;
 mod path;
 mod raw;
 mod secrets;

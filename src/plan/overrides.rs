@@ -12,6 +12,9 @@ fn scalar(text: &str, mark: Mark) -> Node {
     if matches!(text, "" | "~" | "null") { Node { value: Value::Null, mark } } else { Node::scalar(text, mark) }
 }
 
+/// Not plan keys: a distributed run's shard count and common start (read by crate::distributed).
+pub const RUN_VARS: [&str; 2] = ["ONSLAUGHT_SHARDS", "ONSLAUGHT_START_AT"];
+
 /// Applies every `ONSLAUGHT_*` pair of `env` (others are ignored), then every `--set`.
 /// Returns the names of the environment variables used, indexed by `Origin::Env`.
 pub(crate) fn apply(root: &mut Node, sets: &[String], env: &[(String, String)], diag: &mut Diag) -> Vec<String> {
@@ -19,7 +22,7 @@ pub(crate) fn apply(root: &mut Node, sets: &[String], env: &[(String, String)], 
     let mut names = Vec::new();
     for (name, value) in env {
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
-        if name.starts_with(crate::slo::parse::ENV_PREFIX) {
+        if name.starts_with(crate::slo::parse::ENV_PREFIX) || RUN_VARS.contains(&name.as_str()) {
             // Read by crate::slo, above --slo-file (flag > env > file > plan).
             continue;
         }

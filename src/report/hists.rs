@@ -133,6 +133,17 @@ pub struct EncodedHists {
     pub endpoints: Vec<NamedHist>,
     /// Per load stage of a plan: pushed by whoever measures stages (`NamedHist::of`).
     pub stages: Vec<NamedHist>,
+    /// A merged result (`onslaught merge`): each shard's own intervals (the `.hlog` tags them
+    /// `shard-K`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardHists>,
+}
+
+/// One shard's timeline histograms, kept beside the merged ones.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShardHists {
+    pub shard: u64,
+    pub intervals: Vec<IntervalHists>,
 }
 
 impl NamedHist {

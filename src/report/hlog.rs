@@ -18,6 +18,19 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
         line(out, None, i.start_s, i.length_s, &i.latency)?;
         line(out, Some("service_time"), i.start_s, i.length_s, &i.service_time)?;
         line(out, Some("send_lag"), i.start_s, i.length_s, &i.send_lag)?;
+        shard_lines(out, h, i.interval)?;
+    }
+    Ok(())
+}
+
+/// A merged result (`onslaught merge`): each shard's latency and send lag in this interval,
+/// tagged `shard-K` and `shard-K-send_lag`.
+fn shard_lines(out: &mut impl Write, h: &super::hists::EncodedHists, interval: u64) -> io::Result<()> {
+    for s in &h.shards {
+        if let Some(i) = s.intervals.iter().find(|i| i.interval == interval) {
+            line(out, Some(&format!("shard-{}", s.shard)), i.start_s, i.length_s, &i.latency)?;
+            line(out, Some(&format!("shard-{}-send_lag", s.shard)), i.start_s, i.length_s, &i.send_lag)?;
+        }
     }
     Ok(())
 }

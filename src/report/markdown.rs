@@ -18,6 +18,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     outcomes(r, out)?;
     attainment(r, out)?;
     health(r, out)?;
+    super::shards::markdown(r, out)?;
     endpoints(r, out)?;
     stages(r, out)?;
     charts(r, out)

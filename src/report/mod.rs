@@ -16,6 +16,7 @@ pub mod progress;
 pub mod prometheus;
 pub mod push;
 pub mod result;
+pub mod shards;
 pub mod terminal;
 pub mod tty;
 mod verdict;
@@ -320,6 +321,10 @@ pub struct Report {
     /// The watched target's CPU and memory (`--watch-pid`, `--watch-cgroup`); null when none.
     #[serde(default)]
     pub target: Option<health::TargetResources>,
+    /// A distributed run (`--shard`, `onslaught merge`): the run identity, each shard's clock
+    /// and health. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributed: Option<shards::Distributed>,
 }
 
 /// One load stage of a plan, measured: requests attributed by their intended time.
@@ -474,11 +479,13 @@ impl Report {
                         hists::NamedHist::of(&p.name, h)
                     })
                     .collect(),
+                shards: Vec::new(),
             },
             hists: m.hists.clone(),
             config,
             generator,
             target,
+            distributed: None,
         };
         report.decide(&Judged::default(), end.interrupted);
         report

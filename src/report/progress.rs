@@ -11,6 +11,8 @@ pub const PLAIN_EVERY_S: f64 = 10.0;
 
 pub struct Progress {
     schedule: Schedule,
+    /// `--shard K/N`: this runner's part of the schedule.
+    shard: crate::schedule::ShardOf,
     warmup_s: f64,
     total_s: f64,
     interval_s: f64,
@@ -26,6 +28,7 @@ impl Progress {
         let e = &cfg.engine;
         Progress {
             schedule: e.schedule.clone(),
+            shard: e.shard,
             warmup_s: e.warmup_ns as f64 / 1e9,
             total_s: (e.warmup_ns + e.duration_ns) as f64 / 1e9,
             interval_s: e.interval_ns as f64 / 1e9,
@@ -85,7 +88,8 @@ impl Progress {
     /// What the schedule asked for over the interval starting at `start_s`.
     fn target_rps(&self, start_s: f64) -> Option<f64> {
         let (a, b) = ((start_s * 1e9) as u64, ((start_s + self.interval_s) * 1e9) as u64);
-        let n = self.schedule.slots_before(b)? - self.schedule.slots_before(a)?;
+        let slots = |t: u64| self.schedule.slots_before(t).map(|n| self.shard.share(n));
+        let n = slots(b)? - slots(a)?;
         Some(n as f64 / self.interval_s)
     }
 
@@ -120,6 +124,7 @@ mod tests {
         ];
         Progress {
             schedule: Schedule::Stages(stages),
+            shard: Default::default(),
             warmup_s: 0.0,
             total_s: 30.0,
             interval_s: 1.0,

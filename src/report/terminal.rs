@@ -151,6 +151,9 @@ fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     if let Some(t) = &r.target {
         writeln!(out, "  Target     {}", super::health::target_line(t))?;
     }
+    if let Some(d) = &r.distributed {
+        writeln!(out, "  Shards     {}", super::shards::line(d))?;
+    }
     Ok(())
 }
 

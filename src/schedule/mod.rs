@@ -127,6 +127,35 @@ pub fn core_slot_count(total: u64, k: u64, n: u64) -> u64 {
     if total > k { (total - k).div_ceil(n) } else { 0 }
 }
 
+/// Which part of the one global schedule a runner takes (`--shard K/N`): the slots `i ≡ K (mod
+/// N)`. Its cores then interleave those again: core `k` of `c` is *lane* `K + N·k` of `N·c`, and
+/// takes the slots `i ≡ K + N·k (mod N·c)`. Lanes of all shards partition the slots, so N runners
+/// together produce exactly the plan's arrival stream, at the plan's integer intended times.
+/// The closed model splits virtual users the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardOf {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Default for ShardOf {
+    fn default() -> Self {
+        ShardOf { index: 0, count: 1 }
+    }
+}
+
+impl ShardOf {
+    /// Core `core` of `cores` of this shard: (lane, lanes).
+    pub fn lane(&self, core: usize, cores: usize) -> (u64, u64) {
+        (self.index + self.count * core as u64, self.count * cores as u64)
+    }
+
+    /// How many of the first `total` slots (or users, or connections) are this shard's.
+    pub fn share(&self, total: u64) -> u64 {
+        core_slot_count(total, self.index, self.count)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +231,32 @@ mod tests {
             last = t;
         }
         assert_eq!(s.slots_before(last + 1), Some(n));
+    }
+
+    /// Every slot of the global schedule is taken by exactly one lane of one shard, for any
+    /// number of shards and cores per shard (cores may differ from shard to shard).
+    #[test]
+    fn shards_and_cores_partition_the_schedule() {
+        let total = 1_001u64;
+        for n in 1..=5u64 {
+            let mut seen = vec![0u32; total as usize];
+            for k in 0..n {
+                let cores = 1 + (k as usize % 3);
+                let shard = ShardOf { index: k, count: n };
+                let mut mine = 0;
+                for core in 0..cores {
+                    let (lane, lanes) = shard.lane(core, cores);
+                    let mut i = lane;
+                    while i < total {
+                        seen[i as usize] += 1;
+                        i += lanes;
+                    }
+                    mine += core_slot_count(total, lane, lanes);
+                }
+                assert_eq!(mine, shard.share(total), "shard {k}/{n}");
+            }
+            assert!(seen.iter().all(|c| *c == 1), "{n} shards: every slot exactly once");
+        }
     }
 
     #[test]
