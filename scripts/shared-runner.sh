@@ -19,6 +19,7 @@ rates=("$@")
 bin=${ONSLAUGHT_BIN:-target/release/onslaught}
 [ -x "$bin" ] || cargo build --release --quiet
 keep=${ONSLAUGHT_SOAK_KEEP:-$(mktemp -d)}
+mkdir -p "$keep"
 log="$keep/serve.log"
 "$bin" serve --listen 127.0.0.1:0 --cores 1 2>"$log" &
 srv=$!

@@ -6,25 +6,13 @@
 mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use support::{exclusive, target};
+use support::{bin, exclusive, target, text};
 
 const TOKEN: &str = "tok-7f3a9c51e2d84b06";
 const RATE: u64 = 50;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_onslaught"))
-}
-
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("onslaught-report-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    support::scratch("report-cli", name)
 }
 
 /// A Pushgateway stand-in on 127.0.0.1:0: answers one push with 200 and hands back what it got.

@@ -12,6 +12,24 @@ use std::time::Duration;
 
 static LOAD: Mutex<()> = Mutex::new(());
 
+/// The onslaught binary under test, for tests of the command line.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_onslaught"))
+}
+
+/// A fresh, empty scratch directory named after the test binary (`prefix`), this process and `name`.
+pub fn scratch(prefix: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("onslaught-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// What a command printed: stdout, then stderr.
+pub fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
 /// Serialise load-generating tests within a test binary (timing tests must not compete).
 pub fn exclusive() -> MutexGuard<'static, ()> {
     LOAD.lock().unwrap_or_else(|p| p.into_inner())
