@@ -285,6 +285,16 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         stages_ns,
         ..engine_spec(a, &run, parts, tls)
     };
+    assemble(a, engine, report, slo)
+}
+
+/// The run's Config from its parts, with what every run takes from the flags alike.
+fn assemble(
+    a: &RunArgs,
+    engine: EngineSpec,
+    report: RunConfig,
+    slo: crate::slo::SloSet,
+) -> Result<Config, ConfigError> {
     Ok(Config {
         engine,
         report,
@@ -531,15 +541,7 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;
-    Ok(Config {
-        engine,
-        report,
-        json: a.json.clone(),
-        spectrum: a.latency,
-        slo,
-        watch: watch_of(a)?,
-        distributed: None,
-    })
+    assemble(a, engine, report, slo)
 }
 
 /// The names SLOs may scope to: every request label of the plan.
