@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{bin, exclusive, target, text};
+use support::{WRITERS, bin, exclusive, target, text};
 
 fn dir(name: &str) -> PathBuf {
     support::scratch("hostile", name)
@@ -255,16 +255,6 @@ fn gateway() -> (String, Arc<Mutex<String>>) {
     });
     (url, got)
 }
-
-const WRITERS: [(&str, &str); 7] = [
-    ("--out", "result.json"),
-    ("--json", "run.json"),
-    ("--md", "run.md"),
-    ("--html", "run.html"),
-    ("--prom", "run.prom"),
-    ("--junit", "run.xml"),
-    ("--hlog", "run.hlog"),
-];
 
 /// `gate --url URL` with every writer, the deployment report and a push: the exit code, the
 /// output, and everything the run wrote and pushed.

@@ -6,7 +6,7 @@
 mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use support::{bin, exclusive, target, text};
+use support::{WRITERS, bin, exclusive, target, text};
 
 const TOKEN: &str = "tok-7f3a9c51e2d84b06";
 const RATE: u64 = 50;
@@ -54,16 +54,6 @@ fn one_push(s: std::net::TcpStream) -> Option<String> {
     (&s).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
     Some(all + &String::from_utf8(body).unwrap())
 }
-
-const WRITERS: [(&str, &str); 7] = [
-    ("--out", "result.json"),
-    ("--json", "run.json"),
-    ("--md", "run.md"),
-    ("--html", "run.html"),
-    ("--prom", "run.prom"),
-    ("--junit", "run.xml"),
-    ("--hlog", "run.hlog"),
-];
 
 #[test]
 fn bearer_token_appears_in_no_report_log_or_push() {

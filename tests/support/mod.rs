@@ -25,6 +25,17 @@ pub fn scratch(prefix: &str, name: &str) -> std::path::PathBuf {
     d
 }
 
+/// Every file writer of `run`/`gate`, with a file name for each (tests that run them all).
+pub const WRITERS: [(&str, &str); 7] = [
+    ("--out", "result.json"),
+    ("--json", "run.json"),
+    ("--md", "run.md"),
+    ("--html", "run.html"),
+    ("--prom", "run.prom"),
+    ("--junit", "run.xml"),
+    ("--hlog", "run.hlog"),
+];
+
 /// What a command printed: stdout, then stderr.
 pub fn text(o: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
