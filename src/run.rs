@@ -13,6 +13,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
     let host_timer = running.host_timer.clone();
+    let period_ns = running.cadence.period_ns;
     let clock = running.clock;
     let e = &cfg.engine;
     let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
@@ -30,7 +31,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
         }
     });
     merged.target = resources.fill(&mut merged.timeline);
-    running.join();
+    let host_timer_run = running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let measure_start = t0 + e.warmup_ns;
     let window_ns = if interrupted {
@@ -45,7 +46,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
         Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
-    report.set_host_timer(&host_timer);
+    report.set_host_timer(&host_timer, &host_timer_run, period_ns);
     let slo = crate::slo::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });

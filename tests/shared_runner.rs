@@ -7,6 +7,7 @@
 mod support;
 use onslaught::report::Report;
 use onslaught::report::health::BoundCause;
+use onslaught::units::fmt_ns;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::exclusive;
@@ -98,13 +99,25 @@ fn the_host_timer_probe_is_in_every_writer() {
     srv.stop();
     assert_eq!(out.code, 0, "{}", out.stdout);
     let r = report(&json);
-    let h = &r.generator.host_timer;
+    let (h, during) = (&r.generator.host_timer, &r.generator.host_timer_run);
     let cores = r.config.cores as u64;
-    assert_eq!(h.samples, 150 * cores, "{h:?}");
+    // At the executors' own pace: 100 slots in 1 s over `cores` executors.
+    let c = onslaught::engine::timer_probe::Cadence::of(Some(100), 1_000_000_000, cores);
+    assert_eq!((h.samples, h.period_ns), (c.samples as u64 * cores, c.period_ns), "{h:?}");
+    // During the run, beside each executor: every instant of the measured second, half a period
+    // after the schedule's (a stall makes late samples, never fewer).
+    assert!(c.during_run);
+    let instants = (1_000_000_000 - c.period_ns / 2).div_ceil(c.period_ns);
+    assert_eq!((during.samples, during.period_ns), (instants * cores, c.period_ns), "{during:?}");
     // Nearest-rank order, and no sleep returns before its instant.
     assert!(h.p50_ns <= h.p99_ns && h.p99_ns <= h.max_ns && h.max_ns > 0, "{h:?}");
-    let line = onslaught::report::lag::line(&r.send_lag, h);
-    assert!(line.contains(&format!("{} sleeps before the load", h.samples)), "{line}");
+    assert!(during.p50_ns <= during.p99_ns && during.p99_ns <= during.max_ns && during.max_ns > 0, "{during:?}");
+    let line = onslaught::report::lag::line(&r.send_lag, h, during);
+    assert!(line.contains(&format!("{} sleeps every {} before the load", h.samples, fmt_ns(c.period_ns))), "{line}");
+    assert!(
+        line.contains(&format!("{} sleeps every {} during the run", during.samples, fmt_ns(c.period_ns))),
+        "{line}"
+    );
     assert!(out.stdout.contains(&format!("  Timer      {line}")), "{}", out.stdout);
     assert!(std::fs::read_to_string(&md).unwrap().contains(&format!("Timer: {line}.")));
     assert!(std::fs::read_to_string(&html).unwrap().contains(&format!("<p>Timer: {line}.</p>")));

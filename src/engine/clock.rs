@@ -20,8 +20,9 @@ pub fn now_ns() -> u64 {
 }
 
 /// Wait until `t` (ns on this clock) on a glommio timer. Timers are cheap here: they live in the
-/// executor's timer map, and an executor built with `spin_before_park` (`--spin`) fires them from
-/// its polling loop without arming a kernel timeout while it is busy.
+/// executor's timer map, and the executor sleeps only to its timer lead before the earliest one,
+/// then polls I/O until it is due (glommio patch 0010, set per shard from
+/// timer_probe::Cadence): the sleep, then the spin, of MEASUREMENT.md §2.
 pub async fn wait_until(t: u64) {
     let now = now_ns();
     if t > now {

@@ -11,6 +11,7 @@ pub mod work;
 use crate::record::Snapshot;
 use crate::schedule::Schedule;
 use crossbeam_channel::{Receiver, bounded};
+use hdrhistogram::Histogram;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Barrier};
@@ -110,15 +111,54 @@ pub struct Running {
     /// The host timer probe (timer_probe): how late each executor's thread woke from sleeps to an
     /// absolute instant before the load started, ns, every executor's samples together.
     pub host_timer: Vec<u64>,
+    /// The probe's pace (the executors' own) and whether it also samples during the run.
+    pub cadence: timer_probe::Cadence,
     threads: Vec<JoinHandle<()>>,
+    watchers: Vec<JoinHandle<Histogram<u64>>>,
 }
 
 impl Running {
-    pub fn join(self) {
+    /// Wait for every executor; the host timer as sampled during the run (every watcher's
+    /// samples together; empty when the run was too fast to sample, `Cadence::during_run`).
+    pub fn join(self) -> Histogram<u64> {
         for t in self.threads {
             let _ = t.join();
         }
+        let mut during = crate::record::histograms::new_hist();
+        for w in self.watchers {
+            if let Ok(h) = w.join() {
+                let _ = during.add(&h);
+            }
+        }
+        during
     }
+}
+
+/// The probe's pace for this run: each executor's mean slot interval (timer_probe::Cadence).
+fn cadence(spec: &EngineSpec) -> timer_probe::Cadence {
+    let window = spec.warmup_ns + spec.duration_ns;
+    let lanes = spec.shard.count * spec.cpus.len().max(1) as u64;
+    let slots = if spec.users.is_some() { None } else { spec.schedule.slots_before(window) };
+    let mut c = timer_probe::Cadence::of(slots, window, lanes);
+    if spec.users.is_some() {
+        // Users wait out think times: timed, at a pace no faster than a user's.
+        c.lead_ns = timer_probe::LEAD_MAX_NS;
+    }
+    c
+}
+
+/// Start a host timer watcher beside each executor for the measured window (low rates only).
+fn watchers(
+    spec: &EngineSpec,
+    cadence: timer_probe::Cadence,
+    t0: u64,
+    stop: &StopFlag,
+) -> Vec<JoinHandle<Histogram<u64>>> {
+    if !cadence.during_run {
+        return Vec::new();
+    }
+    let (from, until) = (t0 + spec.warmup_ns + cadence.period_ns / 2, t0 + spec.warmup_ns + spec.duration_ns);
+    spec.cpus.iter().map(|&cpu| timer_probe::watch(cpu, from, cadence.period_ns, until, stop.clone())).collect()
 }
 
 /// Start one shard per CPU. Returns once every executor is up and t0 is fixed.
@@ -129,10 +169,12 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     let barrier = Arc::new(Barrier::new(n + 1));
     let t0_cell = Arc::new(std::sync::OnceLock::<u64>::new());
     let spec = Arc::new(spec);
+    let cadence = cadence(&spec);
     let mut threads = Vec::with_capacity(n);
     for (k, &cpu) in spec.cpus.iter().enumerate() {
         let ctx = shard::ShardCtx {
             spec: spec.clone(),
+            lead_ns: cadence.lead_ns,
             core: k,
             cores: n,
             tx: tx.clone(),
@@ -159,7 +201,7 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
                 match built {
                     Ok(ex) => {
                         // Pinned now: measure this CPU's timer before the load starts.
-                        let _ = ready.send(Ok(timer_probe::probe(timer_probe::SAMPLES, timer_probe::PERIOD_NS)));
+                        let _ = ready.send(Ok(timer_probe::probe(cadence.samples, cadence.period_ns)));
                         ex.run(shard::run(ctx));
                     }
                     Err(e) => {
@@ -174,7 +216,7 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     }
     drop(tx);
     let mut first_err = None;
-    let mut host_timer = Vec::with_capacity(n * timer_probe::SAMPLES);
+    let mut host_timer = Vec::with_capacity(n * cadence.samples);
     for _ in 0..n {
         match ready_rx.recv() {
             Ok(Ok(samples)) => host_timer.extend(samples),
@@ -200,7 +242,8 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         }
         return Err(e);
     }
-    Ok(Running { rx, clock: RunClock { t0, released_ns }, cores: n, host_timer, threads })
+    let watchers = watchers(&spec, cadence, t0, &stop);
+    Ok(Running { rx, clock: RunClock { t0, released_ns }, cores: n, host_timer, cadence, threads, watchers })
 }
 
 /// t0: 5 ms from now, or the `--start-at` instant. Waits (in short sleeps, so a Ctrl-C is seen)

@@ -274,7 +274,11 @@ fn latency_table(r: &Report, s: &mut String) -> std::fmt::Result {
     row(s, "send lag (generator)", &r.send_lag)?;
     writeln!(s, "</table>")?;
     writeln!(s, "<p>Generator: {}.</p>", xml(&super::health::generator_line(&r.generator)))?;
-    writeln!(s, "<p>Timer: {}.</p>", xml(&super::lag::line(&r.send_lag, &r.generator.host_timer)))?;
+    writeln!(
+        s,
+        "<p>Timer: {}.</p>",
+        xml(&super::lag::line(&r.send_lag, &r.generator.host_timer, &r.generator.host_timer_run))
+    )?;
     match &r.target {
         Some(t) => writeln!(s, "<p>Target: {}.</p>", xml(&super::health::target_line(t))),
         None => writeln!(

@@ -552,10 +552,12 @@ impl Report {
         self.aborted = j.aborted;
     }
 
-    /// The host timer probe's samples (engine::timer_probe), ns: summarised beside send lag and
+    /// The host timer probe's samples (engine::timer_probe), ns, taken every `period_ns` before
+    /// the load and (a histogram, maybe empty) during the run: summarised beside send lag and
     /// used in the verdict (call before `judge`).
-    pub fn set_host_timer(&mut self, samples: &[u64]) {
-        self.generator.host_timer = lag::HostTimer::of(samples);
+    pub fn set_host_timer(&mut self, before: &[u64], during: &hdrhistogram::Histogram<u64>, period_ns: u64) {
+        self.generator.host_timer = lag::HostTimer::of(before).every(period_ns);
+        self.generator.host_timer_run = lag::HostTimer::of_hist(during).every(period_ns);
     }
 
     /// Decide the verdict from this report's numbers (report::verdict).

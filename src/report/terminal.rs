@@ -147,7 +147,11 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
 /// The generator's health and the watched target's resources, one line each.
 fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "  Generator  {}", super::health::generator_line(&r.generator))?;
-    writeln!(out, "  Timer      {}", super::lag::line(&r.send_lag, &r.generator.host_timer))?;
+    writeln!(
+        out,
+        "  Timer      {}",
+        super::lag::line(&r.send_lag, &r.generator.host_timer, &r.generator.host_timer_run)
+    )?;
     if let Some(t) = &r.target {
         writeln!(out, "  Target     {}", super::health::target_line(t))?;
     }

@@ -184,7 +184,7 @@ fn lag_reason(e: &Evidence, cause: BoundCause, bound: bool, d: &Demand) -> Optio
     Some(format!(
         "note: send lag p99 {} > {max:.2} ms {why}: reported as the error bar, not a verdict; {}",
         crate::units::fmt_ns(e.lag.p("p99")),
-        lag::host_cause(e.lag, &e.generator.host_timer)
+        lag::host_cause(e.lag, &e.generator.host_timer, &e.generator.host_timer_run)
     ))
 }
 
@@ -253,7 +253,7 @@ mod tests {
             label_checks: vec![],
         };
         let mut r = Report::build(&m, config, RunEnd { interrupted: false, window_s: 10.0 });
-        r.set_host_timer(&[300_000; 300]);
+        r.set_host_timer(&[300_000; 300], &crate::record::histograms::new_hist(), 1_000_000);
         r
     }
 
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(r.generator.bound_cause, Some(BoundCause::Timer));
         let note = r.verdict.reasons.join("\n");
         assert!(note.starts_with("note: send lag p99 4.00ms > 1.00 ms") && note.contains("not a verdict"), "{note}");
-        assert!(note.contains("host wakes timers late by up to 300.00us"), "{note}");
+        assert!(note.contains("host woke timers late by up to 300.00us"), "{note}");
     }
 
     #[test]
@@ -311,7 +311,7 @@ mod tests {
         assert!(r.verdict.generator_bound);
         let why = r.verdict.reasons.join("\n");
         assert!(why.starts_with("generator-bound: send lag p99 4.00 ms > 1.00 ms"), "{why}");
-        assert!(why.contains("this host wakes timers late by up to 300.00us"), "{why}");
+        assert!(why.contains("this host woke timers late by up to 300.00us"), "{why}");
     }
 
     /// `run` with a timeline of 1 s intervals that sent `per_interval` requests each, the last
