@@ -16,6 +16,7 @@
 //! ```
 pub mod breakpoint;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod distributed;
 pub mod engine;
@@ -34,4 +35,5 @@ pub mod signal;
 pub mod slo;
 pub mod suggest;
 pub mod units;
+pub mod url;
 pub mod watch;

@@ -2,8 +2,8 @@
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
 use crate::record::health::{CoreHealth, RowHealth};
 use crate::record::histograms::percentile;
+use crate::record::hists::IntervalHists;
 use crate::record::{Counters, Histograms, Snapshot};
-use crate::report::hists::IntervalHists;
 use crossbeam_channel::Receiver;
 use std::collections::BTreeMap;
 
@@ -46,8 +46,6 @@ pub struct Merged {
     /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
     /// kept, so memory stays small however long the run): the result file's timeline.
     pub intervals: Vec<IntervalHists>,
-    /// The watched target (--watch-pid / --watch-cgroup), filled in by the caller's sampler.
-    pub target: Option<crate::watch::TargetInfo>,
 }
 
 struct Pending {
@@ -72,7 +70,6 @@ pub fn collect(
         labels: Vec::new(),
         stages: Vec::new(),
         intervals: Vec::new(),
-        target: None,
     };
     let mut users = 0u64;
     let mut progress = vec![0u64; cores];

@@ -1,8 +1,9 @@
 //! One run, start to report: engine → merge → Report → SLO verdict. No printing, no exit: the
 //! caller decides. A circuit breaker (crate::slo::breaker) fed by the timeline may stop the run
 //! early through the same stop flag Ctrl-C raises; the report then says why.
+use crate::clock::now_ns;
 use crate::config::Config;
-use crate::engine::{self, EngineError, StopFlag, clock::now_ns};
+use crate::engine::{self, EngineError, StopFlag};
 use crate::merge::{self, TimelineRow};
 use crate::report::{Judged, Report, RunEnd};
 use crate::slo::breaker::Breaker;
@@ -29,7 +30,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
             aborted = Some((why, now_ns()));
         }
     });
-    merged.target = resources.fill(&mut merged.timeline);
+    let target = resources.fill(&mut merged.timeline);
     running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let measure_start = t0 + e.warmup_ns;
@@ -46,6 +47,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
     report.set_host_timer(&host_timer);
+    report.set_target(target.as_ref());
     let slo = crate::slo::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });

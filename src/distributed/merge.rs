@@ -6,8 +6,8 @@ use super::args::MergeArgs;
 use crate::merge::{Merged, TimelineRow};
 use crate::record::health::RowHealth;
 use crate::record::histograms::percentile;
+use crate::record::hists::{IntervalHists, ShardHists};
 use crate::record::{Counters, Histograms, LabelStats, StageStats, TransportError};
-use crate::report::hists::{IntervalHists, ShardHists};
 use crate::report::shards::{Distributed, Member};
 use crate::report::{CoreCounts, Judged, Report, RunEnd, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,7 +139,6 @@ pub fn merge(shards: &[Shard], missing: Vec<u64>) -> Result<Report, String> {
         labels: Vec::new(),
         stages: Vec::new(),
         intervals,
-        target: None,
     };
     for s in shards {
         add_shard(&mut m, s)?;
@@ -198,7 +197,7 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
     let r = &s.report;
     m.totals += &counters(r);
     m.hists.add(&r.histograms.total.decode().map_err(|e| format!("'{}': {e}", s.path))?);
-    let decode = |e: Option<&crate::report::hists::NamedHist>| match e {
+    let decode = |e: Option<&crate::record::hists::NamedHist>| match e {
         Some(h) => h.latency.decode().map_err(|e| format!("'{}': {e}", s.path)),
         None => Ok(crate::record::histograms::new_hist()),
     };

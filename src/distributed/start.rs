@@ -1,7 +1,7 @@
 //! The common start of a distributed run: `--start-at` parsed (RFC 3339 or Unix seconds) into
 //! nanoseconds since the Unix epoch, and mapped onto this process's monotonic clock
 //! (engine::clock), which is what the schedule runs on. The wall clock is read only here.
-use crate::engine::clock::now_ns;
+use crate::clock::now_ns;
 
 /// `2026-01-31T12:00:00Z`, `2026-01-31T12:00:00.250+01:00`, `1769860800` or `1769860800.25`:
 /// nanoseconds since the Unix epoch.

@@ -7,7 +7,7 @@ use super::secrets::{Secret, redact};
 use super::stages::Load;
 use super::template::{Template, Vars};
 use super::weights::{Rng, Weights};
-use crate::config::Url;
+use crate::url::Url;
 use std::path::PathBuf;
 
 pub const DEFAULT_SEED: u64 = 0x5EED;

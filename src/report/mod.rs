@@ -4,7 +4,7 @@ pub mod compare;
 pub mod files;
 pub mod fmt;
 pub mod health;
-pub mod hists;
+pub use crate::record::hists;
 pub mod hlog;
 pub mod html;
 pub mod json;
@@ -414,7 +414,6 @@ impl Report {
         let run_s = config.warmup_s + config.duration_s;
         let generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
         let service_time = Dist::of(&m.hists.service);
-        let target = m.target.as_ref().map(|t| health::TargetResources::of(&m.timeline, run_s, t));
         let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -484,7 +483,7 @@ impl Report {
             hists: m.hists.clone(),
             config,
             generator,
-            target,
+            target: None,
             distributed: None,
         };
         report.decide(&Judged::default(), end.interrupted);
@@ -556,6 +555,13 @@ impl Report {
     /// used in the verdict (call before `judge`).
     pub fn set_host_timer(&mut self, samples: &[u64]) {
         self.generator.host_timer = lag::HostTimer::of(samples);
+    }
+
+    /// The watched target's resources (crate::watch, read by the caller's aggregating thread) over
+    /// this report's timeline; None: no target was watched.
+    pub fn set_target(&mut self, info: Option<&crate::watch::TargetInfo>) {
+        let run_s = self.config.warmup_s + self.config.duration_s;
+        self.target = info.map(|t| health::TargetResources::of(&self.timeline, run_s, t));
     }
 
     /// Decide the verdict from this report's numbers (report::verdict).

@@ -232,7 +232,6 @@ mod tests {
             labels: vec![],
             stages: vec![],
             intervals: vec![],
-            target: None,
         };
         let config = RunConfig {
             url: "http://127.0.0.1:1/".into(),

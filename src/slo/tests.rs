@@ -51,7 +51,6 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         labels: vec![home],
         stages: vec![],
         intervals: vec![],
-        target: None,
     };
     Report::build(&m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
 }
