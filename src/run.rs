@@ -48,7 +48,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
     report.set_host_timer(&host_timer);
     report.set_target(target.as_ref());
-    let slo = crate::slo::evaluate(&report, &cfg.slo);
+    let slo = crate::slo::evaluate::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
     crate::distributed::stamp(&mut report, cfg, clock);

@@ -360,7 +360,7 @@ pub fn judge(r: &mut Report, extra: crate::slo::SloSet) -> Result<(), String> {
     let d = r.distributed.clone().unwrap_or_default();
     let mut set = d.slo.to_set()?;
     set.overlay(extra);
-    let slo = crate::slo::evaluate(r, &set);
+    let slo = crate::slo::evaluate::evaluate(r, &set);
     let interval_ns = interval_ns(r);
     let end_s = r.config.warmup_s + r.config.duration_s;
     let mut breaker = crate::slo::breaker::Breaker::new(&set, interval_ns, end_s);

@@ -105,7 +105,7 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
 }
 
 /// The plan's own SLOs (before --slo-file, ONSLAUGHT_SLO_* and --slo).
-fn slo(set: &crate::slo::SloSet, s: &mut String) -> std::fmt::Result {
+fn slo(set: &crate::slo::spec::SloSet, s: &mut String) -> std::fmt::Result {
     if set.is_empty() {
         return Ok(());
     }

@@ -68,7 +68,7 @@ pub fn load(path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Pl
 
 /// An SLO file (`--slo-file`): the mapping a plan's `slo:` key holds, at the top of its own
 /// YAML file. Errors have file:line:column as a plan's do.
-pub fn load_slo_file(path: &Path) -> Result<crate::slo::SloSet, Vec<PlanError>> {
+pub fn load_slo_file(path: &Path) -> Result<crate::slo::spec::SloSet, Vec<PlanError>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         let expected = Some("a readable YAML file".to_string());

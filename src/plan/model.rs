@@ -32,7 +32,7 @@ pub struct Plan {
     /// The most extraction slots any journey uses (size of `Vars`).
     pub slots: usize,
     /// `slo:` (before `--slo-file`, `ONSLAUGHT_SLO_*` and `--slo` are laid over it).
-    pub slo: crate::slo::SloSet,
+    pub slo: crate::slo::spec::SloSet,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -24,6 +24,7 @@ mod verdict;
 use crate::merge::{Merged, TimelineRow};
 use crate::record::TransportError;
 use crate::record::histograms::percentile;
+use crate::slo::spec::Metric;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -369,6 +370,38 @@ pub struct SloRow {
     /// None: no data (fails).
     pub actual: Option<f64>,
     pub pass: bool,
+}
+
+impl SloRow {
+    /// The metric this row judged (crate::slo::spec::METRICS; None only in a hand-edited file).
+    pub fn kind(&self) -> Option<Metric> {
+        Metric::from_name(&self.metric)
+    }
+
+    /// The verdict's line for a failed row: what, threshold and actual.
+    pub fn reason(&self) -> String {
+        let row = self;
+        let metric = self.kind().unwrap_or(Metric::Throughput);
+        match row.actual {
+            Some(a) => {
+                let op = if metric.is_ceiling() { ">" } else { "<" };
+                format!(
+                    "SLO {} {}: {} {op} {} ({})",
+                    row.scope,
+                    row.metric,
+                    metric.show(a),
+                    metric.show(row.threshold),
+                    row.criterion
+                )
+            }
+            None => {
+                format!(
+                    "SLO {} {}: no data: nothing was measured in this scope ({})",
+                    row.scope, row.metric, row.criterion
+                )
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -175,7 +175,7 @@ fn slo_table(r: &Report, color: bool, out: &mut impl Write) -> std::io::Result<(
     }
     writeln!(out, "\n  {:<34}{:>16}{:>12}  result", "SLO", "threshold", "actual")?;
     for row in &r.slo {
-        let metric = crate::slo::Metric::from_name(&row.metric);
+        let metric = row.kind();
         let actual = match (row.actual, metric) {
             (Some(a), Some(m)) => m.show(a),
             _ => "no data".to_string(),

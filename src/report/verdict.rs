@@ -71,7 +71,7 @@ impl Evidence<'_> {
 }
 
 fn is_latency(row: &SloRow) -> bool {
-    crate::slo::Metric::from_name(&row.metric).is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
+    row.kind().is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
 }
 
 /// The failed SLO rows split into definite failures and those the lag could account for
@@ -84,7 +84,7 @@ fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec
                 inconclusive.push(why);
                 named.push(format!("{} {}", row.scope, row.metric));
             }
-            None => failed.push(crate::slo::reason(row)),
+            None => failed.push(row.reason()),
         }
     }
     (failed, inconclusive, named)
@@ -258,7 +258,7 @@ mod tests {
 
     fn judge(r: &mut Report, slo: &[&str]) {
         let set = crate::slo::parse::flags(&slo.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        let rows = crate::slo::evaluate(r, &set);
+        let rows = crate::slo::evaluate::evaluate(r, &set);
         r.judge(Judged { slo: rows, replaces_max_error_rate: set.has_total_error_rate(), aborted: None });
     }
 
