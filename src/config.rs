@@ -1,5 +1,7 @@
 //! Validation: Args (what the user wrote) into Config (what the engine runs). Every error names
 //! the flag, what is wrong and how to fix it; nothing is sent before validation passes.
+pub mod shard;
+
 use crate::cli::RunArgs;
 use crate::engine::EngineSpec;
 use crate::http::request::{RequestSpec, render};
@@ -402,7 +404,7 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         Some(plan) => from_plan(a, plan)?,
         None => quick(a)?,
     };
-    crate::distributed::shard_config(a, whole)
+    shard::shard_config(a, whole)
 }
 
 /// Quick mode: one request from the flags.

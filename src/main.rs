@@ -5,7 +5,7 @@ use onslaught::cli::{
 };
 use onslaught::report::files::{Outputs, write_all};
 use onslaught::report::preflight;
-use onslaught::report::{compare, result, terminal};
+use onslaught::report::{compare, progress, result, terminal};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -71,7 +71,9 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
     }
     let stop = onslaught::signal::install();
     let tty = onslaught::report::tty::detect();
-    let mut progress = onslaught::report::progress::Progress::new(&cfg, tty.redraw);
+    let e = &cfg.engine;
+    let span = progress::Span { warmup_ns: e.warmup_ns, duration_ns: e.duration_ns, interval_ns: e.interval_ns };
+    let mut progress = progress::Progress::new(&e.schedule, e.shard, span, tty.redraw);
     let result = onslaught::run::execute(&cfg, stop, |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());
