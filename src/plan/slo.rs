@@ -1,9 +1,9 @@
 //! The plan's `slo:` key and `--slo-file` (the same mapping at the top of its own file) into a
 //! `crate::slo::spec::SloSet`, every problem reported with its position. Threshold syntax lives in
 //! crate::slo::parse; this file only walks the YAML and says where.
+use super::cx::Cx;
 use super::path;
 use super::raw::{RawCriteria, RawSlo};
-use super::validate::Cx;
 use crate::slo::parse;
 use crate::slo::spec::{Metric, Rule, Scope, SloSet};
 

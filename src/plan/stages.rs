@@ -1,8 +1,8 @@
 //! Load over time: stages (a duration with a constant value or a linear ramp) for the arrival rate
 //! (open model) or the number of virtual users (closed model), and the named shapes that expand
 //! into stages from a few parameters. Formulas are in docs/plan-format.md and on `expand` below.
+use super::cx::Cx;
 use super::raw::{RawLoad, RawModel, RawShape, RawShapeKind, RawStage};
-use super::validate::Cx;
 use crate::units::{Rate, parse_rate};
 use std::fmt;
 
@@ -479,7 +479,7 @@ impl ShapeParams<'_, '_, '_> {
         let default = self.default(key).and_then(|d| crate::units::parse_duration(d).ok());
         match self.cx.duration(&path, self.text(key).as_deref(), default) {
             Some(ns) => {
-                self.shown.push((key, super::describe::human(ns)));
+                self.shown.push((key, crate::units::duration_text(ns)));
                 ns
             }
             None => {
