@@ -145,7 +145,12 @@ fn expand(tree: &str) -> Vec<Vec<String>> {
         }
     }
     parts.push(&inner[start..]);
-    parts.iter().filter(|p| !p.trim().is_empty()).flat_map(|p| expand(p)).map(|t| [prefix.clone(), t].concat()).collect()
+    parts
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .flat_map(|p| expand(p))
+        .map(|t| [prefix.clone(), t].concat())
+        .collect()
 }
 
 /// Every path of the form `a::b…` in an expression line.
@@ -155,7 +160,8 @@ fn inline_paths(line: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let starts = ident(bytes[i]) && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == ':' || bytes[i - 1] == '$'));
+        let starts =
+            ident(bytes[i]) && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == ':' || bytes[i - 1] == '$'));
         if !starts {
             i += 1;
             continue;
@@ -222,7 +228,9 @@ fn paths_of(lines: &[(usize, String)]) -> Vec<(usize, Vec<String>)> {
             continue;
         }
         match body {
-            Some(b) if b.contains(';') => out.extend(expand(b.trim_end().trim_end_matches(';')).into_iter().map(|p| (*n, p))),
+            Some(b) if b.contains(';') => {
+                out.extend(expand(b.trim_end().trim_end_matches(';')).into_iter().map(|p| (*n, p)))
+            }
             Some(b) => stmt = Some((*n, b.to_string())),
             None => out.extend(inline_paths(line).into_iter().map(|p| (*n, p))),
         }
@@ -302,7 +310,8 @@ fn find_cycle(edges: &[Edge]) -> Option<Vec<Edge>> {
 
 #[test]
 fn every_unit_has_a_layer() {
-    let unplaced: BTreeSet<String> = edges().into_iter().flat_map(|e| [e.from, e.to]).filter(|u| layer(u).is_none()).collect();
+    let unplaced: BTreeSet<String> =
+        edges().into_iter().flat_map(|e| [e.from, e.to]).filter(|u| layer(u).is_none()).collect();
     assert!(unplaced.is_empty(), "modules with no layer in tests/architecture.rs LAYERS: {unplaced:?}");
 }
 
@@ -342,7 +351,9 @@ fn the_checker_reads_grouped_and_relative_imports() {
     assert_eq!(unit_of(&up).as_deref(), Some("plan/check"));
     let inline = inline_paths("let x = crate::report::Report::build(a, b::c);");
     assert_eq!(inline[0], ["crate", "report", "Report", "build"]);
-    assert!(code_lines("#[cfg(test)]\nmod tests {\n use crate::report::X;\n}\nuse crate::plan::Y;")
-        .iter()
-        .all(|(n, l)| *n == 5 && l.contains("plan")));
+    assert!(
+        code_lines("#[cfg(test)]\nmod tests {\n use crate::report::X;\n}\nuse crate::plan::Y;")
+            .iter()
+            .all(|(n, l)| *n == 5 && l.contains("plan"))
+    );
 }
