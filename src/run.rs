@@ -51,7 +51,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let slo = crate::slo::evaluate::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
-    crate::distributed::stamp(&mut report, cfg, clock);
+    crate::distributed::stamp(&mut report, cfg.distributed.as_ref(), clock);
     Ok(report)
 }
 

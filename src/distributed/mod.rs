@@ -8,14 +8,14 @@ pub mod k8s;
 pub mod merge;
 pub mod start;
 
-use crate::config::Config;
 pub use crate::config::shard::{ENV_INDEX, ENV_SHARDS, ENV_START_AT, parse_shard, resolve_shard, shard_config};
 use crate::report::Report;
+use crate::report::shards::Distributed;
 
 /// After the run: the shard's identity, its lateness against the common start, and the common
 /// start as the `.hlog` StartTime (so every shard's log lines up).
-pub fn stamp(report: &mut Report, cfg: &Config, clock: crate::engine::RunClock) {
-    let Some(mut d) = cfg.distributed.clone() else { return };
+pub fn stamp(report: &mut Report, shard: Option<&Distributed>, clock: crate::engine::RunClock) {
+    let Some(mut d) = shard.cloned() else { return };
     if let Some(c) = d.clock.as_mut() {
         c.late_ms = clock.released_ns as f64 / 1e6;
         c.late = c.late_ms > c.late_bound_ms;
