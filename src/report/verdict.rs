@@ -124,20 +124,7 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
     if lag_high && note {
         reasons.extend(lag_reason(e, cause, generator_bound, &demand));
     }
-    if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
-        let whose = if lag_high && cause == BoundCause::Target { ": the target held the connections" } else { "" };
-        reasons.push(format!(
-            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
-            r.achieved_rps,
-            100.0 * (1.0 - r.achieved_rps / t)
-        ));
-    }
-    if let Some(t) = r.target_rps.filter(|t| !target_rate_missed && r.achieved_rps < t * RATE_TOLERANCE) {
-        reasons.push(format!(
-            "note: achieved {:.1} req/s of {t} req/s within the window only because the end of the run was sent late ({} requests after it, send lag); every earlier interval kept the rate",
-            r.achieved_rps, k.sent_after_window
-        ));
-    }
+    reasons.extend(rate_reason(r, k, target_rate_missed, lag_high && cause == BoundCause::Target));
     if too_many_incomplete {
         reasons.push(format!(
             "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
@@ -147,15 +134,8 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
     }
     reasons.extend(resource_hints(k));
     let failed = default_failed || !slo_failed.is_empty() || k.intended == 0;
-    let status = if interrupted {
-        Status::Interrupted
-    } else if failed {
-        Status::Failed
-    } else if generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty() {
-        Status::Invalid
-    } else {
-        Status::Pass
-    };
+    let invalid = generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty();
+    let status = status(interrupted, failed, invalid);
     let verdict = Verdict {
         status,
         exit_code: status.exit_code(),
@@ -166,6 +146,39 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
         reasons,
     };
     (verdict, lag_high.then_some(cause))
+}
+
+/// Interrupted or aborted first, then failed, then invalid, else pass.
+fn status(interrupted: bool, failed: bool, invalid: bool) -> Status {
+    if interrupted {
+        Status::Interrupted
+    } else if failed {
+        Status::Failed
+    } else if invalid {
+        Status::Invalid
+    } else {
+        Status::Pass
+    }
+}
+
+/// The target rate missed (and, when `target_held`, that the target held the connections), or
+/// the note that the window's rate fell short only because the run's end was sent late.
+fn rate_reason(r: &Rates, k: &Counts, missed: bool, target_held: bool) -> Option<String> {
+    let t = r.target_rps?;
+    if missed {
+        let whose = if target_held { ": the target held the connections" } else { "" };
+        return Some(format!(
+            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
+            r.achieved_rps,
+            100.0 * (1.0 - r.achieved_rps / t)
+        ));
+    }
+    (r.achieved_rps < t * RATE_TOLERANCE).then(|| {
+        format!(
+            "note: achieved {:.1} req/s of {t} req/s within the window only because the end of the run was sent late ({} requests after it, send lag); every earlier interval kept the rate",
+            r.achieved_rps, k.sent_after_window
+        )
+    })
 }
 
 /// The line for a send lag over `--max-send-lag`: why it was high, and whether it counts. A
