@@ -521,29 +521,9 @@ fn step(
 
 fn checks(cx: &mut Cx<'_>, p: &str, raw: Option<&RawCheck>) -> Option<Checks> {
     let Some(c) = raw else { return Some(Checks::default()) };
-    let mut ok = true;
-    let mut status = StatusSet::EMPTY;
-    match &c.status {
-        None => status = StatusSet::default_ok(),
-        Some(list) if list.is_empty() => {
-            cx.err(
-                &format!("{p}.status"),
-                "an empty status list accepts nothing",
-                "a list such as [200, 204] or [2xx]",
-                "",
-            );
-            ok = false;
-        }
-        Some(list) => {
-            for (i, s) in list.iter().enumerate() {
-                if let Err(e) = status.add_pattern(s) {
-                    cx.err(&path::index(&format!("{p}.status"), i), e, "a status (200) or a class (2xx)", "");
-                    ok = false;
-                }
-            }
-        }
-    }
-    let mut list = vec![Check::Status(status)];
+    let status = status_set(cx, p, c.status.as_deref());
+    let mut ok = status.is_some();
+    let mut list = vec![Check::Status(status.unwrap_or(StatusSet::EMPTY))];
     if let Some(b) = &c.body_contains {
         if b.is_empty() {
             cx.err(&format!("{p}.body_contains"), "empty text matches every body", "some text", "");
@@ -551,37 +531,74 @@ fn checks(cx: &mut Cx<'_>, p: &str, raw: Option<&RawCheck>) -> Option<Checks> {
         }
         list.push(Check::BodyContains(Finder::new(b.as_bytes()).into_owned()));
     }
-    for (name, needle) in c.header_contains.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-        let hp = path::key(&format!("{p}.header_contains"), name);
-        if !is_header_name(name) {
-            cx.err_key(&hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
-            ok = false;
-        }
-        let needle = Finder::new(needle.as_bytes()).into_owned();
-        list.push(Check::HeaderContains { name: name.clone(), needle });
-    }
-    for (name, re) in c.header_matches.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-        let hp = path::key(&format!("{p}.header_matches"), name);
-        if !is_header_name(name) {
-            cx.err_key(&hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
-            ok = false;
-        }
-        match regex(cx, &hp, re) {
-            Some(regex) => list.push(Check::HeaderMatches { name: name.clone(), regex }),
-            None => ok = false,
-        }
-    }
+    ok &= header_checks(cx, p, c, &mut list);
     if let Some(t) = &c.max_latency {
-        match cx.duration(&format!("{p}.max_latency"), Some(t), None) {
-            Some(ns) if ns > 0 => list.push(Check::MaxLatency(ns)),
-            Some(_) => {
-                cx.err(&format!("{p}.max_latency"), "a bound of 0s fails every request", "a positive duration", "");
-                ok = false;
-            }
+        match max_latency(cx, p, t) {
+            Some(check) => list.push(check),
             None => ok = false,
         }
     }
     ok.then(|| Checks::new(list))
+}
+
+/// `status:` (absent: 2xx and 3xx); None after reporting a bad one.
+fn status_set(cx: &mut Cx<'_>, p: &str, raw: Option<&[String]>) -> Option<StatusSet> {
+    let Some(list) = raw else { return Some(StatusSet::default_ok()) };
+    if list.is_empty() {
+        cx.err(
+            &format!("{p}.status"),
+            "an empty status list accepts nothing",
+            "a list such as [200, 204] or [2xx]",
+            "",
+        );
+        return None;
+    }
+    let mut status = StatusSet::EMPTY;
+    let mut ok = true;
+    for (i, s) in list.iter().enumerate() {
+        if let Err(e) = status.add_pattern(s) {
+            cx.err(&path::index(&format!("{p}.status"), i), e, "a status (200) or a class (2xx)", "");
+            ok = false;
+        }
+    }
+    ok.then_some(status)
+}
+
+/// `header_contains:` and `header_matches:` into `list`; false if one was bad (all reported).
+fn header_checks(cx: &mut Cx<'_>, p: &str, c: &RawCheck, list: &mut Vec<Check>) -> bool {
+    let mut ok = true;
+    let mut name_ok = |cx: &mut Cx<'_>, hp: &str, name: &str| {
+        if !is_header_name(name) {
+            cx.err_key(hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
+            ok = false;
+        }
+    };
+    for (name, needle) in c.header_contains.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        name_ok(cx, &path::key(&format!("{p}.header_contains"), name), name);
+        let needle = Finder::new(needle.as_bytes()).into_owned();
+        list.push(Check::HeaderContains { name: name.clone(), needle });
+    }
+    let mut regex_ok = true;
+    for (name, re) in c.header_matches.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        let hp = path::key(&format!("{p}.header_matches"), name);
+        name_ok(cx, &hp, name);
+        match regex(cx, &hp, re) {
+            Some(regex) => list.push(Check::HeaderMatches { name: name.clone(), regex }),
+            None => regex_ok = false,
+        }
+    }
+    ok && regex_ok
+}
+
+/// `max_latency:`, a positive duration.
+fn max_latency(cx: &mut Cx<'_>, p: &str, t: &str) -> Option<Check> {
+    match cx.duration(&format!("{p}.max_latency"), Some(t), None)? {
+        0 => {
+            cx.err(&format!("{p}.max_latency"), "a bound of 0s fails every request", "a positive duration", "");
+            None
+        }
+        ns => Some(Check::MaxLatency(ns)),
+    }
 }
 
 /// `500ms`, or a uniform range `1s..3s`.
