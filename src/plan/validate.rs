@@ -192,33 +192,42 @@ fn data(cx: &mut Cx<'_>, raw: Option<&RawMap<RawData>>, secrets: &[(String, Secr
     out
 }
 
+/// `target.base_url`: http[s]://HOST[:PORT][/PATH], without a query.
+fn base_url(cx: &mut Cx<'_>, raw: Option<&str>) -> Option<crate::url::Url> {
+    let Some(u) = raw else {
+        cx.missing("target.base_url", "http://HOST[:PORT][/PATH]", "e.g. `base_url: http://127.0.0.1:8080`");
+        return None;
+    };
+    match parse_url(u) {
+        Ok(url) if url.target.contains('?') => {
+            let hint = "put the query on each endpoint's path";
+            cx.err("target.base_url", "a base URL cannot have a query", "http://HOST[:PORT][/PATH]", hint);
+            None
+        }
+        Ok(url) => Some(url),
+        Err(e) => {
+            cx.err("target.base_url", e, "http://HOST[:PORT][/PATH]", "");
+            None
+        }
+    }
+}
+
+/// `target.cores`: a count or a CPU list (checked for its characters here; against the machine
+/// when the run starts).
+fn cores(cx: &mut Cx<'_>, c: &str) {
+    let ok = !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-') && c != "0";
+    if !ok {
+        let message = format!("`{c}` is not a core count or CPU list");
+        cx.err("target.cores", message, "a count (2) or a CPU list (0,2 or 1-3)", "");
+    }
+}
+
 fn target(cx: &mut Cx<'_>, raw: Option<&RawTarget>, scope: &Scope<'_>) -> Option<Target> {
     let Some(t) = raw else {
         cx.missing("target", "`base_url`", "add `target: { base_url: http://127.0.0.1:8080 }`");
         return None;
     };
-    let url = match &t.base_url {
-        None => {
-            cx.missing("target.base_url", "http://HOST[:PORT][/PATH]", "e.g. `base_url: http://127.0.0.1:8080`");
-            None
-        }
-        Some(u) => match parse_url(u) {
-            Ok(url) if url.target.contains('?') => {
-                cx.err(
-                    "target.base_url",
-                    "a base URL cannot have a query",
-                    "http://HOST[:PORT][/PATH]",
-                    "put the query on each endpoint's path",
-                );
-                None
-            }
-            Ok(url) => Some(url),
-            Err(e) => {
-                cx.err("target.base_url", e, "http://HOST[:PORT][/PATH]", "");
-                None
-            }
-        },
-    };
+    let url = base_url(cx, t.base_url.as_deref());
     let headers = headers(cx, "target.headers", t.headers.as_ref(), scope);
     let timeout_ns = cx.duration("target.timeout", t.timeout.as_deref(), Some(DEFAULT_TIMEOUT_NS));
     let connect = cx.duration("target.connect_timeout", t.connect_timeout.as_deref(), Some(DEFAULT_CONNECT_TIMEOUT_NS));
@@ -232,15 +241,7 @@ fn target(cx: &mut Cx<'_>, raw: Option<&RawTarget>, scope: &Scope<'_>) -> Option
         cx.err("target.connections", "0 connections cannot send anything", "a whole number ≥ 1", "");
     }
     if let Some(c) = &t.cores {
-        let ok = !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-') && c != "0";
-        if !ok {
-            cx.err(
-                "target.cores",
-                format!("`{c}` is not a core count or CPU list"),
-                "a count (2) or a CPU list (0,2 or 1-3)",
-                "",
-            );
-        }
+        cores(cx, c);
     }
     Some(Target {
         base_url: t.base_url.clone().unwrap_or_default(),
@@ -361,6 +362,45 @@ fn extracted_names(steps: &[RawStep]) -> Vec<(String, String)> {
     out
 }
 
+/// A journey's `steps:`, present and not empty.
+fn step_list<'j>(cx: &mut Cx<'_>, p: &str, j: &'j RawJourney) -> Option<&'j [RawStep]> {
+    match &j.steps {
+        None => {
+            cx.missing(&format!("{p}.steps"), "a list of steps", "e.g. `steps: [{ name: home, path: / }]`");
+            None
+        }
+        Some(s) if s.is_empty() => {
+            cx.err(&format!("{p}.steps"), "a journey needs at least one step", "a list of steps", "");
+            None
+        }
+        Some(s) => Some(s),
+    }
+}
+
+/// A step's `extract:`: each variable gets the slot of its first extraction in the journey
+/// (`slots`, in order of first extraction); a name that is not plain, or clashes with a secret
+/// or data source, is reported.
+fn extractions(cx: &mut Cx<'_>, sp: &str, s: &RawStep, env: &Env<'_>, slots: &mut Vec<String>) -> Vec<Extraction> {
+    let mut extract = Vec::new();
+    for (name, e) in s.extract.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        let ep = path::key(&format!("{sp}.extract"), name);
+        let clash = env.secrets.iter().any(|(n, _)| n == name) || env.data.iter().any(|d| &d.name == name);
+        if !is_ident(name) || clash {
+            let why = if clash { "is already a secret or data source" } else { "is not a plain name" };
+            cx.err_key(&ep, format!("variable `{name}` {why}"), "a unique name of letters, digits, _ and -", "");
+            continue;
+        }
+        let slot = slots.iter().position(|x| x == name).unwrap_or_else(|| {
+            slots.push(name.clone());
+            slots.len() - 1
+        });
+        if let Some(from) = extractor(cx, &ep, e) {
+            extract.push(Extraction { name: name.clone(), slot, from });
+        }
+    }
+    extract
+}
+
 fn journey_steps(
     cx: &mut Cx<'_>,
     p: &str,
@@ -369,18 +409,7 @@ fn journey_steps(
     env: &Env<'_>,
     journey: &str,
 ) -> Option<Vec<Step>> {
-    let (data, secrets) = (env.data, env.secrets);
-    let raw = match &j.steps {
-        None => {
-            cx.missing(&format!("{p}.steps"), "a list of steps", "e.g. `steps: [{ name: home, path: / }]`");
-            return None;
-        }
-        Some(s) if s.is_empty() => {
-            cx.err(&format!("{p}.steps"), "a journey needs at least one step", "a list of steps", "");
-            return None;
-        }
-        Some(s) => s,
-    };
+    let raw = step_list(cx, p, j)?;
     // Slots in order of first extraction: the names known before step i are a prefix of `slots`.
     let mut slots: Vec<String> = Vec::new();
     let mut out = Vec::new();
@@ -389,23 +418,7 @@ fn journey_steps(
         let known = slots.len();
         let later: Vec<(String, String)> =
             extracted_names(&raw[i..]).into_iter().filter(|(n, _)| !slots[..known].contains(n)).collect();
-        let mut extract = Vec::new();
-        for (name, e) in s.extract.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-            let ep = path::key(&format!("{sp}.extract"), name);
-            let clash = secrets.iter().any(|(n, _)| n == name) || data.iter().any(|d| &d.name == name);
-            if !is_ident(name) || clash {
-                let why = if clash { "is already a secret or data source" } else { "is not a plain name" };
-                cx.err_key(&ep, format!("variable `{name}` {why}"), "a unique name of letters, digits, _ and -", "");
-                continue;
-            }
-            let slot = slots.iter().position(|x| x == name).unwrap_or_else(|| {
-                slots.push(name.clone());
-                slots.len() - 1
-            });
-            if let Some(from) = extractor(cx, &ep, e) {
-                extract.push(Extraction { name: name.clone(), slot, from });
-            }
-        }
+        let extract = extractions(cx, &sp, s, env, &mut slots);
         let scope = env.scope(&slots[..known], &later);
         let req = Req {
             path: sp,
