@@ -299,10 +299,10 @@ fn find_cycle(edges: &[Edge]) -> Option<Vec<Edge>> {
     }
     let mut state = BTreeMap::new();
     for u in next.keys() {
-        if state.get(u).copied().unwrap_or(0) == 0 {
-            if let Some(c) = visit(u, &next, &mut state, &mut Vec::new()) {
-                return Some(c);
-            }
+        if state.get(u).copied().unwrap_or(0) == 0
+            && let Some(c) = visit(u, &next, &mut state, &mut Vec::new())
+        {
+            return Some(c);
         }
     }
     None
