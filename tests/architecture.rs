@@ -357,3 +357,20 @@ fn the_checker_reads_grouped_and_relative_imports() {
             .all(|(n, l)| *n == 5 && l.contains("plan"))
     );
 }
+
+/// The graph as this test sees it, by layer (`cargo test --test architecture -- --ignored
+/// --nocapture`): what a `cargo modules` listing would show, at the units checked here.
+#[test]
+#[ignore]
+fn print_the_graph() {
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for e in edges() {
+        uses.entry(e.from).or_default().insert(e.to);
+    }
+    let mut units: Vec<(usize, &String)> = uses.keys().map(|u| (layer(u).unwrap_or(usize::MAX), u)).collect();
+    units.sort();
+    for (l, u) in units {
+        let to: Vec<&str> = uses[u].iter().map(String::as_str).collect();
+        println!("{l:>2} {u:<18} -> {}", to.join(" "));
+    }
+}
