@@ -1,8 +1,9 @@
 //! One run, start to report: engine → merge → Report → SLO verdict. No printing, no exit: the
 //! caller decides. A circuit breaker (crate::slo::breaker) fed by the timeline may stop the run
 //! early through the same stop flag Ctrl-C raises; the report then says why.
+use crate::clock::now_ns;
 use crate::config::Config;
-use crate::engine::{self, EngineError, StopFlag, clock::now_ns};
+use crate::engine::{self, EngineError, StopFlag};
 use crate::merge::{self, TimelineRow};
 use crate::report::{Judged, Report, RunEnd};
 use crate::slo::breaker::Breaker;
@@ -30,7 +31,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
             aborted = Some((why, now_ns()));
         }
     });
-    merged.target = resources.fill(&mut merged.timeline);
+    let target = resources.fill(&mut merged.timeline);
     let host_timer_run = running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let measure_start = t0 + e.warmup_ns;
@@ -47,10 +48,11 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
     report.set_host_timer(&host_timer, &host_timer_run, period_ns);
-    let slo = crate::slo::evaluate(&report, &cfg.slo);
+    report.set_target(target.as_ref());
+    let slo = crate::slo::evaluate::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
-    crate::distributed::stamp(&mut report, cfg, clock);
+    crate::distributed::stamp(&mut report, cfg.distributed.as_ref(), clock);
     Ok(report)
 }
 

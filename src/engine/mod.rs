@@ -13,12 +13,10 @@ use crate::schedule::Schedule;
 use crossbeam_channel::{Receiver, bounded};
 use hdrhistogram::Histogram;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 
-/// Run-wide stop requests: 0 running, 1 stop issuing (grace period), 2 stop now (skip grace).
-pub type StopFlag = Arc<AtomicU8>;
+pub use crate::signal::StopFlag;
 
 /// Everything the engine needs, and nothing else.
 #[derive(Clone, Debug)]

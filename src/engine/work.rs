@@ -77,18 +77,6 @@ impl PlanWork {
         self.plan.steps().map(|(_, s)| s.label.clone()).collect()
     }
 
-    /// Per label: its checks and extractions as a person reads them, by index (for the report's
-    /// per-check failure counts).
-    pub fn label_checks(&self) -> Vec<crate::report::LabelChecks> {
-        self.plan
-            .steps()
-            .map(|(_, s)| crate::report::LabelChecks {
-                checks: s.check.list().iter().map(|c| c.to_string()).collect(),
-                extracts: s.extract.iter().map(|e| format!("{} <- {}", e.name, e.from)).collect(),
-            })
-            .collect()
-    }
-
     /// The journey slot `n` runs, and the iteration's random source (both depend only on the
     /// slot and the seed, never on the core).
     pub fn pick(&self, n: u64) -> (usize, Rng) {

@@ -7,7 +7,7 @@ use super::secrets::{Secret, redact};
 use super::stages::Load;
 use super::template::{Template, Vars};
 use super::weights::{Rng, Weights};
-use crate::config::Url;
+use crate::url::Url;
 use std::path::PathBuf;
 
 pub const DEFAULT_SEED: u64 = 0x5EED;
@@ -32,7 +32,7 @@ pub struct Plan {
     /// The most extraction slots any journey uses (size of `Vars`).
     pub slots: usize,
     /// `slo:` (before `--slo-file`, `ONSLAUGHT_SLO_*` and `--slo` are laid over it).
-    pub slo: crate::slo::SloSet,
+    pub slo: crate::slo::spec::SloSet,
 }
 
 #[derive(Clone, Debug, PartialEq)]

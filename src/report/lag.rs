@@ -127,7 +127,7 @@ pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> 
     };
     Some(format!(
         "inconclusive: {} misses by {} while send lag {} was {} ({why}): the generator's lateness could account for the miss, so the run says nothing about the target on this criterion",
-        crate::slo::reason(row),
+        row.reason(),
         fmt_ns(miss_ns),
         row.metric,
         fmt_ns(lag_ns)
