@@ -22,13 +22,10 @@ pub use crate::signal::StopFlag;
 #[derive(Clone, Debug)]
 pub struct EngineSpec {
     pub addr: SocketAddr,
-    /// The request, rendered once.
-    pub request: Vec<u8>,
-    pub head_request: bool,
+    /// What each connection does (modes as data: decided once, when a connection is spawned).
+    pub workload: Workload,
     /// false: a new connection per request (`--no-keepalive`, connection-churn tests).
     pub keep_alive: bool,
-    /// Idempotent methods may be retried once when a reused idle connection was closed.
-    pub idempotent: bool,
     /// Total connections, split evenly over cores.
     pub connections: usize,
     /// CPUs to pin one executor each to.
@@ -51,11 +48,6 @@ pub struct EngineSpec {
     /// https: the client configuration (one per run, so reconnects resume sessions) and the
     /// server name for SNI and verification.
     pub tls: Option<TlsTarget>,
-    /// A plan's workload: `request` is then unused and each slot runs a journey.
-    pub plan: Option<&'static work::PlanWork>,
-    /// Closed model (plans): virtual users over time (warm-up included). `schedule` is then
-    /// `Saturate` and `connections` the peak number of users: each user owns one connection.
-    pub users: Option<crate::schedule::UserStages>,
     /// Durations of the measured load stages, in order (plan runs); empty: no per-stage results.
     pub stages_ns: Vec<u64>,
     /// `--shard K/N`: the part of the global schedule (and of `connections`, which stays the
@@ -64,6 +56,47 @@ pub struct EngineSpec {
     /// `--start-at`: t0 on the clock::now_ns scale, mapped from the wall clock (None: start as
     /// soon as every executor is ready).
     pub start_at: Option<u64>,
+}
+
+/// What the connections of a run do: the run modes, as data handed to the one connection loop
+/// (engine/conn.rs). Which slots exist is the schedule's business (`EngineSpec::schedule`).
+#[derive(Clone, Debug)]
+pub enum Workload {
+    /// Quick mode: one request, rendered once, for every slot.
+    Single(Arc<Single>),
+    /// A plan: every slot of the schedule runs one iteration of a weighted journey.
+    Plan(Arc<work::PlanWork>),
+    /// The closed model: each connection is a virtual user walking the plan's journeys while the
+    /// user stages have it active (warm-up included). The schedule is then `Saturate` and
+    /// `connections` the peak number of users.
+    Users(Arc<work::PlanWork>, crate::schedule::UserStages),
+}
+
+/// Quick mode's request.
+#[derive(Clone, Debug, Default)]
+pub struct Single {
+    /// Rendered once, sent as it is.
+    pub bytes: Vec<u8>,
+    /// A HEAD request (its response has no body, whatever its headers say).
+    pub head: bool,
+    /// Idempotent methods may be retried once when a reused idle connection turns out closed.
+    pub idempotent: bool,
+}
+
+impl Workload {
+    pub fn plan(&self) -> Option<&work::PlanWork> {
+        match self {
+            Workload::Single(_) => None,
+            Workload::Plan(w) | Workload::Users(w, _) => Some(w),
+        }
+    }
+
+    pub fn users(&self) -> Option<&crate::schedule::UserStages> {
+        match self {
+            Workload::Users(_, u) => Some(u),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -136,9 +169,10 @@ impl Running {
 fn cadence(spec: &EngineSpec) -> timer_probe::Cadence {
     let window = spec.warmup_ns + spec.duration_ns;
     let lanes = spec.shard.count * spec.cpus.len().max(1) as u64;
-    let slots = if spec.users.is_some() { None } else { spec.schedule.slots_before(window) };
+    let users = spec.workload.users().is_some();
+    let slots = if users { None } else { spec.schedule.slots_before(window) };
     let mut c = timer_probe::Cadence::of(slots, window, lanes);
-    if spec.users.is_some() {
+    if users {
         // Users wait out think times: timed, at a pace no faster than a user's.
         c.lead_ns = timer_probe::LEAD_MAX_NS;
     }

@@ -93,7 +93,7 @@ impl PlanWork {
 pub fn render(
     host: &str,
     s: &crate::plan::Step,
-    vars: &Vars<'_>,
+    vars: &Vars,
     rng: &mut Rng,
     out: &mut Vec<u8>,
     body: &mut Vec<u8>,
