@@ -187,11 +187,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         Some(users) => Workload::Users(work, users),
         None => Workload::Plan(work),
     };
-    let engine = EngineSpec {
-        workload,
-        stages_ns,
-        ..engine_spec(a, &run, parts, tls)
-    };
+    let engine = EngineSpec { workload, stages_ns, ..engine_spec(a, &run, parts, tls) };
     assemble(a, engine, report, slo)
 }
 

@@ -154,7 +154,13 @@ fn digest(a: &RunArgs, cfg: &Config) -> String {
     let e = &cfg.engine;
     let shape = format!(
         "{:?}|{:?}|{}|{}|{}|{}|{:?}",
-        e.schedule, e.workload.users(), e.warmup_ns, e.duration_ns, e.interval_ns, e.timeout_ns, e.stages_ns
+        e.schedule,
+        e.workload.users(),
+        e.warmup_ns,
+        e.duration_ns,
+        e.interval_ns,
+        e.timeout_ns,
+        e.stages_ns
     );
     h.write(shape.as_bytes());
     // The plan's path may differ from host to host; its bytes are hashed above.
