@@ -19,24 +19,35 @@ use std::time::Duration;
 /// The closed model's virtual-user loop (a child module: it drives this ConnTask).
 mod users;
 
+/// A read buffer's size: a response head and a good part of a body per read. Buffers belong to
+/// the shard and are lent per exchange (`Shard::lend_buf`).
 const BUF_START: usize = 16 * 1024;
 /// A connection idle at least this long is peeked for unsolicited bytes before reuse.
 const IDLE_CHECK_NS: u64 = 1_000_000;
 const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
-/// Open the shard's connections before t0 (failures are left for the run to retry and count).
-/// Each connect holds the run's spec by its `Arc` (a count, not a copy).
+/// Connects in flight at once while opening a shard's connections: each holds a connect (and
+/// TLS handshake) future of about 6 KiB, so 10 000 at once would be 60 MiB of generator memory
+/// for a moment (and a burst the target's accept queue may drop).
+const PRECONNECT_WINDOW: usize = 256;
+
+/// Open the shard's connections before t0 (failures are left for the run to retry and count),
+/// `PRECONNECT_WINDOW` at a time. Each connect holds the run's spec by its `Arc` (a count, not a
+/// copy).
 pub(crate) async fn preconnect(spec: &Arc<EngineSpec>, count: usize) -> Vec<Option<Stream>> {
-    let tasks: Vec<_> = (0..count)
-        .map(|_| {
-            let spec = spec.clone();
-            glommio::spawn_local(async move { connect(&spec).await.ok().map(|(s, _)| s) })
-        })
-        .collect();
     let mut out = Vec::with_capacity(count);
-    for t in tasks {
-        out.push(t.await);
+    while out.len() < count {
+        let batch = PRECONNECT_WINDOW.min(count - out.len());
+        let tasks: Vec<_> = (0..batch)
+            .map(|_| {
+                let spec = spec.clone();
+                glommio::spawn_local(async move { connect(&spec).await.ok().map(|(s, _)| s) })
+            })
+            .collect();
+        for t in tasks {
+            out.push(t.await);
+        }
     }
     out
 }
@@ -142,7 +153,6 @@ pub(crate) struct ConnTask {
     last_err: TransportError,
     fails: u32,
     rng: u64,
-    buf: Vec<u8>,
     parser: ResponseParser,
     /// Plan runs: the step being sent, rendered here when it has templates (reused buffers).
     req: Vec<u8>,
@@ -223,7 +233,6 @@ impl ConnTask {
             last_err: TransportError::ConnectRefused,
             fails: 0,
             rng,
-            buf: vec![0; BUF_START],
             parser: ResponseParser::new(Limits::default()),
             req: Vec::new(),
             body: Vec::new(),
@@ -514,7 +523,10 @@ impl ConnTask {
         }
         let spec = &self.shard.spec;
         let begin = now_ns();
-        match connect(spec).await {
+        // Boxed: the connect (and TLS handshake) future is most of a connection task's size
+        // (about 6 KiB), held inline by every task for its whole life although a keep-alive
+        // connection connects once. A box per connect keeps each idle task under 2 KiB.
+        match Box::pin(connect(spec)).await {
             Ok((s, handshake)) => {
                 let took = now_ns() - begin;
                 if begin >= self.shard.t0 + spec.warmup_ns {
@@ -543,8 +555,17 @@ impl ConnTask {
         exp / 2 + (self.rng % (exp / 2).max(1))
     }
 
-    /// Write the request and read one framed response. Ok((done, extra bytes followed)).
+    /// Write the request and read one framed response. Ok((done, extra bytes followed)). The
+    /// read buffer is the shard's, lent for this exchange (`Shard::lend_buf`): an idle
+    /// keep-alive connection holds none.
     async fn exchange(&mut self, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
+        let mut buf = self.shard.lend_buf(BUF_START);
+        let result = self.exchange_in(&mut buf, request, head).await;
+        self.shard.return_buf(buf, 4 * BUF_START);
+        result
+    }
+
+    async fn exchange_in(&mut self, buf: &mut Vec<u8>, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
         let stream = self.stream.as_mut().expect("connected above");
         let io = |e: std::io::Error, started: bool| ExErr::Io(io_class(&e), started);
         stream.write_all(request).await.map_err(|e| io(e, false))?;
@@ -554,12 +575,12 @@ impl ConnTask {
         }
         let mut filled = 0usize;
         loop {
-            if filled == self.buf.len() {
+            if filled == buf.len() {
                 // Only a head that does not fit gets here; the parser caps it.
-                let grown = self.buf.len() * 2;
-                self.buf.resize(grown, 0);
+                let grown = buf.len() * 2;
+                buf.resize(grown, 0);
             }
-            let n = match stream.read(&mut self.buf[filled..]).await {
+            let n = match stream.read(&mut buf[filled..]).await {
                 Ok(n) => n,
                 Err(e) => return Err(io(e, filled > 0 || self.parser.started())),
             };
@@ -571,21 +592,15 @@ impl ConnTask {
             }
             filled += n;
             let fed = match self.capturing {
-                None => self.parser.feed(&self.buf[..filled]),
-                Some(_) => self.parser.feed_into(&self.buf[..filled], &mut self.capture),
+                None => self.parser.feed(&buf[..filled]),
+                Some(_) => self.parser.feed_into(&buf[..filled], &mut self.capture),
             };
             match fed.map_err(ExErr::Proto)? {
                 Feed::NeedMore { consumed } => {
-                    self.buf.copy_within(consumed..filled, 0);
+                    buf.copy_within(consumed..filled, 0);
                     filled -= consumed;
                 }
-                Feed::Done { consumed, done } => {
-                    if self.buf.len() > 4 * BUF_START {
-                        self.buf.truncate(BUF_START);
-                        self.buf.shrink_to_fit();
-                    }
-                    return Ok((done, consumed < filled));
-                }
+                Feed::Done { consumed, done } => return Ok((done, consumed < filled)),
             }
         }
     }
