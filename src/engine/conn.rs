@@ -22,8 +22,6 @@ mod users;
 /// A read buffer's size: a response head and a good part of a body per read. Buffers belong to
 /// the shard and are lent per exchange (`Shard::lend_buf`).
 const BUF_START: usize = 16 * 1024;
-/// A connection idle at least this long is peeked for unsolicited bytes before reuse.
-const IDLE_CHECK_NS: u64 = 1_000_000;
 const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
@@ -147,8 +145,6 @@ pub(crate) struct ConnTask {
     stream: Option<Stream>,
     /// Responses already read on this stream (a reused stream may have been closed while idle).
     served: u64,
-    /// When the last response on this stream completed.
-    last_done: u64,
     down_until: u64,
     last_err: TransportError,
     fails: u32,
@@ -228,7 +224,6 @@ impl ConnTask {
             ci,
             stream,
             served: 0,
-            last_done: 0,
             down_until: 0,
             last_err: TransportError::ConnectRefused,
             fails: 0,
@@ -362,7 +357,7 @@ impl ConnTask {
         // line every core shares), to hold the spec across this request.
         let shard = self.shard.clone();
         let spec = &*shard.spec;
-        if self.stream.is_some() && slot.intended >= self.last_done + IDLE_CHECK_NS && self.stale() {
+        if self.stale() {
             self.drop_stream();
         }
         if let Err(outcome) = self.connect_for(slot).await {
@@ -400,7 +395,6 @@ impl ConnTask {
     /// status range) and record it.
     fn answered(&mut self, slot: &Slot, req: Req<'_>, status: u16, sent: u64) -> Ended {
         let completed = now_ns();
-        self.last_done = completed;
         let t = Instants { intended: slot.intended, sent, completed };
         let latency = completed.saturating_sub(slot.intended);
         let failure = match req {
@@ -430,7 +424,6 @@ impl ConnTask {
     /// The one place a request that got no response is recorded: its outcome, now.
     fn failed(&mut self, slot: &Slot, req: Req<'_>, outcome: Outcome) -> Ended {
         let completed = now_ns();
-        self.last_done = completed;
         self.record(slot, completed, |r| {
             r.failed(outcome);
             if let Some(l) = req.label() {
@@ -498,11 +491,16 @@ impl ConnTask {
 
     /// Whether an idle plain connection holds bytes nobody asked for, or was closed by the server:
     /// either way it must not carry the next request (the bytes would be read as its response).
-    /// One non-blocking peek, only after an idle gap (never at saturation). TLS streams are not
-    /// peeked: post-handshake records (session tickets) are legitimate unsolicited bytes there.
+    /// The stream's readiness poll says for free when nothing arrived since its last read (glommio
+    /// patch 12); only when something may have (an event came, or the last read filled the
+    /// buffer) is the socket peeked, once, without blocking. TLS streams are not checked:
+    /// post-handshake records (session tickets) are legitimate unsolicited bytes there.
     fn stale(&self) -> bool {
         use std::os::fd::AsRawFd;
         let Some(Stream::Plain(s)) = &self.stream else { return false };
+        if !s.maybe_readable() {
+            return false;
+        }
         let mut b = [0u8; 1];
         // SAFETY: a 1-byte peek into a local buffer on a socket we own.
         let n = unsafe { libc::recv(s.as_raw_fd(), b.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
