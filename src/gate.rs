@@ -89,11 +89,7 @@ pub fn entry(r: &Report, unix_s: u64, rollback: Option<&Rollback>) -> String {
             .slo
             .iter()
             .map(|row| {
-                let metric = row.kind();
-                let actual = match (row.actual, metric) {
-                    (Some(a), Some(m)) => m.show(a),
-                    _ => "no data".into(),
-                };
+                let actual = row.actual.map_or_else(|| "no data".into(), |a| row.metric.show(a));
                 let scope = if row.scope == "total" { String::new() } else { format!("{} ", row.scope) };
                 format!("{scope}{} (actual {actual}) {}", row.criterion, if row.pass { "PASS" } else { "FAIL" })
             })

@@ -41,11 +41,8 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     } else {
         e.duration_ns
     };
-    // Moved, not cloned: in a long run the encoded intervals are the largest thing held.
-    let intervals = std::mem::take(&mut merged.intervals);
     let mut report =
-        Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
-    report.histograms.intervals = intervals;
+        Report::build(merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
     report.set_host_timer(&host_timer, &host_timer_run, period_ns);
     report.set_target(target.as_ref());

@@ -71,7 +71,7 @@ impl Evidence<'_> {
 }
 
 fn is_latency(row: &SloRow) -> bool {
-    row.kind().is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
+    matches!(row.metric, crate::slo::Metric::Latency(_))
 }
 
 /// The failed SLO rows split into definite failures and those the lag could account for
@@ -82,7 +82,7 @@ fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec
         match lag::accounts_for(row, e.service, e.lag).filter(|_| !target_caused) {
             Some(why) => {
                 inconclusive.push(why);
-                named.push(format!("{} {}", row.scope, row.metric));
+                named.push(format!("{} {}", row.scope, row.metric.name()));
             }
             None => failed.push(row.reason()),
         }
@@ -264,7 +264,7 @@ mod tests {
             stages: vec![],
             label_checks: vec![],
         };
-        let mut r = Report::build(&m, config, RunEnd { interrupted: false, window_s: 10.0 });
+        let mut r = Report::build(m, config, RunEnd { interrupted: false, window_s: 10.0 });
         r.set_host_timer(&[300_000; 300], &crate::record::histograms::new_hist(), 1_000_000);
         r
     }

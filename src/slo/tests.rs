@@ -53,7 +53,7 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         stages: vec![],
         intervals: vec![],
     };
-    Report::build(&m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
+    Report::build(m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
 }
 
 fn set(items: &[&str]) -> SloSet {
