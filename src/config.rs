@@ -501,9 +501,8 @@ struct QuickTimes {
 
 impl QuickTimes {
     fn of(a: &RunArgs) -> Result<QuickTimes, ConfigError> {
-        let dur = |name: &str, v: &Option<String>, default: &str| {
-            flag(name, parse_duration(v.as_deref().unwrap_or(default)))
-        };
+        let dur =
+            |name: &str, v: &Option<String>, default: &str| flag(name, parse_duration(v.as_deref().unwrap_or(default)));
         let duration_ns = dur("--duration/-d", &a.duration, "10s")?;
         if duration_ns == 0 {
             return Err(ConfigError("--duration/-d: must be longer than 0s".into()));
