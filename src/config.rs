@@ -3,7 +3,7 @@
 pub mod shard;
 
 use crate::cli::RunArgs;
-use crate::engine::EngineSpec;
+use crate::engine::{EngineSpec, Workload};
 use crate::http::request::{RequestSpec, render};
 use crate::report::RunConfig;
 use crate::schedule::{RateStage, Schedule};
@@ -182,13 +182,12 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
     let tls = tls_target(&t.url, a)?;
-    let engine = EngineSpec {
-        // The engine runs once per process; the plan lives as long (templates borrow from it).
-        plan: Some(Box::leak(Box::new(work))),
-        users,
-        stages_ns,
-        ..engine_spec(a, &run, parts, tls)
+    let work = std::sync::Arc::new(work);
+    let workload = match users {
+        Some(users) => Workload::Users(work, users),
+        None => Workload::Plan(work),
     };
+    let engine = EngineSpec { workload, stages_ns, ..engine_spec(a, &run, parts, tls) };
     assemble(a, engine, report, slo)
 }
 
@@ -351,10 +350,8 @@ impl Parts {
 fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine::TlsTarget>) -> EngineSpec {
     EngineSpec {
         addr: p.addr,
-        request: Vec::new(),
-        head_request: false,
+        workload: Workload::Single(Default::default()),
         keep_alive: !a.no_keepalive,
-        idempotent: false,
         connections: p.connections,
         cpus: p.cpus,
         schedule: p.schedule,
@@ -367,8 +364,6 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         spin_ns: run.spin_ns,
         ok_status: (200, 399),
         tls,
-        plan: None,
-        users: None,
         stages_ns: Vec::new(),
         shard: Default::default(),
         start_at: None,
@@ -478,9 +473,11 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     let shown = if a.show_query { url_s.to_string() } else { crate::redact::url(url_s) };
     let report = parts.report(a, &run, shown, method.clone(), url.tls);
     let engine = EngineSpec {
-        request,
-        head_request: method == "HEAD",
-        idempotent: crate::http::request::idempotent(&method),
+        workload: Workload::Single(std::sync::Arc::new(crate::engine::Single {
+            bytes: request,
+            head: method == "HEAD",
+            idempotent: crate::http::request::idempotent(&method),
+        })),
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;

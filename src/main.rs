@@ -105,7 +105,7 @@ fn lost(r: &onslaught::report::Report, what: &str) {
 
 /// The CSV files a plan reads (no output may replace one).
 fn data_files(cfg: &onslaught::config::Config) -> Vec<std::path::PathBuf> {
-    cfg.engine.plan.map(|w| w.plan.data.iter().map(|d| d.file.clone()).collect()).unwrap_or_default()
+    cfg.engine.workload.plan().map(|w| w.plan.data.iter().map(|d| d.file.clone()).collect()).unwrap_or_default()
 }
 
 /// `run`, then on failure the rollback command, then the deployment-report entry. The exit code

@@ -121,11 +121,11 @@ fn split(cfg: &mut Config, shard: ShardOf) -> Result<(), ConfigError> {
     let mine = shard.share(total);
     // Refused on every shard alike, not only on those that would get none.
     if total < shard.count {
-        let what = if e.users.is_some() { "virtual users at the peak" } else { "connections" };
+        let what = if e.workload.users().is_some() { "virtual users at the peak" } else { "connections" };
         return Err(ConfigError(format!(
             "--shard: the run has {total} {what}, fewer than its {} shards: every shard needs one; use at most {total} shards{}",
             shard.count,
-            if e.users.is_some() { "" } else { " or raise -c" }
+            if e.workload.users().is_some() { "" } else { " or raise -c" }
         )));
     }
     e.shard = shard;
@@ -154,7 +154,13 @@ fn digest(a: &RunArgs, cfg: &Config) -> String {
     let e = &cfg.engine;
     let shape = format!(
         "{:?}|{:?}|{}|{}|{}|{}|{:?}",
-        e.schedule, e.users, e.warmup_ns, e.duration_ns, e.interval_ns, e.timeout_ns, e.stages_ns
+        e.schedule,
+        e.workload.users(),
+        e.warmup_ns,
+        e.duration_ns,
+        e.interval_ns,
+        e.timeout_ns,
+        e.stages_ns
     );
     h.write(shape.as_bytes());
     // The plan's path may differ from host to host; its bytes are hashed above.

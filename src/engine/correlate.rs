@@ -41,7 +41,7 @@ pub fn judge(
     status: u16,
     latency_ns: u64,
     capture: Option<&Capture>,
-    vars: Option<&mut Vars<'_>>,
+    vars: Option<&mut Vars>,
 ) -> Option<Failure> {
     let headers = capture.map(Capture::headers).unwrap_or_default();
     let body = capture.map_or(&[][..], Capture::body);

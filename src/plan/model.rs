@@ -130,7 +130,7 @@ impl Plan {
     }
 
     /// A fresh variable store for one shard.
-    pub fn vars(&self) -> Vars<'_> {
+    pub fn vars(&self) -> Vars {
         Vars::new(&self.data, self.slots)
     }
 
