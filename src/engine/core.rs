@@ -46,7 +46,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
         return;
     }
     let end = t0 + spec.warmup_ns + spec.duration_ns;
-    let shard = Rc::new(Shard::new(spec.clone(), k, n, t0, my_conns, ctx.tx.clone()));
+    let shard = Rc::new(Shard::new(spec.clone(), k, n, t0, my_conns, ctx.tx.clone(), ctx.lead_ns));
     let tasks: Vec<_> = pre
         .into_iter()
         .enumerate()
@@ -88,6 +88,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
         shard.sample_backlog(now);
         shard.expire(now);
         shard.refill(now);
+        shard.adapt_lead(now);
         if now >= deadline && shard.live.get() > 0 {
             // Requests that fail at this same instant (a connect error at the run's end) run
             // first, so their outcome does not depend on a grace period of zero.
