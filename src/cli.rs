@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
     #[arg(long = "set")]
     pub sets: Vec<String>,
+    /// Lay the plan's profile NAME (its `load` and `slo`) over the plan: smoke, ci, load, stress,
+    /// spike, soak, breakpoint, ... as the plan defines them. [env: ONSLAUGHT_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Target URL, e.g. http://127.0.0.1:8080/
     #[arg(long, short = 'u')]
     pub url: Option<String>,
@@ -276,6 +280,10 @@ pub struct CheckArgs {
     /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
     #[arg(long = "set")]
     pub sets: Vec<String>,
+    /// Expand with the plan's profile NAME laid over it (without: the plan as written, and every
+    /// profile it defines is checked too). [env: ONSLAUGHT_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

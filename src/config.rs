@@ -202,7 +202,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     use crate::engine::work::PlanWork;
     use crate::schedule::RateStage;
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let plan = crate::plan::load(path, &a.sets, &env).map_err(|errs| {
+    let plan = crate::plan::load_profile(path, a.profile.as_deref(), &a.sets, &env).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         ConfigError(format!("{}\n{} error(s) in the plan; nothing was sent", lines.join("\n"), errs.len()))
     })?;
@@ -244,7 +244,9 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     }
     // -R turns any plan into one constant open-model stage.
     let closed = load.model == crate::plan::Model::Closed && a.rate.is_none();
-    let stage_plan = stage_plans(&stages, if closed { "users" } else { "req/s" });
+    // The plan's stage names, unless -R replaced its stages with one.
+    let names = if a.rate.is_none() { load.names.clone() } else { Vec::new() };
+    let stage_plan = stage_plans(&stages, &names, if closed { "users" } else { "req/s" });
     let stages_ns: Vec<u64> = stages.iter().map(|s| s.duration_ns).collect();
     if warmup_ns > 0 {
         let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
@@ -306,8 +308,9 @@ fn assemble(
     })
 }
 
-/// The measured stages as reports show them: "stage N", start and end in seconds, the target.
-fn stage_plans(stages: &[crate::schedule::RateStage], unit: &str) -> Vec<crate::report::StagePlan> {
+/// The measured stages as reports show them: the name (the plan's, else "stage N"), start and
+/// end in seconds, the target.
+fn stage_plans(stages: &[crate::schedule::RateStage], names: &[String], unit: &str) -> Vec<crate::report::StagePlan> {
     let mut start = 0u64;
     stages
         .iter()
@@ -317,7 +320,7 @@ fn stage_plans(stages: &[crate::schedule::RateStage], unit: &str) -> Vec<crate::
             let target =
                 if s.from == s.to { format!("{} {unit}", s.from) } else { format!("{} -> {} {unit}", s.from, s.to) };
             let p = crate::report::StagePlan {
-                name: format!("stage {}", i + 1),
+                name: names.get(i).cloned().unwrap_or_else(|| format!("stage {}", i + 1)),
                 start_s: start as f64 / 1e9,
                 end_s: end as f64 / 1e9,
                 target,

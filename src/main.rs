@@ -300,9 +300,9 @@ fn compare(a: &CompareArgs) -> u8 {
 }
 
 /// Load a plan (file, then ONSLAUGHT_* environment, then --set), or print every error.
-fn load_plan(path: &std::path::Path, sets: &[String]) -> Result<onslaught::plan::Plan, u8> {
+fn load_plan(path: &std::path::Path, profile: Option<&str>, sets: &[String]) -> Result<onslaught::plan::Plan, u8> {
     let env: Vec<(String, String)> = std::env::vars().collect();
-    onslaught::plan::load(path, sets, &env).map_err(|errors| {
+    onslaught::plan::load_profile(path, profile, sets, &env).map_err(|errors| {
         for e in &errors {
             eprintln!("{e}");
         }
@@ -312,16 +312,33 @@ fn load_plan(path: &std::path::Path, sets: &[String]) -> Result<onslaught::plan:
     })
 }
 
+/// `check`: the plan expanded (with the chosen profile laid over it). Without a profile, every
+/// profile the plan defines is loaded too, so a broken one fails the check before it is run.
 fn check(a: &CheckArgs) -> u8 {
-    match load_plan(&a.plan, &a.sets) {
-        Ok(plan) => {
-            let mut out = std::io::stdout().lock();
-            let _ = onslaught::plan::describe(&plan, &mut out);
-            let _ = out.flush();
-            0
-        }
-        Err(code) => code,
+    let plan = match load_plan(&a.plan, a.profile.as_deref(), &a.sets) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = onslaught::plan::describe(&plan, &mut out);
+    let _ = out.flush();
+    if plan.profile.is_some() {
+        return 0;
     }
+    let broken: Vec<&str> = plan
+        .profiles
+        .iter()
+        .filter(|p| load_plan(&a.plan, Some(&p.name), &a.sets).is_err())
+        .map(|p| p.name.as_str())
+        .collect();
+    if broken.is_empty() {
+        return 0;
+    }
+    eprintln!(
+        "onslaught check: profile(s) {} do not load (see above); check one with --profile NAME",
+        broken.join(", ")
+    );
+    EXIT_CONFIG
 }
 
 fn serve(a: &ServeArgs) -> u8 {
