@@ -155,6 +155,19 @@ pub struct RunArgs {
     pub out: Option<String>,
     #[command(flatten)]
     pub writers: WriterArgs,
+    /// Serve the run's metrics for Prometheus to scrape during the run, at http://ADDR/metrics
+    /// (e.g. 0.0.0.0:9464; port 0 picks a free one, printed on stderr). Same names and labels
+    /// as --prom, plus the current interval's (docs/reports.md).
+    #[arg(long = "metrics-listen", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// After the run, keep serving --metrics-listen until the final values have been scraped
+    /// once, or this long at most (e.g. 30s: one scrape interval of your Prometheus).
+    #[arg(long = "metrics-hold", value_name = "DURATION", default_value = "0s", requires = "metrics_listen")]
+    pub metrics_hold: String,
+    /// Push the live metrics to --push-gateway every DURATION during the run (e.g. 15s), not only
+    /// at the end.
+    #[arg(long = "push-every", value_name = "DURATION", requires = "push_gateway")]
+    pub push_every: Option<String>,
     /// Sample this process's CPU and memory each interval (the target, if it runs here).
     #[arg(long = "watch-pid", value_name = "PID", conflicts_with = "watch_cgroup")]
     pub watch_pid: Option<String>,

@@ -69,10 +69,17 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
         eprintln!("onslaught: error: {e}");
         return Err(EXIT_CONFIG);
     }
+    let live = match live_exporter(a, &cfg) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("onslaught: error: {e}");
+            return Err(EXIT_CONFIG);
+        }
+    };
     let stop = onslaught::signal::install();
     let tty = onslaught::report::tty::detect();
     let mut progress = onslaught::report::progress::Progress::new(&cfg, tty.redraw);
-    let result = onslaught::run::execute(&cfg, stop, |row| {
+    let result = onslaught::run::execute_with(&cfg, stop, live.as_ref().map(|(x, _)| x), |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());
         }
@@ -92,7 +99,53 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
     for e in write_all(&report, &outputs).err().unwrap_or_default() {
         lost(&report, &e);
     }
+    if let Some((x, hold)) = live {
+        if let (n @ 1.., Some(last)) = x.push_failures() {
+            eprintln!("onslaught: WARNING: --push-every: {n} push(es) failed during the run; the last: {last}");
+        }
+        x.hold(hold);
+    }
     Ok(report)
+}
+
+/// `--metrics-listen` (and `--push-every`): the exporter, bound before any load is sent, and how
+/// long to hold it after the run. Its address is printed (port 0 picks one).
+fn live_exporter(
+    a: &RunArgs,
+    cfg: &onslaught::config::Config,
+) -> Result<Option<(onslaught::report::exporter::Exporter, std::time::Duration)>, String> {
+    use onslaught::report::exporter::{Exporter, PushEvery};
+    let dur = |flag: &str, v: &str| {
+        onslaught::units::parse_duration(v)
+            .map(std::time::Duration::from_nanos)
+            .map_err(|e| format!("{flag} '{v}': {e}"))
+    };
+    let push = match (&a.push_every, &a.writers.push_gateway) {
+        (Some(every), Some(gateway)) => {
+            let every = dur("--push-every", every)?;
+            if every < std::time::Duration::from_secs(1) {
+                return Err(format!(
+                    "--push-every {}: push at most once a second (e.g. 15s)",
+                    a.push_every.as_deref().unwrap_or("")
+                ));
+            }
+            let run = onslaught::report::live::run_label(&cfg.report);
+            Some(PushEvery { gateway: gateway.clone(), every, run })
+        }
+        _ => None,
+    };
+    let listen = match (&a.metrics_listen, &push) {
+        (Some(l), _) => l.clone(),
+        // Pushing alone still needs the exposition built: an exporter on a loopback port.
+        (None, Some(_)) => "127.0.0.1:0".to_string(),
+        (None, None) => return Ok(None),
+    };
+    let hold = dur("--metrics-hold", &a.metrics_hold)?;
+    let x = Exporter::start(&listen, push)?;
+    if a.metrics_listen.is_some() {
+        eprintln!("onslaught: live metrics at http://{}/metrics", x.addr());
+    }
+    Ok(Some((x, hold)))
 }
 
 /// A report that could not be written after the load: said loudly, the verdict kept.

@@ -4,12 +4,24 @@
 use crate::config::Config;
 use crate::engine::{self, EngineError, StopFlag, clock::now_ns};
 use crate::merge::{self, TimelineRow};
-use crate::report::{Judged, Report, RunEnd};
+use crate::report::exporter::Exporter;
+use crate::report::{Judged, Report, RunEnd, live};
 use crate::slo::breaker::Breaker;
 use std::sync::atomic::Ordering;
 
 /// Run the configured load; `on_row` sees each completed timeline interval (live progress).
-pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
+pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
+    execute_with(cfg, stop, None, on_row)
+}
+
+/// As `execute`, publishing the live exposition to `live` (`--metrics-listen`) as each interval
+/// completes (on this, the merging thread). The caller publishes the final values.
+pub fn execute_with(
+    cfg: &Config,
+    stop: StopFlag,
+    live: Option<&Exporter>,
+    mut on_row: impl FnMut(&TimelineRow),
+) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
     let host_timer = running.host_timer.clone();
@@ -19,7 +31,15 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let mut aborted: Option<(String, u64)> = None;
     // Process and target resources: read by this (aggregating) thread as each interval completes.
     let mut resources = crate::watch::Resources::start(cfg.watch.as_ref(), t0);
-    let mut merged = merge::collect(&running.rx, running.cores, e.interval_ns, |row| {
+    let mut last_interval = String::new();
+    let timing = live::Timing { interval_ns: e.interval_ns, warmup_ns: e.warmup_ns };
+    let mut merged = merge::collect(&running.rx, running.cores, e.interval_ns, |p| {
+        let row = p.row;
+        if let Some(x) = live {
+            last_interval = live::interval(p, &cfg.report, timing);
+            let fin = live::finished(&cfg.report, false);
+            x.publish(live::measures_during(p, &cfg.report, timing) + &last_interval + &fin);
+        }
         resources.sample(row.interval);
         on_row(row);
         if aborted.is_none()
@@ -50,6 +70,10 @@ pub fn execute(cfg: &Config, stop: StopFlag, mut on_row: impl FnMut(&TimelineRow
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
     crate::distributed::stamp(&mut report, cfg, clock);
+    if let Some(x) = live {
+        // The file's exposition exactly (what --prom writes), the last interval, finished = 1.
+        x.finish(live::measures_final(&report) + &last_interval + &live::finished(&cfg.report, true));
+    }
     Ok(report)
 }
 

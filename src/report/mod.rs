@@ -1,6 +1,7 @@
 //! The Report model: every number a writer prints, computed once by `Report::build` from the
 //! merged result. Writers only format it: each takes `(&Report, &mut impl Write)`.
 pub mod compare;
+pub mod exporter;
 pub mod files;
 pub mod fmt;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod lag;
+pub mod live;
 pub mod markdown;
 pub mod preflight;
 pub mod progress;

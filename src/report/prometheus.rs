@@ -5,6 +5,13 @@ use super::Report;
 use std::io::{self, Write};
 
 pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    measures(r, out)?;
+    slo(r, &escape(&run_label(r)), out)
+}
+
+/// Every family but `loadtest_slo_pass` (what the live exposition shows while SLOs are not yet
+/// judged): latency, throughput, rates, send lag and the request counters.
+pub fn measures(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let run = run_label(r);
     let run = escape(&run);
     let mut all: Vec<(String, f64, f64, f64)> =
@@ -59,8 +66,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let host = "How late this host woke a sleeping thread before the load (the floor under send lag), p99.";
     head(out, "loadtest_host_timer_late_p99_seconds", host, "gauge")?;
     writeln!(out, "loadtest_host_timer_late_p99_seconds{{run=\"{run}\"}} {}", secs(r.generator.host_timer.p99_ns))?;
-    requests(r, &run, out)?;
-    slo(r, &run, out)
+    requests(r, &run, out)
 }
 
 fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
@@ -99,17 +105,13 @@ fn slo(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn head(out: &mut impl Write, name: &str, help: &str, kind: &str) -> io::Result<()> {
+pub(crate) fn head(out: &mut impl Write, name: &str, help: &str, kind: &str) -> io::Result<()> {
     writeln!(out, "# HELP {name} {}\n# TYPE {name} {kind}", help.replace('\\', "\\\\").replace('\n', "\\n"))
 }
 
 /// The `run` label: the plan's file name without extension, else "quick".
 pub fn run_label(r: &Report) -> String {
-    r.config
-        .plan
-        .as_deref()
-        .and_then(|p| std::path::Path::new(p).file_stem())
-        .map_or_else(|| "quick".to_string(), |s| s.to_string_lossy().into_owned())
+    super::live::run_label(&r.config)
 }
 
 fn secs(ns: u64) -> f64 {
@@ -117,6 +119,6 @@ fn secs(ns: u64) -> f64 {
 }
 
 /// A label value: backslash, double quote and line feed escaped (exposition format).
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
