@@ -19,6 +19,7 @@ pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod shards;
+mod spectrum_chart;
 pub mod terminal;
 pub mod tty;
 mod verdict;
