@@ -54,6 +54,15 @@ pub(crate) fn curve(h: &Histogram<u64>, nines: u32) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A round axis top at or above `v`, finer than `html::nice` (a tail of 201 ms gets 300, not 500; quarters stay round).
+fn top(v: f64) -> f64 {
+    if v <= 0.0 {
+        return nice(v);
+    }
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 1.2, 1.6, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0].iter().map(|m| m * p).find(|t| *t >= v).unwrap_or(10.0 * p)
+}
+
 /// The chart, its heading and its legend.
 pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
     let h = &r.hists;
@@ -67,7 +76,7 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
         s,
         "<h2>Percentile spectrum</h2>\n<p>Each curve's value at every percentile, on HdrHistogram's logarithmic axis (the right end is the maximum). Where latency rises above service time, requests waited before they were sent: that gap is what coordinated omission hides.</p>"
     )?;
-    let ymax = nice(curves.iter().flat_map(|c| c.2.iter().map(|p| p.1)).fold(0.0, f64::max));
+    let ymax = top(curves.iter().flat_map(|c| c.2.iter().map(|p| p.1)).fold(0.0, f64::max));
     let x = |v: f64| ML + (W - ML - MR) * v / f64::from(k);
     let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
     writeln!(
@@ -97,7 +106,8 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
     }
     writeln!(s, "<text x=\"8\" y=\"18\" font-size=\"12\">ms</text>")?;
     writeln!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">percentile</text>", W / 2.0, H - 6.0)?;
-    for (name, colour, pts) in &curves {
+    // Send lag first, latency last: where latency and service time meet, latency is on top.
+    for (name, colour, pts) in curves.iter().rev() {
         let p: Vec<String> = pts.iter().map(|(a, b)| format!("{:.1},{:.1}", x(*a), y(*b))).collect();
         writeln!(
             s,
@@ -129,6 +139,7 @@ mod tests {
         let labels: Vec<String> = (0..=4).map(tick_label).collect();
         assert_eq!(labels, ["0%", "90%", "99%", "99.9%", "99.99%"]);
         assert_eq!((nines(10), nines(5_000), nines(10u64.pow(9))), (2, 4, 6));
+        assert_eq!((top(201.6), top(19.0), top(0.0)), (300.0, 20.0, 1.0));
     }
 
     #[test]
