@@ -273,6 +273,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let report = RunConfig {
         plan: Some(path.display().to_string()),
+        profile: work.plan.profile.clone(),
         labels: work.labels(),
         users: users.as_ref().map(|u| u.peak()),
         stages: stage_plan,
@@ -382,6 +383,7 @@ impl Parts {
             max_error_rate: run.max_error_rate,
             tls_insecure: tls && a.insecure,
             plan: None,
+            profile: None,
             labels: Vec::new(),
             users: None,
             stages: Vec::new(),

@@ -53,6 +53,10 @@ fn smoke_load_and_spike_profiles_each_run_their_own_expansion() {
         assert_eq!(r.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), names, "{profile}");
         assert_eq!(r.stages.iter().map(|s| s.intended).sum::<u64>(), k.intended, "{profile}");
         assert_paths_match(&r, &paths);
+        assert_eq!(r.config.profile.as_deref(), Some(profile));
+        let mut md = Vec::new();
+        onslaught::report::markdown::write(&r, &mut md).unwrap();
+        assert!(String::from_utf8(md).unwrap().contains(&format!("| Profile | `{profile}` |")));
         if profile == "load" {
             let hold = r.slo.iter().find(|s| s.scope == "stage:hold").expect("the profile's stage SLO");
             assert!(hold.actual.is_some() && hold.pass, "{hold:?}");

@@ -30,6 +30,7 @@ fn config() -> RunConfig {
         max_error_rate: 0.01,
         tls_insecure: false,
         plan: Some("plans/checkout.yaml".into()),
+        profile: None,
         labels: vec!["browse".into(), "buy \"now\"".into()],
         users: None,
         stages: Vec::new(),

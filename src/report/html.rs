@@ -102,7 +102,8 @@ fn config(r: &Report, s: &mut String) -> std::fmt::Result {
         ("TLS verification", if c.tls_insecure { "OFF (--insecure)".into() } else { "on".into() }),
     ];
     if let Some(p) = &c.plan {
-        rows.insert(2, ("Plan", p.clone()));
+        let profile = c.profile.as_ref().map_or(String::new(), |n| format!(" (profile {n})"));
+        rows.insert(2, ("Plan", format!("{p}{profile}")));
     }
     for (k, v) in rows {
         writeln!(s, "<tr><th>{k}</th><td>{}</td></tr>", xml(&v))?;

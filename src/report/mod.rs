@@ -53,6 +53,9 @@ pub struct RunConfig {
     pub tls_insecure: bool,
     /// The plan file, in plan runs.
     pub plan: Option<String>,
+    /// The plan's profile laid over it (`--profile`, `ONSLAUGHT_PROFILE`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Names of the plan's requests (endpoint, or journey/step), by label id.
     pub labels: Vec<String>,
     /// Closed model: the most virtual users at once (each owns one connection). None: open model.

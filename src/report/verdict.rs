@@ -247,6 +247,7 @@ mod tests {
             max_error_rate: 0.01,
             tls_insecure: false,
             plan: None,
+            profile: None,
             labels: vec![],
             users: None,
             stages: vec![],
