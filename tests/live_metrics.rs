@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use support::*;
 
-const RATE: u64 = 200;
-const SECONDS: u64 = 3;
+/// Two named stages: 1 s at 20/s, then 1 s at 40/s; three endpoints.
+const PLAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plans/profiles.yaml");
+const INTENDED: u64 = 20 + 40;
 
 struct Observed {
     /// Every scrape, in order; the last has `loadtest_run_finished 1`.
@@ -84,10 +85,10 @@ fn observe() -> &'static Observed {
         let srv = target(|_| {});
         let (gateway, pushed) = fake_gateway();
         let prom = scratch("live", "run").join("run.prom");
-        let (url, rate, d) = (format!("http://{}/", srv.addr), RATE.to_string(), format!("{SECONDS}s"));
+        let set = format!("target.base_url=http://{}", srv.addr);
         let gw = format!("http://{gateway}");
         let mut child = bin()
-            .args(["run", "--url", &url, "-R", &rate, "-d", &d, "-c", "4", "--cores", "1", "-q"])
+            .args(["run", PLAN, "--set", &set, "-q"])
             .args(["--metrics-listen", "127.0.0.1:0", "--metrics-hold", "30s", "--prom", prom.to_str().unwrap()])
             .args(["--push-gateway", &gw, "--push-every", "1s"])
             .stdout(std::process::Stdio::null())
@@ -127,17 +128,31 @@ fn observe() -> &'static Observed {
 fn scrapes_during_a_run_are_valid_only_grow_and_end_equal_to_the_prom_file() {
     let o = observe();
     let last = samples(o.scrapes.last().unwrap());
-    assert_eq!(last.get("loadtest_run_finished{run=\"quick\"}"), Some(&1.0), "the run ended: {last:?}");
-    let ok = "loadtest_requests_total{run=\"quick\",endpoint=\"all\",outcome=\"ok\"}";
-    assert_eq!(last[ok], (RATE * SECONDS) as f64, "every intended request ok");
-    assert_eq!(o.served, RATE * SECONDS, "the target answered each once");
+    assert_eq!(last.get("loadtest_run_finished{run=\"profiles\"}"), Some(&1.0), "the run ended: {last:?}");
+    let ok = "loadtest_requests_total{run=\"profiles\",endpoint=\"all\",outcome=\"ok\"}";
+    assert_eq!(last[ok], INTENDED as f64, "every intended request ok");
+    assert_eq!(o.served, INTENDED, "the target answered each once");
+    let stage_ok =
+        |s: &str| last[&format!("loadtest_stage_requests_total{{run=\"profiles\",stage=\"{s}\",outcome=\"ok\"}}")];
+    assert_eq!((stage_ok("warm"), stage_ok("plateau")), (20.0, 40.0), "stages by name");
     // Scraped mid-run: some requests counted, the run not finished.
     let mid = o.scrapes.iter().map(|s| samples(s)).filter(|s| s.get(ok).is_some_and(|v| *v > 0.0));
-    assert!(mid.filter(|s| s["loadtest_run_finished{run=\"quick\"}"] == 0.0).count() >= 2, "{}", o.scrapes.len());
+    assert!(mid.filter(|s| s["loadtest_run_finished{run=\"profiles\"}"] == 0.0).count() >= 2, "{}", o.scrapes.len());
     // Counters only grow, scrape after scrape.
+    let counters: Vec<String> = o
+        .scrapes
+        .last()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter(|l| l.ends_with(" counter"))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert!(counters.len() >= 2, "{counters:?}");
     let mut seen: BTreeMap<String, f64> = BTreeMap::new();
     for s in &o.scrapes {
-        for (k, v) in samples(s).into_iter().filter(|(k, _)| k.starts_with("loadtest_requests_total")) {
+        let is_counter = |k: &str| counters.iter().any(|c| k.starts_with(&format!("{c}{{")));
+        for (k, v) in samples(s).into_iter().filter(|(k, _)| is_counter(k)) {
             let before = seen.insert(k.clone(), v).unwrap_or(0.0);
             assert!(v >= before, "{k} went from {before} to {v}");
         }
@@ -157,7 +172,7 @@ fn scrapes_during_a_run_are_valid_only_grow_and_end_equal_to_the_prom_file() {
 #[test]
 fn push_every_pushes_the_live_exposition_during_the_run() {
     let o = observe();
-    let live = o.pushes.iter().filter(|b| b.contains("loadtest_run_finished{run=\"quick\"} 0")).count();
+    let live = o.pushes.iter().filter(|b| b.contains("loadtest_run_finished{run=\"profiles\"} 0")).count();
     assert!(live >= 1, "pushed during the run: {} pushes", o.pushes.len());
     // The end-of-run push is the file's exposition, as without --push-every.
     assert_eq!(o.pushes.last().map(String::as_str), Some(o.file.as_str()));

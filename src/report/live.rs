@@ -40,10 +40,24 @@ pub struct Timing {
 pub fn measures_during(p: &Progress<'_>, cfg: &RunConfig, t: Timing) -> String {
     let covered_ns = (p.row.interval + 1) * t.interval_ns;
     let window_s = covered_ns.saturating_sub(t.warmup_ns).max(t.interval_ns) as f64 / 1e9;
-    let r = Report::build(p.merged, cfg.clone(), RunEnd { interrupted: false, window_s });
+    let mut r = Report::build(p.merged, cfg.clone(), RunEnd { interrupted: false, window_s });
+    count_only_what_ended(&mut r, p);
     let mut out = Vec::new();
     let _ = prometheus::measures(&r, &mut out);
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Mid-run, a request claimed from the schedule but still in flight is neither ok nor an error:
+/// error rates and stage error counts take only requests that have ended, so the live error rate
+/// is not inflated by what is in flight and the stage error counter only grows. (At the end every
+/// intended request has ended, and these equal the report's own.)
+fn count_only_what_ended(r: &mut Report, p: &Progress<'_>) {
+    let k = &r.counts;
+    let ended = k.ok + k.http_error + k.transport_error + k.timeout + k.dropped + k.incomplete;
+    r.rates.error_rate = if ended == 0 { 0.0 } else { (ended - k.ok) as f64 / ended as f64 };
+    for (row, m) in r.stages.iter_mut().zip(&p.merged.stages) {
+        row.errors = m.http_error + m.failed + m.incomplete;
+    }
 }
 
 /// The file's families at the end: exactly what `--prom` writes.

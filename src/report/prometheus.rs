@@ -12,6 +12,11 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
 /// Every family but `loadtest_slo_pass` (what the live exposition shows while SLOs are not yet
 /// judged): latency, throughput, rates, send lag and the request counters.
 pub fn measures(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    overall(r, out)?;
+    stages(r, &escape(&run_label(r)), out)
+}
+
+fn overall(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let run = run_label(r);
     let run = escape(&run);
     let mut all: Vec<(String, f64, f64, f64)> =
@@ -79,6 +84,31 @@ fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
         let name = escape(&e.name);
         writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"ok\"}} {}", e.ok)?;
         writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"error\"}} {}", e.errors)?;
+    }
+    Ok(())
+}
+
+/// Per load stage of a plan, labelled `stage` with its name (none in quick mode).
+fn stages(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
+    if r.stages.is_empty() {
+        return Ok(());
+    }
+    head(out, "loadtest_stage_requests_total", "Intended requests of each load stage by how they ended.", "counter")?;
+    for st in &r.stages {
+        let stage = escape(&st.name);
+        writeln!(out, "loadtest_stage_requests_total{{run=\"{run}\",stage=\"{stage}\",outcome=\"ok\"}} {}", st.ok)?;
+        writeln!(
+            out,
+            "loadtest_stage_requests_total{{run=\"{run}\",stage=\"{stage}\",outcome=\"error\"}} {}",
+            st.errors
+        )?;
+    }
+    for q in ["p95", "p99"] {
+        let name = format!("loadtest_stage_latency_{q}_seconds");
+        head(out, &name, &format!("Latency from the intended start within each load stage, {q}."), "gauge")?;
+        for st in &r.stages {
+            writeln!(out, "{name}{{run=\"{run}\",stage=\"{}\"}} {}", escape(&st.name), secs(st.latency.p(q)))?;
+        }
     }
     Ok(())
 }
