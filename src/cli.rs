@@ -1,4 +1,6 @@
 //! Command-line types only (clap derive). Validation into a Config happens in config.rs.
+pub mod distributed;
+
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -37,9 +39,9 @@ pub enum Command {
     Man,
     /// Merge the result files of a sharded run (`run --shard K/N --out`) exactly, and judge the
     /// SLOs once, on the merged result (exit code as `run`'s).
-    Merge(Box<crate::distributed::args::MergeArgs>),
+    Merge(Box<distributed::MergeArgs>),
     /// Print Kubernetes manifests that run a plan as N shards (an Indexed Job) and merge them.
-    K8s(crate::distributed::args::K8sArgs),
+    K8s(distributed::K8sArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -176,7 +178,7 @@ pub struct RunArgs {
     pub watch_cgroup: Option<std::path::PathBuf>,
     /// `--shard K/N`, `--shards N`, `--start-at TIME`: one shard of a distributed run.
     #[command(flatten)]
-    pub shard: crate::distributed::args::ShardArgs,
+    pub shard: distributed::ShardArgs,
 }
 
 #[derive(Args, Debug, Clone)]

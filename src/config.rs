@@ -1,11 +1,14 @@
 //! Validation: Args (what the user wrote) into Config (what the engine runs). Every error names
 //! the flag, what is wrong and how to fix it; nothing is sent before validation passes.
+pub mod shard;
+
 use crate::cli::RunArgs;
-use crate::engine::EngineSpec;
+use crate::engine::{EngineSpec, Workload};
 use crate::http::request::{RequestSpec, render};
 use crate::report::RunConfig;
-use crate::schedule::Schedule;
+use crate::schedule::{RateStage, Schedule};
 use crate::units::{parse_duration, parse_rate};
+pub use crate::url::{Url, parse_url, parse_url_as};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 #[derive(Clone, Debug)]
@@ -34,66 +37,6 @@ impl std::fmt::Display for ConfigError {
 
 fn flag<T>(name: &str, r: Result<T, String>) -> Result<T, ConfigError> {
     r.map_err(|e| ConfigError(format!("{name}: {e}")))
-}
-
-/// A parsed http:// or https:// URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Url {
-    pub host: String,
-    pub port: u16,
-    /// https: TLS through rustls.
-    pub tls: bool,
-    /// Path and query, starting with '/'.
-    pub target: String,
-}
-
-pub fn parse_url(s: &str) -> Result<Url, String> {
-    parse_url_as(s, &crate::redact::url(s))
-}
-
-/// As `parse_url`; errors show `shown` (the URL as written, credentials hidden), never `s`.
-pub fn parse_url_as(s: &str, shown: &str) -> Result<Url, String> {
-    let hint = "expected http[s]://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/";
-    let (rest, tls) = if let Some(r) = s.strip_prefix("http://") {
-        (r, false)
-    } else if let Some(r) = s.strip_prefix("https://") {
-        (r, true)
-    } else {
-        return Err(format!("'{shown}' is not a URL: {hint}"));
-    };
-    let (authority, target) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], rest[i..].to_string()),
-        None => (rest, "/".to_string()),
-    };
-    let target = if target.starts_with('?') { format!("/{target}") } else { target };
-    if authority.contains('@') {
-        return Err(format!(
-            "'{shown}': credentials in the URL are not supported; send an Authorization header with -H"
-        ));
-    }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or_else(|| format!("'{shown}': unclosed '[' in host: {hint}"))?;
-        (h.to_string(), after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), Some(p)),
-            None => (authority.to_string(), None),
-        }
-    };
-    let bad_host = |c: char| c.is_whitespace() || c.is_control() || "\"<>\\^`{|}%".contains(c);
-    if host.is_empty() || host.contains(bad_host) || target.contains(char::is_whitespace) {
-        return Err(format!("'{shown}' is not a valid URL: {hint}"));
-    }
-    let port = match port {
-        None if tls => 443,
-        None => 80,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("'{shown}': port '{p}' is not a number from 1 to 65535"))?,
-    };
-    Ok(Url { host, port, tls, target })
 }
 
 fn parse_cores(s: Option<&str>) -> Result<Vec<usize>, String> {
@@ -200,7 +143,6 @@ pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
 /// Every plan error is reported at once, one per line, with file:line:column.
 fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError> {
     use crate::engine::work::PlanWork;
-    use crate::schedule::RateStage;
     let env: Vec<(String, String)> = std::env::vars().collect();
     let plan = crate::plan::load_profile(path, a.profile.as_deref(), &a.sets, &env).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
@@ -209,61 +151,23 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let slo = slo_set(a, Some(plan.slo.clone()), &env, &plan_labels(&plan))?;
     let work = PlanWork::new(plan).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
     let t = &work.plan.target;
-    let dur = |name: &str, v: &Option<String>, d: u64| match v {
-        Some(v) => flag(name, parse_duration(v)),
-        None => Ok(d),
-    };
-    let connections = match &a.connections {
-        Some(c) => flag(
-            "--connections/-c",
-            c.parse()
-                .ok()
-                .filter(|c: &usize| *c > 0)
-                .ok_or_else(|| format!("'{c}' is not a positive number of connections")),
-        )?,
-        None => t.connections.max(1),
-    };
-    let timeout_ns = dur("--timeout", &a.timeout, t.timeout_ns)?.max(1);
-    let connect_timeout_ns = dur("--connect-timeout", &a.connect_timeout, t.connect_timeout_ns)?.max(1_000_000);
+    let connections = plan_connections(a, t.connections)?;
+    let timeout_ns = duration_flag("--timeout", &a.timeout, t.timeout_ns)?.max(1);
+    let connect_timeout_ns =
+        duration_flag("--connect-timeout", &a.connect_timeout, t.connect_timeout_ns)?.max(1_000_000);
     let load = &work.plan.load;
-    let warmup_ns = dur("--warmup", &a.warmup, load.warmup_ns)?;
-    let (mut stages, mut duration_ns): (Vec<RateStage>, u64) = (
-        load.stages.iter().map(|s| RateStage { duration_ns: s.duration_ns, from: s.from, to: s.to }).collect(),
-        load.duration_ns(),
-    );
-    match (&a.rate, &a.duration) {
-        (Some(r), d) => {
-            let rate = flag("--rate/-R", parse_rate(r))?;
-            duration_ns = dur("--duration/-d", d, duration_ns)?;
-            stages = vec![RateStage { duration_ns, from: rate, to: rate }];
-        }
-        (None, Some(_)) => {
-            return Err(ConfigError("--duration/-d: a plan's duration comes from its stages; give -R too (one constant stage), or --set load.stages[N].duration=...".into()));
-        }
-        (None, None) => {}
-    }
+    let warmup_ns = duration_flag("--warmup", &a.warmup, load.warmup_ns)?;
+    let (stages, duration_ns) = plan_stages(a, load)?;
     // -R turns any plan into one constant open-model stage.
     let closed = load.model == crate::plan::Model::Closed && a.rate.is_none();
     // The plan's stage names, unless -R replaced its stages with one.
     let names = if a.rate.is_none() { load.names.clone() } else { Vec::new() };
     let stage_plan = stage_plans(&stages, &names, if closed { "users" } else { "req/s" });
     let stages_ns: Vec<u64> = stages.iter().map(|s| s.duration_ns).collect();
-    if warmup_ns > 0 {
-        let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
-        stages.insert(0, RateStage { duration_ns: warmup_ns, from: first, to: first });
-    }
-    let (schedule, users, connections) = if closed {
-        let users = crate::schedule::UserStages(stages);
-        if a.connections.is_some() {
-            return Err(ConfigError(format!(
-                "--connections/-c: the closed model opens one connection per virtual user ({} at the peak); change the users in the plan's stages instead",
-                users.peak()
-            )));
-        }
-        let peak = usize::try_from(users.peak()).unwrap_or(usize::MAX).max(1);
-        (Schedule::Saturate, Some(users), peak)
-    } else {
-        (Schedule::Stages(stages), None, connections)
+    let stages = with_warmup(stages, warmup_ns);
+    let (schedule, users, connections) = match closed {
+        true => closed_model(a, stages)?,
+        false => (Schedule::Stages(stages), None, connections),
     };
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref().or(t.cores.as_deref())))?;
     cpus.truncate(connections);
@@ -277,18 +181,73 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         labels: work.labels(),
         users: users.as_ref().map(|u| u.peak()),
         stages: stage_plan,
-        label_checks: work.label_checks(),
+        label_checks: label_checks(&work.plan),
         ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
     };
     let tls = tls_target(&t.url, a)?;
-    let engine = EngineSpec {
-        // The engine runs once per process; the plan lives as long (templates borrow from it).
-        plan: Some(Box::leak(Box::new(work))),
-        users,
-        stages_ns,
-        ..engine_spec(a, &run, parts, tls)
+    let work = std::sync::Arc::new(work);
+    let workload = match users {
+        Some(users) => Workload::Users(work, users),
+        None => Workload::Plan(work),
     };
+    let engine = EngineSpec { workload, stages_ns, ..engine_spec(a, &run, parts, tls) };
     assemble(a, engine, report, slo)
+}
+
+/// A duration flag over the plan's value.
+fn duration_flag(name: &str, v: &Option<String>, plan: u64) -> Result<u64, ConfigError> {
+    match v {
+        Some(v) => flag(name, parse_duration(v)),
+        None => Ok(plan),
+    }
+}
+
+/// `-c` over the plan's `target.connections` (open model).
+fn plan_connections(a: &RunArgs, plan: usize) -> Result<usize, ConfigError> {
+    let Some(c) = &a.connections else { return Ok(plan.max(1)) };
+    let n = c.parse().ok().filter(|c: &usize| *c > 0);
+    flag("--connections/-c", n.ok_or_else(|| format!("'{c}' is not a positive number of connections")))
+}
+
+/// The plan's stages and measured duration, or `-R` (with `-d`) as one constant stage instead.
+fn plan_stages(a: &RunArgs, load: &crate::plan::Load) -> Result<(Vec<RateStage>, u64), ConfigError> {
+    match (&a.rate, &a.duration) {
+        (Some(r), d) => {
+            let rate = flag("--rate/-R", parse_rate(r))?;
+            let duration_ns = duration_flag("--duration/-d", d, load.duration_ns())?;
+            Ok((vec![RateStage { duration_ns, from: rate, to: rate }], duration_ns))
+        }
+        (None, Some(_)) => Err(ConfigError("--duration/-d: a plan's duration comes from its stages; give -R too (one constant stage), or --set load.stages[N].duration=...".into())),
+        (None, None) => Ok((
+            load.stages.iter().map(|s| RateStage { duration_ns: s.duration_ns, from: s.from, to: s.to }).collect(),
+            load.duration_ns(),
+        )),
+    }
+}
+
+/// A warm-up is the schedule's first stage, at the first stage's starting rate.
+fn with_warmup(mut stages: Vec<RateStage>, warmup_ns: u64) -> Vec<RateStage> {
+    if warmup_ns > 0 {
+        let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
+        stages.insert(0, RateStage { duration_ns: warmup_ns, from: first, to: first });
+    }
+    stages
+}
+
+/// The closed model: the stages count virtual users, each with its own connection (no `-c`).
+fn closed_model(
+    a: &RunArgs,
+    stages: Vec<RateStage>,
+) -> Result<(Schedule, Option<crate::schedule::UserStages>, usize), ConfigError> {
+    let users = crate::schedule::UserStages(stages);
+    if a.connections.is_some() {
+        return Err(ConfigError(format!(
+            "--connections/-c: the closed model opens one connection per virtual user ({} at the peak); change the users in the plan's stages instead",
+            users.peak()
+        )));
+    }
+    let peak = usize::try_from(users.peak()).unwrap_or(usize::MAX).max(1);
+    Ok((Schedule::Saturate, Some(users), peak))
 }
 
 /// The run's Config from its parts, with what every run takes from the flags alike.
@@ -396,10 +355,8 @@ impl Parts {
 fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine::TlsTarget>) -> EngineSpec {
     EngineSpec {
         addr: p.addr,
-        request: Vec::new(),
-        head_request: false,
+        workload: Workload::Single(Default::default()),
         keep_alive: !a.no_keepalive,
-        idempotent: false,
         connections: p.connections,
         cpus: p.cpus,
         schedule: p.schedule,
@@ -412,8 +369,6 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         spin_ns: run.spin_ns,
         ok_status: (200, 399),
         tls,
-        plan: None,
-        users: None,
         stages_ns: Vec::new(),
         shard: Default::default(),
         start_at: None,
@@ -466,7 +421,38 @@ pub fn from_args(a: &RunArgs) -> Result<Config, ConfigError> {
         Some(plan) => from_plan(a, plan)?,
         None => quick(a)?,
     };
-    crate::distributed::shard_config(a, whole)
+    shard::shard_config(a, whole)
+}
+
+/// `-m`, upper-cased: letters only.
+fn quick_method(m: &str) -> Result<String, ConfigError> {
+    let method = m.to_ascii_uppercase();
+    if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(ConfigError(format!("--method/-m: '{m}' is not an HTTP method (GET, POST, ...)")));
+    }
+    Ok(method)
+}
+
+/// `--body`: `@FILE` read as bytes, else the text with its secret references resolved.
+fn quick_body(body: Option<&str>, env: &[(String, String)]) -> Result<Vec<u8>, ConfigError> {
+    match body {
+        Some(b) if b.starts_with('@') => {
+            flag("--body", std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])))
+        }
+        Some(b) => Ok(expand_secrets("--body", b, env)?.into_bytes()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The Host header: the port only when it is not the scheme's, an IPv6 address in brackets.
+fn host_header(url: &Url) -> String {
+    if url.port == if url.tls { 443 } else { 80 } {
+        url.host.clone()
+    } else if url.host.contains(':') {
+        format!("[{}]:{}", url.host, url.port)
+    } else {
+        format!("{}:{}", url.host, url.port)
+    }
 }
 
 /// Quick mode: one request from the flags.
@@ -486,12 +472,7 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
         Some(r) => Schedule::Constant(flag("--rate/-R", parse_rate(r))?),
         None => Schedule::Saturate,
     };
-    let connections: usize = flag(
-        "--connections/-c",
-        a.connections.as_deref().unwrap_or("50").parse().ok().filter(|c| *c > 0).ok_or_else(|| {
-            format!("'{}' is not a positive number of connections", a.connections.as_deref().unwrap_or(""))
-        }),
-    )?;
+    let connections = plan_connections(a, 50)?;
     let dur = |name: &str, v: &str| flag(name, parse_duration(v));
     let duration_ns = dur("--duration/-d", a.duration.as_deref().unwrap_or("10s"))?;
     if duration_ns == 0 {
@@ -508,30 +489,14 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
     let headers = a.headers.iter().map(|h| quick_header(h, &env)).collect::<Result<Vec<_>, _>>()?;
-    let method = a.method.to_ascii_uppercase();
-    if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(ConfigError(format!("--method/-m: '{}' is not an HTTP method (GET, POST, ...)", a.method)));
-    }
-    let body = match a.body.as_deref() {
-        Some(b) if b.starts_with('@') => {
-            flag("--body", std::fs::read(&b[1..]).map_err(|e| format!("cannot read '{}': {e}", &b[1..])))?
-        }
-        Some(b) => expand_secrets("--body", b, &env)?.into_bytes(),
-        None => Vec::new(),
-    };
+    let method = quick_method(&a.method)?;
+    let body = quick_body(a.body.as_deref(), &env)?;
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr: SocketAddr = flag("--url", resolve(&url.host, url.port))?;
-    let host = if url.port == if url.tls { 443 } else { 80 } {
-        url.host.clone()
-    } else if url.host.contains(':') {
-        format!("[{}]:{}", url.host, url.port)
-    } else {
-        format!("{}:{}", url.host, url.port)
-    };
     let request = render(&RequestSpec {
         method: &method,
         target: &url.target,
-        host: &host,
+        host: &host_header(&url),
         headers: &headers,
         body: &body,
         keep_alive: !a.no_keepalive,
@@ -540,9 +505,11 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     let shown = if a.show_query { url_s.to_string() } else { crate::redact::url(url_s) };
     let report = parts.report(a, &run, shown, method.clone(), url.tls);
     let engine = EngineSpec {
-        request,
-        head_request: method == "HEAD",
-        idempotent: crate::http::request::idempotent(&method),
+        workload: Workload::Single(std::sync::Arc::new(crate::engine::Single {
+            bytes: request,
+            head: method == "HEAD",
+            idempotent: crate::http::request::idempotent(&method),
+        })),
         ..engine_spec(a, &run, parts, tls_target(&url, a)?)
     };
     let slo = slo_set(a, None, &env, &[])?;
@@ -550,6 +517,17 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
 }
 
 /// The names SLOs may scope to: every request label of the plan.
+/// Per label: its checks and extractions as a person reads them, by index (for the report's
+/// per-check failure counts).
+fn label_checks(plan: &crate::plan::Plan) -> Vec<crate::report::LabelChecks> {
+    plan.steps()
+        .map(|(_, s)| crate::report::LabelChecks {
+            checks: s.check.list().iter().map(|c| c.to_string()).collect(),
+            extracts: s.extract.iter().map(|e| format!("{} <- {}", e.name, e.from)).collect(),
+        })
+        .collect()
+}
+
 fn plan_labels(plan: &crate::plan::Plan) -> Vec<String> {
     plan.steps().map(|(_, s)| s.label.clone()).collect()
 }

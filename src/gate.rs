@@ -89,7 +89,7 @@ pub fn entry(r: &Report, unix_s: u64, rollback: Option<&Rollback>) -> String {
             .slo
             .iter()
             .map(|row| {
-                let metric = crate::slo::Metric::from_name(&row.metric);
+                let metric = row.kind();
                 let actual = match (row.actual, metric) {
                     (Some(a), Some(m)) => m.show(a),
                     _ => "no data".into(),

@@ -14,8 +14,14 @@
 //!   junit · prometheus (+ Pushgateway) · hlog; the result file (--out) keeps every histogram
 //! breakpoint: a search (pure state machine) over runs at constant rates → capacity report
 //! ```
+//!
+//! The modules import one way only, in this order (docs/architecture.md; checked by
+//! tests/architecture.rs): units, url, clock, signal, redact → slo::spec, slo::parse → cli → plan →
+//! schedule → http → record → engine → merge → watch, slo::breaker → report → slo::evaluate →
+//! config → run, gate, suggest, distributed, serve → breakpoint.
 pub mod breakpoint;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod distributed;
 pub mod engine;
@@ -34,4 +40,5 @@ pub mod signal;
 pub mod slo;
 pub mod suggest;
 pub mod units;
+pub mod url;
 pub mod watch;

@@ -5,7 +5,7 @@ use onslaught::cli::{
 };
 use onslaught::report::files::{Outputs, write_all};
 use onslaught::report::preflight;
-use onslaught::report::{compare, result, terminal};
+use onslaught::report::{compare, progress, result, terminal};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -78,7 +78,9 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
     };
     let stop = onslaught::signal::install();
     let tty = onslaught::report::tty::detect();
-    let mut progress = onslaught::report::progress::Progress::new(&cfg, tty.redraw);
+    let e = &cfg.engine;
+    let span = progress::Span { warmup_ns: e.warmup_ns, duration_ns: e.duration_ns, interval_ns: e.interval_ns };
+    let mut progress = progress::Progress::new(&e.schedule, e.shard, span, tty.redraw);
     let result = onslaught::run::execute_with(&cfg, stop, live.as_ref().map(|(x, _)| x), |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());
@@ -156,7 +158,7 @@ fn lost(r: &onslaught::report::Report, what: &str) {
 
 /// The CSV files a plan reads (no output may replace one).
 fn data_files(cfg: &onslaught::config::Config) -> Vec<std::path::PathBuf> {
-    cfg.engine.plan.map(|w| w.plan.data.iter().map(|d| d.file.clone()).collect()).unwrap_or_default()
+    cfg.engine.workload.plan().map(|w| w.plan.data.iter().map(|d| d.file.clone()).collect()).unwrap_or_default()
 }
 
 /// `run`, then on failure the rollback command, then the deployment-report entry. The exit code
@@ -236,6 +238,14 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
     let mut out = std::io::stdout().lock();
     let _ = write::terminal(&r, &mut out);
     let _ = out.flush();
+    write_breakpoint_files(b, &r);
+    r.exit_code as u8
+}
+
+/// The capacity report's files (--json, --md, --html); a file that cannot be written is a
+/// warning, never a change of the result.
+fn write_breakpoint_files(b: &BreakpointArgs, r: &onslaught::breakpoint::Breakpoint) {
+    use onslaught::breakpoint::{self as bp, write};
     type W = fn(&bp::Breakpoint, &mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
     let jobs: [(&str, &Option<String>, W); 3] = [
         ("--json", &b.run.json, |r, f| write::json(r, f)),
@@ -246,7 +256,7 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
         let Some(path) = path else { continue };
         let done = std::fs::File::create(path).and_then(|f| {
             let mut f = std::io::BufWriter::new(f);
-            w(&r, &mut f)?;
+            w(r, &mut f)?;
             f.flush()
         });
         if let Err(e) = done {
@@ -256,7 +266,6 @@ fn breakpoint(b: &BreakpointArgs) -> u8 {
             );
         }
     }
-    r.exit_code as u8
 }
 
 /// Print each report-writing failure; true when there was none.

@@ -2,8 +2,8 @@
 //! counters and a per-interval timeline. Interval k is complete once every core has moved past it.
 use crate::record::health::{CoreHealth, RowHealth};
 use crate::record::histograms::percentile;
+use crate::record::hists::IntervalHists;
 use crate::record::{Counters, Histograms, Snapshot};
-use crate::report::hists::IntervalHists;
 use crossbeam_channel::Receiver;
 use std::collections::BTreeMap;
 
@@ -46,14 +46,48 @@ pub struct Merged {
     /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
     /// kept, so memory stays small however long the run): the result file's timeline.
     pub intervals: Vec<IntervalHists>,
-    /// The watched target (--watch-pid / --watch-cgroup), filled in by the caller's sampler.
-    pub target: Option<crate::watch::TargetInfo>,
 }
 
 struct Pending {
     counters: Counters,
     hists: Histograms,
     health: Vec<CoreHealth>,
+}
+
+impl Merged {
+    /// A snapshot into the run's totals: counters (also per core), histograms, labels, stages.
+    fn add(&mut self, s: &Snapshot) {
+        self.totals += &s.counters;
+        self.hists.add(&s.hists);
+        self.per_core[s.core] += &s.counters;
+        if self.labels.len() < s.labels.len() {
+            self.labels.resize_with(s.labels.len(), Default::default);
+        }
+        for (a, b) in self.labels.iter_mut().zip(&s.labels) {
+            a.add(b);
+        }
+        if self.stages.len() < s.stages.len() {
+            self.stages.resize_with(s.stages.len(), Default::default);
+        }
+        for (a, b) in self.stages.iter_mut().zip(&s.stages) {
+            a.add(b);
+        }
+    }
+}
+
+impl Pending {
+    fn new(cores: usize) -> Pending {
+        Pending { counters: Counters::default(), hists: Histograms::new(), health: vec![CoreHealth::default(); cores] }
+    }
+
+    /// A snapshot into its interval (the core's health kept apart).
+    fn add(&mut self, s: &Snapshot) {
+        self.counters += &s.counters;
+        self.hists.add(&s.hists);
+        if let Some(h) = self.health.get_mut(s.core) {
+            h.add(&s.health);
+        }
+    }
 }
 
 /// What `collect` shows its caller as each interval completes: the interval's row and counters,
@@ -81,7 +115,6 @@ pub fn collect(
         labels: Vec::new(),
         stages: Vec::new(),
         intervals: Vec::new(),
-        target: None,
     };
     let mut users = 0u64;
     let mut progress = vec![0u64; cores];
@@ -89,31 +122,8 @@ pub fn collect(
     let mut pending: BTreeMap<u64, Pending> = BTreeMap::new();
     while done.iter().any(|d| !d) {
         let Ok(s) = rx.recv() else { break };
-        m.totals += &s.counters;
-        m.hists.add(&s.hists);
-        m.per_core[s.core] += &s.counters;
-        if m.labels.len() < s.labels.len() {
-            m.labels.resize_with(s.labels.len(), Default::default);
-        }
-        for (a, b) in m.labels.iter_mut().zip(&s.labels) {
-            a.add(b);
-        }
-        if m.stages.len() < s.stages.len() {
-            m.stages.resize_with(s.stages.len(), Default::default);
-        }
-        for (a, b) in m.stages.iter_mut().zip(&s.stages) {
-            a.add(b);
-        }
-        let p = pending.entry(s.interval).or_insert_with(|| Pending {
-            counters: Counters::default(),
-            hists: Histograms::new(),
-            health: vec![CoreHealth::default(); cores],
-        });
-        p.counters += &s.counters;
-        p.hists.add(&s.hists);
-        if let Some(h) = p.health.get_mut(s.core) {
-            h.add(&s.health);
-        }
+        m.add(&s);
+        pending.entry(s.interval).or_insert_with(|| Pending::new(cores)).add(&s);
         progress[s.core] = s.interval + 1;
         done[s.core] |= s.last;
         let complete_below = (0..cores).map(|c| if done[c] { u64::MAX } else { progress[c] }).min().unwrap_or(u64::MAX);

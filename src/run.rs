@@ -1,8 +1,9 @@
 //! One run, start to report: engine → merge → Report → SLO verdict. No printing, no exit: the
 //! caller decides. A circuit breaker (crate::slo::breaker) fed by the timeline may stop the run
 //! early through the same stop flag Ctrl-C raises; the report then says why.
+use crate::clock::now_ns;
 use crate::config::Config;
-use crate::engine::{self, EngineError, StopFlag, clock::now_ns};
+use crate::engine::{self, EngineError, StopFlag};
 use crate::merge::{self, TimelineRow};
 use crate::report::exporter::Exporter;
 use crate::report::{Judged, Report, RunEnd, live};
@@ -15,7 +16,7 @@ pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -
 }
 
 /// As `execute`, publishing the live exposition to `live` (`--metrics-listen`) as each interval
-/// completes (on this, the merging thread). The caller publishes the final values.
+/// completes (on this, the merging thread), and the final values once the report is judged.
 pub fn execute_with(
     cfg: &Config,
     stop: StopFlag,
@@ -25,6 +26,7 @@ pub fn execute_with(
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let t0 = running.clock.t0;
     let host_timer = running.host_timer.clone();
+    let period_ns = running.cadence.period_ns;
     let clock = running.clock;
     let e = &cfg.engine;
     let mut breaker = Breaker::new(&cfg.slo, e.interval_ns, (e.warmup_ns + e.duration_ns) as f64 / 1e9);
@@ -49,8 +51,8 @@ pub fn execute_with(
             aborted = Some((why, now_ns()));
         }
     });
-    merged.target = resources.fill(&mut merged.timeline);
-    running.join();
+    let target = resources.fill(&mut merged.timeline);
+    let host_timer_run = running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let measure_start = t0 + e.warmup_ns;
     let window_ns = if interrupted {
@@ -65,11 +67,12 @@ pub fn execute_with(
         Report::build(&merged, cfg.report.clone(), RunEnd { interrupted, window_s: window_ns as f64 / 1e9 });
     report.histograms.intervals = intervals;
     report.histograms.start_unix_s = unix_now_s() - now_ns().saturating_sub(t0) as f64 / 1e9;
-    report.set_host_timer(&host_timer);
-    let slo = crate::slo::evaluate(&report, &cfg.slo);
+    report.set_host_timer(&host_timer, &host_timer_run, period_ns);
+    report.set_target(target.as_ref());
+    let slo = crate::slo::evaluate::evaluate(&report, &cfg.slo);
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: aborted.map(|(why, _)| why) });
-    crate::distributed::stamp(&mut report, cfg, clock);
+    crate::distributed::stamp(&mut report, cfg.distributed.as_ref(), clock);
     if let Some(x) = live {
         // The file's exposition exactly (what --prom writes), the last interval, finished = 1.
         x.finish(live::measures_final(&report) + &last_interval + &live::finished(&cfg.report, true));

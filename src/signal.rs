@@ -1,8 +1,11 @@
 //! Ctrl-C: the first SIGINT/SIGTERM asks the run to stop issuing (grace period), the second to
-//! stop now. The handler only touches atomics (async-signal-safe); the engine polls the flag.
-use crate::engine::StopFlag;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! stop now. The handler only touches atomics (async-signal-safe); the engine polls the flag
+//! (`StopFlag` lives here, a leaf, so that the engine, the watcher and the breakers share it).
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+
+/// Run-wide stop requests: 0 running, 1 stop issuing (grace period), 2 stop now (skip grace).
+pub type StopFlag = Arc<AtomicU8>;
 
 static FLAG: OnceLock<StopFlag> = OnceLock::new();
 static FIRST_NS: AtomicU64 = AtomicU64::new(0);
@@ -11,14 +14,14 @@ extern "C" fn on_signal(_: libc::c_int) {
     if let Some(f) = FLAG.get()
         && f.fetch_add(1, Ordering::SeqCst) == 0
     {
-        FIRST_NS.store(crate::engine::clock::now_ns().max(1), Ordering::SeqCst);
+        FIRST_NS.store(crate::clock::now_ns().max(1), Ordering::SeqCst);
     }
 }
 
 /// Install the handlers once; returns the flag the engine watches.
 pub fn install() -> StopFlag {
-    let flag = FLAG.get_or_init(|| Arc::new(std::sync::atomic::AtomicU8::new(0))).clone();
-    let _ = crate::engine::clock::now_ns();
+    let flag = FLAG.get_or_init(|| Arc::new(AtomicU8::new(0))).clone();
+    let _ = crate::clock::now_ns();
     // SAFETY: the handler only performs atomic operations.
     unsafe {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);

@@ -112,6 +112,35 @@ pub fn fmt_ns(ns: u64) -> String {
     }
 }
 
+/// Durations as people write them: `250ms`, `10s`, `1m30s`, `4h`.
+pub fn duration_text(ns: u64) -> String {
+    use std::fmt::Write as _;
+    const S: u64 = 1_000_000_000;
+    if ns == 0 {
+        return "0s".into();
+    }
+    if ns < S {
+        return if ns.is_multiple_of(1_000_000) { format!("{}ms", ns / 1_000_000) } else { fmt_ns(ns) };
+    }
+    let (h, m, s, frac) = (ns / (3600 * S), ns / (60 * S) % 60, ns / S % 60, ns % S);
+    let mut out = String::new();
+    if h > 0 {
+        let _ = write!(out, "{h}h");
+    }
+    if m > 0 {
+        let _ = write!(out, "{m}m");
+    }
+    if s > 0 || frac > 0 {
+        if frac > 0 {
+            let f = format!("{:.3}", frac as f64 / S as f64);
+            let _ = write!(out, "{s}{}s", f.trim_start_matches('0').trim_end_matches('0'));
+        } else {
+            let _ = write!(out, "{s}s");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! descriptors and sockets, and the watched target's CPU and memory (`--watch-pid` from /proc,
 //! `--watch-cgroup` from cgroup v2 files). Sampled by the aggregator once per timeline interval;
 //! the shards never call into this module.
-use crate::engine::clock::now_ns;
+use crate::clock::now_ns;
 use crate::merge::TimelineRow;
 use std::path::{Path, PathBuf};
 

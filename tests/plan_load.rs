@@ -22,7 +22,7 @@ fn rate(n: u64) -> Rate {
     Rate { num: n, den: 1 }
 }
 
-fn render(t: &onslaught::plan::Template, vars: &onslaught::plan::Vars<'_>, seed: u64) -> String {
+fn render(t: &onslaught::plan::Template, vars: &onslaught::plan::Vars, seed: u64) -> String {
     let mut out = Vec::new();
     t.render(vars, &mut Rng::new(seed), &mut out);
     String::from_utf8(out).unwrap()

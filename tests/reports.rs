@@ -84,8 +84,13 @@ fn sample() -> Report {
     let mut r = Report::build(&m, config(), RunEnd { interrupted: false, window_s: 5.0 });
     r.tool = "onslaught (golden)".into();
     r.histograms.start_unix_s = 1_700_000_000.25;
-    // The host timer probe: 150 sleeps that woke 40..189 µs late (p50 114 µs, p99 188 µs).
-    r.set_host_timer(&(0..150u64).map(|i| 40_000 + i * 1_000).collect::<Vec<_>>());
+    // The host timer probe: 150 sleeps every 2 ms that woke 40..189 µs late (p50 114 µs, p99
+    // 188 µs) before the load, and 1 000 during it, 50..1049 µs late.
+    let mut during = onslaught::record::histograms::new_hist();
+    for i in 0..1_000u64 {
+        during.record(50_000 + i * 1_000).unwrap();
+    }
+    r.set_host_timer(&(0..150u64).map(|i| 40_000 + i * 1_000).collect::<Vec<_>>(), &during, 2_000_000);
     let dist = r.latency.clone();
     r.stages = vec![
         StageRow {

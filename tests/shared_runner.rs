@@ -2,11 +2,13 @@
 //! verdict"), through the real binary against the built-in target: consecutive gates with
 //! generous SLOs all pass at default settings, the host timer probe is in every writer, a target
 //! that is really slow still fails, a target at half the rate is still caught, a target that
-//! never answers is blamed (not the generator) with unsent slots counted apart, and a deployment
-//! spec's SLO file gates a run as written.
+//! never answers is blamed (not the generator) with unsent slots counted apart, a miss that only
+//! the generator's own lateness explains is inconclusive, and a deployment spec's SLO file gates
+//! a run as written.
 mod support;
 use onslaught::report::Report;
 use onslaught::report::health::BoundCause;
+use onslaught::units::fmt_ns;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::exclusive;
@@ -98,16 +100,79 @@ fn the_host_timer_probe_is_in_every_writer() {
     srv.stop();
     assert_eq!(out.code, 0, "{}", out.stdout);
     let r = report(&json);
-    let h = &r.generator.host_timer;
+    let (h, during) = (&r.generator.host_timer, &r.generator.host_timer_run);
     let cores = r.config.cores as u64;
-    assert_eq!(h.samples, 150 * cores, "{h:?}");
+    // At the executors' own pace: 100 slots in 1 s over `cores` executors.
+    let c = onslaught::engine::timer_probe::Cadence::of(Some(100), 1_000_000_000, cores);
+    assert_eq!((h.samples, h.period_ns), (c.samples as u64 * cores, c.period_ns), "{h:?}");
+    // During the run, beside each executor: every instant of the measured second, half a period
+    // after the schedule's (a stall makes late samples, never fewer).
+    assert!(c.during_run);
+    let instants = (1_000_000_000 - c.period_ns / 2).div_ceil(c.period_ns);
+    assert_eq!((during.samples, during.period_ns), (instants * cores, c.period_ns), "{during:?}");
     // Nearest-rank order, and no sleep returns before its instant.
     assert!(h.p50_ns <= h.p99_ns && h.p99_ns <= h.max_ns && h.max_ns > 0, "{h:?}");
-    let line = onslaught::report::lag::line(&r.send_lag, h);
-    assert!(line.contains(&format!("{} sleeps before the load", h.samples)), "{line}");
+    assert!(during.p50_ns <= during.p99_ns && during.p99_ns <= during.max_ns && during.max_ns > 0, "{during:?}");
+    let line = onslaught::report::lag::line(&r.send_lag, h, during);
+    assert!(line.contains(&format!("{} sleeps every {} before the load", h.samples, fmt_ns(c.period_ns))), "{line}");
+    assert!(
+        line.contains(&format!("{} sleeps every {} during the run", during.samples, fmt_ns(c.period_ns))),
+        "{line}"
+    );
     assert!(out.stdout.contains(&format!("  Timer      {line}")), "{}", out.stdout);
     assert!(std::fs::read_to_string(&md).unwrap().contains(&format!("Timer: {line}.")));
     assert!(std::fs::read_to_string(&html).unwrap().contains(&format!("<p>Timer: {line}.</p>")));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A latency SLO just below the measured latency, missed only because the generator was late:
+/// its process is frozen (SIGSTOP, as a VM pause freezes it) for 400 ms in the middle of a run
+/// against a fast target. Every slot due during the freeze leaves up to 400 ms late, so latency
+/// p99 is about that while service time stays fast: the lag accounts for the miss, the run is
+/// inconclusive (exit 3), and the criterion is named with the lag beside it.
+#[test]
+fn a_latency_slo_missed_by_the_generators_own_lateness_is_inconclusive_and_named() {
+    let _x = exclusive();
+    let srv = support::target(|_| {});
+    let url = format!("http://{}/", srv.addr);
+    let d = dir("frozen");
+    let json = d.join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onslaught"))
+        .args(["run", "--url", &url, "-R", "200", "-c", "8", "-d", "3s", "--slo", "p99=100ms"])
+        .args(["--json", json.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    // Freeze it once the load is flowing (bounded: the run itself lasts 3 s).
+    let started = std::time::Instant::now();
+    while srv.stats().requests < 100 && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // SAFETY: kill sends a signal to the process we started; no memory is involved.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    // Bounded whatever happens: a run that has not ended 60 s later is killed (and fails below).
+    while child.try_wait().unwrap().is_none() && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    srv.stop();
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let r = report(&json);
+    // About 80 of 600 slots were due during the freeze: the top 13% of latencies carry it.
+    assert!(r.latency.p("p99") > 300_000_000, "latency p99 {}", r.latency.p("p99"));
+    assert!(r.send_lag.p("p99") > 300_000_000, "send lag p99 {}", r.send_lag.p("p99"));
+    assert!(r.service_time.p("p99") < 100_000_000, "service p99 {}", r.service_time.p("p99"));
+    assert_eq!((r.counts.intended, r.counts.ok), (600, 600), "{:?}", r.counts);
+    assert_eq!(r.verdict.inconclusive, ["total p99"], "{:?}", r.verdict);
+    let why = r.verdict.reasons.iter().find(|l| l.starts_with("inconclusive: SLO total p99")).expect("named");
+    assert!(why.contains("while send lag p99 was") && why.contains("could account for the miss"), "{why}");
+    assert!(stdout.contains(why.as_str()), "{stdout}");
     let _ = std::fs::remove_dir_all(&d);
 }
 

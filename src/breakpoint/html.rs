@@ -90,13 +90,59 @@ fn chart(
     // The x axis ends at the next tenth of its round top (5063 → 6000), so the points fill it.
     let top = pts.iter().map(|p| p.offered_rps).fold(0.0, f64::max);
     let tenth = nice(top) / 10.0;
-    let xmax = ((top / tenth).ceil() * tenth).max(tenth);
-    let x = |v: f64| ML + (W - ML - MR) * v / xmax;
-    let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
+    let frame = Frame { xmax: ((top / tenth).ceil() * tenth).max(tenth), ymax };
     chart_open(s, id, (W, H), (ML, MR, MT, MB))?;
+    axes(s, &frame, unit)?;
+    if let Some(m) = mark {
+        writeln!(
+            s,
+            "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{MT}\" y2=\"{1}\" stroke=\"#555\" stroke-dasharray=\"4 4\"/>",
+            frame.x(m),
+            H - MB
+        )?;
+    }
+    for (name, colour, f) in series {
+        let p: Vec<String> =
+            pts.iter().map(|p| format!("{:.1},{:.1}", frame.x(p.offered_rps), frame.y(f(p)))).collect();
+        let dash = if *colour == TARGET { " stroke-dasharray=\"10 5\"" } else { "" };
+        writeln!(
+            s,
+            "<polyline class=\"series\" data-series=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\"{dash} points=\"{}\"/>",
+            p.join(" ")
+        )?;
+        for p in pts {
+            let (cx, cy) = (frame.x(p.offered_rps), frame.y(f(p)));
+            writeln!(s, "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3\" fill=\"{colour}\"/>")?;
+        }
+    }
+    writeln!(s, "</svg>\n<p class=\"legend\">")?;
+    for (name, colour, _) in series {
+        writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
+    }
+    writeln!(s, "</p>")
+}
+
+/// A chart's scales: offered rate `0..xmax` across, `0..ymax` up.
+struct Frame {
+    xmax: f64,
+    ymax: f64,
+}
+
+impl Frame {
+    fn x(&self, v: f64) -> f64 {
+        ML + (W - ML - MR) * v / self.xmax
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        H - MB - (H - MT - MB) * v / self.ymax
+    }
+}
+
+/// Five grid lines with their values on both axes, and the axes' units.
+fn axes(s: &mut String, f: &Frame, unit: &str) -> std::fmt::Result {
     for i in 0..=4 {
-        let (v, h) = (ymax * f64::from(i) / 4.0, xmax * f64::from(i) / 4.0);
-        let (yv, xv) = (y(v), x(h));
+        let (v, h) = (f.ymax * f64::from(i) / 4.0, f.xmax * f64::from(i) / 4.0);
+        let (yv, xv) = (f.y(v), f.x(h));
         writeln!(
             s,
             "<line x1=\"{ML}\" x2=\"{}\" y1=\"{yv:.1}\" y2=\"{yv:.1}\" stroke=\"#eee\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
@@ -117,30 +163,5 @@ fn chart(
         "<text x=\"8\" y=\"18\" font-size=\"12\">{unit}</text><text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">offered req/s</text>",
         W - MR,
         H - 4.0
-    )?;
-    if let Some(m) = mark {
-        writeln!(
-            s,
-            "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{MT}\" y2=\"{1}\" stroke=\"#555\" stroke-dasharray=\"4 4\"/>",
-            x(m),
-            H - MB
-        )?;
-    }
-    for (name, colour, f) in series {
-        let p: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.offered_rps), y(f(p)))).collect();
-        let dash = if *colour == TARGET { " stroke-dasharray=\"10 5\"" } else { "" };
-        writeln!(
-            s,
-            "<polyline class=\"series\" data-series=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\"{dash} points=\"{}\"/>",
-            p.join(" ")
-        )?;
-        for p in pts {
-            writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", x(p.offered_rps), y(f(p)))?;
-        }
-    }
-    writeln!(s, "</svg>\n<p class=\"legend\">")?;
-    for (name, colour, _) in series {
-        writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
-    }
-    writeln!(s, "</p>")
+    )
 }

@@ -247,7 +247,10 @@ pub fn step_config(base: &Config, rate: f64, settle_s: f64, hold_s: f64) -> Conf
     let r = exact(rate);
     let (w, d) = ((settle_s * 1e9).round() as u64, (hold_s * 1e9).round().max(1.0) as u64);
     c.engine.schedule = Schedule::Constant(r);
-    c.engine.users = None;
+    // An open-model step: a closed model's plan runs its journeys per slot instead.
+    if let crate::engine::Workload::Users(work, _) = &c.engine.workload {
+        c.engine.workload = crate::engine::Workload::Plan(work.clone());
+    }
     c.engine.warmup_ns = w;
     c.engine.duration_ns = d;
     c.engine.stages_ns.clear();

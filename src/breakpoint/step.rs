@@ -81,7 +81,7 @@ pub struct StepResult {
 impl StepResult {
     /// Summarise a finished step run (judgement still `Pass` until `judge` decides).
     pub fn of(index: usize, phase: Phase, offered: f64, r: &Report, slo: &SloSet) -> StepResult {
-        let failures: Vec<String> = r.slo.iter().filter(|row| !row.pass).map(crate::slo::reason).collect();
+        let failures: Vec<String> = r.slo.iter().filter(|row| !row.pass).map(crate::report::SloRow::reason).collect();
         let default_error_fail = !slo.has_total_error_rate() && r.rates.error_rate > r.config.max_error_rate;
         let mut slo_failures = failures;
         if default_error_fail {

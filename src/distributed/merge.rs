@@ -6,8 +6,8 @@ use super::args::MergeArgs;
 use crate::merge::{Merged, TimelineRow};
 use crate::record::health::RowHealth;
 use crate::record::histograms::percentile;
+use crate::record::hists::{IntervalHists, ShardHists};
 use crate::record::{Counters, Histograms, LabelStats, StageStats, TransportError};
-use crate::report::hists::{IntervalHists, ShardHists};
 use crate::report::shards::{Distributed, Member};
 use crate::report::{CoreCounts, Judged, Report, RunEnd, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,7 +139,6 @@ pub fn merge(shards: &[Shard], missing: Vec<u64>) -> Result<Report, String> {
         labels: Vec::new(),
         stages: Vec::new(),
         intervals,
-        target: None,
     };
     for s in shards {
         add_shard(&mut m, s)?;
@@ -198,7 +197,7 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
     let r = &s.report;
     m.totals += &counters(r);
     m.hists.add(&r.histograms.total.decode().map_err(|e| format!("'{}': {e}", s.path))?);
-    let decode = |e: Option<&crate::report::hists::NamedHist>| match e {
+    let decode = |e: Option<&crate::record::hists::NamedHist>| match e {
         Some(h) => h.latency.decode().map_err(|e| format!("'{}': {e}", s.path)),
         None => Ok(crate::record::histograms::new_hist()),
     };
@@ -361,7 +360,7 @@ pub fn judge(r: &mut Report, extra: crate::slo::SloSet) -> Result<(), String> {
     let d = r.distributed.clone().unwrap_or_default();
     let mut set = d.slo.to_set()?;
     set.overlay(extra);
-    let slo = crate::slo::evaluate(r, &set);
+    let slo = crate::slo::evaluate::evaluate(r, &set);
     let interval_ns = interval_ns(r);
     let end_s = r.config.warmup_s + r.config.duration_s;
     let mut breaker = crate::slo::breaker::Breaker::new(&set, interval_ns, end_s);

@@ -1,8 +1,8 @@
 //! Property tests of the exact merge: whatever way samples are split over shards and intervals,
 //! the merged percentiles are those of one histogram holding every sample.
 use super::*;
+use crate::record::hists::IntervalHists;
 use crate::report::RunConfig;
-use crate::report::hists::IntervalHists;
 
 /// xorshift64*: a fixed sequence per seed (no crate, reproducible).
 struct Rng(u64);
@@ -52,7 +52,6 @@ fn shard(k: u64, n: u64, intervals: &[Vec<u64>]) -> Shard {
         labels: Vec::new(),
         stages: Vec::new(),
         intervals: Vec::new(),
-        target: None,
     };
     for (i, samples) in intervals.iter().enumerate() {
         let mut h = Histograms::new();

@@ -1,7 +1,7 @@
 //! The common start of a distributed run: `--start-at` parsed (RFC 3339 or Unix seconds) into
 //! nanoseconds since the Unix epoch, and mapped onto this process's monotonic clock
-//! (engine::clock), which is what the schedule runs on. The wall clock is read only here.
-use crate::engine::clock::now_ns;
+//! (crate::clock), which is what the schedule runs on. The wall clock is read only here.
+use crate::clock::now_ns;
 
 /// `2026-01-31T12:00:00Z`, `2026-01-31T12:00:00.250+01:00`, `1769860800` or `1769860800.25`:
 /// nanoseconds since the Unix epoch.
@@ -142,7 +142,7 @@ impl ClockMap {
         best
     }
 
-    /// The monotonic instant (engine::clock scale) of a wall-clock instant; before this
+    /// The monotonic instant (crate::clock scale) of a wall-clock instant; before this
     /// process's clock base: 0 (the instant is long past anyway).
     pub fn monotonic(&self, unix_ns: u64) -> u64 {
         u64::try_from(unix_ns as i128 - self.offset_ns).unwrap_or(0)

@@ -1,16 +1,18 @@
 //! One connection's life on its shard: claim a due slot, connect if needed (with backoff),
 //! write the pre-rendered request, read and frame the response, record exactly one outcome.
-use super::EngineSpec;
 use super::clock::{now_ns, wait_until};
 use super::shard::{Expiry, Shard, Slot};
 use super::tls;
+use super::work::PlanWork;
+use super::{EngineSpec, Single, Workload};
 use crate::http::capture::Capture;
 use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
-use crate::record::{Instants, Outcome, TransportError};
+use crate::record::{Failure, Instants, Outcome, TransportError};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -24,7 +26,8 @@ const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
 /// Open the shard's connections before t0 (failures are left for the run to retry and count).
-pub(crate) async fn preconnect(spec: &EngineSpec, count: usize) -> Vec<Option<Stream>> {
+/// Each connect holds the run's spec by its `Arc` (a count, not a copy).
+pub(crate) async fn preconnect(spec: &Arc<EngineSpec>, count: usize) -> Vec<Option<Stream>> {
     let tasks: Vec<_> = (0..count)
         .map(|_| {
             let spec = spec.clone();
@@ -144,7 +147,7 @@ pub(crate) struct ConnTask {
     /// Plan runs: the step being sent, rendered here when it has templates (reused buffers).
     req: Vec<u8>,
     body: Vec<u8>,
-    vars: Option<crate::plan::Vars<'static>>,
+    vars: Option<crate::plan::Vars>,
     /// Closed model: the virtual user this connection belongs to, and when it retires (no step
     /// intended at or after it is sent). Open model: None and never.
     vu: Option<u64>,
@@ -155,11 +158,44 @@ pub(crate) struct ConnTask {
     capturing: Option<usize>,
 }
 
-/// What one request sends: quick mode's single request, or a plan step (its index).
+/// What one request sends: quick mode's single request, or a plan step (its plan and index).
 #[derive(Clone, Copy)]
-enum Req {
-    Single,
-    Step(usize),
+enum Req<'w> {
+    Single(&'w Single),
+    Step(&'w PlanWork, usize),
+}
+
+impl Req<'_> {
+    /// The step's index: its label id in the records.
+    fn label(self) -> Option<usize> {
+        match self {
+            Req::Single(_) => None,
+            Req::Step(_, si) => Some(si),
+        }
+    }
+}
+
+/// What this connection does, decided once when it is spawned from the run's workload
+/// (engine::Workload): the one outer loop (`ConnTask::run`) takes its slots and runs them by it.
+pub(crate) enum Mode {
+    /// Quick mode's request, for each slot the shard hands out.
+    Single(Arc<Single>),
+    /// A plan iteration, for each slot the shard hands out.
+    Plan(Arc<PlanWork>),
+    /// A virtual user of the closed model: its own iterations while its stages have it active.
+    User(Arc<PlanWork>, users::User),
+}
+
+impl Mode {
+    /// Connection `ci` of a shard whose lane is `lane` of `lanes`.
+    pub fn of(workload: &Workload, ci: usize, lane: u64, lanes: u64) -> Mode {
+        match workload {
+            Workload::Single(r) => Mode::Single(r.clone()),
+            Workload::Plan(w) => Mode::Plan(w.clone()),
+            // Closed model: connection ci of core k belongs to virtual user ci·lanes + lane.
+            Workload::Users(w, stages) => Mode::User(w.clone(), users::User::new(ci as u64 * lanes + lane, stages)),
+        }
+    }
 }
 
 /// How a request ended, for the iteration that sent it.
@@ -170,9 +206,13 @@ struct Ended {
 }
 
 impl ConnTask {
-    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<Stream>) -> Self {
+    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<Stream>, mode: &Mode) -> Self {
         let rng = 0x9E37_79B9_7F4A_7C15 ^ (shard.lane << 32 | ci as u64);
-        let vars = shard.spec.plan.map(|p| p.plan.vars());
+        let (vars, vu) = match mode {
+            Mode::Single(_) => (None, None),
+            Mode::Plan(w) => (Some(w.plan.vars()), None),
+            Mode::User(w, u) => (Some(w.plan.vars()), Some(u.v)),
+        };
         ConnTask {
             shard,
             ci,
@@ -188,34 +228,47 @@ impl ConnTask {
             req: Vec::new(),
             body: Vec::new(),
             vars,
-            vu: None,
+            vu,
             retire_at: u64::MAX,
             capture: Capture::default(),
             capturing: None,
         }
     }
 
-    pub async fn run(mut self) {
-        // Nothing starts before t0, in either model.
+    /// The one outer loop, whatever the mode: take the next slot (the shard's schedule, or the
+    /// virtual user's own), count it intended, run it.
+    pub async fn run(mut self, mut mode: Mode) {
+        // Nothing starts before t0, in any model.
         wait_until(self.shard.t0).await;
-        while let Some(slot) = self.shard.claim() {
-            if self.shard.open() {
-                wait_until(slot.intended).await;
-            }
-            if !self.shard.commit(self.ci, &slot) {
-                break;
-            }
-            match self.shard.spec.plan {
-                None => {
-                    self.serve(&slot, Req::Single).await;
+        while let Some(slot) = self.next_slot(&mut mode).await {
+            match &mut mode {
+                Mode::Single(request) => {
+                    self.serve(&slot, Req::Single(request)).await;
                     self.shard.settle(self.ci);
                 }
-                Some(work) => {
+                Mode::Plan(work) => {
                     self.iteration(work, slot).await;
                 }
+                Mode::User(work, user) => user.ready = self.iteration(work, slot).await,
             }
         }
         self.shard.live.set(self.shard.live.get() - 1);
+    }
+
+    /// The next slot this connection runs, committed (counted intended) on the shard: due from
+    /// the shard's schedule (waited for in the open model), or the virtual user's next iteration.
+    async fn next_slot(&mut self, mode: &mut Mode) -> Option<Slot> {
+        let slot = match mode {
+            Mode::User(_, user) => user.next(self).await?,
+            _ => {
+                let slot = self.shard.claim()?;
+                if self.shard.open() {
+                    wait_until(slot.intended).await;
+                }
+                slot
+            }
+        };
+        self.shard.commit(self.ci, &slot).then_some(slot)
     }
 
     /// Connect for `slot`, retrying with backoff, until the request's timeout counted from its
@@ -261,7 +314,7 @@ impl ConnTask {
     /// previous completion plus think time, so lateness is never hidden; the iteration stops at
     /// a failed step, or when the next step would be intended after the end of the run (or the
     /// user's retirement). Returns when the user is ready again: the last completion plus think.
-    async fn iteration(&mut self, work: &'static crate::engine::work::PlanWork, first: Slot) -> u64 {
+    async fn iteration(&mut self, work: &PlanWork, first: Slot) -> u64 {
         let (j, mut rng) = work.pick(first.index);
         let user = self.vu.unwrap_or(first.index);
         if let Some(v) = self.vars.as_mut() {
@@ -284,7 +337,7 @@ impl ConnTask {
                 let vars = self.vars.as_ref().expect("plan runs have vars");
                 super::work::render(&work.host, work.step(si), vars, &mut rng, &mut self.req, &mut self.body);
             }
-            let ended = self.serve(&slot, Req::Step(si)).await;
+            let ended = self.serve(&slot, Req::Step(work, si)).await;
             self.shard.settle(self.ci);
             slot.intended = ended.completed + work.steps[si].think.sample(&mut rng);
             if !ended.ok {
@@ -294,7 +347,8 @@ impl ConnTask {
         slot.intended
     }
 
-    async fn serve(&mut self, slot: &Slot, req: Req) -> Ended {
+    /// One request of `slot`: connect if needed, send, read, judge, and record its one outcome.
+    async fn serve(&mut self, slot: &Slot, req: Req<'_>) -> Ended {
         // An Rc of the shard (a plain increment), not an Arc of the spec (an atomic one on a
         // line every core shares), to hold the spec across this request.
         let shard = self.shard.clone();
@@ -303,21 +357,14 @@ impl ConnTask {
             self.drop_stream();
         }
         if let Err(outcome) = self.connect_for(slot).await {
-            let completed = now_ns();
-            self.record(slot, completed, |r| {
-                r.failed(outcome);
-                if let Req::Step(l) = req {
-                    r.label(l, false, false, None);
-                }
-            });
-            return Ended { ok: false, completed };
+            return self.failed(slot, req, outcome);
         }
         // One clock read serves as the deadline's start and, on a live connection, as the send
         // instant (the send follows within nanoseconds): two reads per request in all.
         let start = now_ns();
-        self.capturing = match (req, spec.plan) {
-            (Req::Step(si), Some(work)) => work.steps[si].capture,
-            _ => None,
+        self.capturing = match req {
+            Req::Step(work, si) => work.steps[si].capture,
+            Req::Single(_) => None,
         };
         self.shard.arm(self.ci, start + spec.timeout_ns);
         let expiry = Expiry { shard: self.shard.clone(), ci: self.ci };
@@ -327,73 +374,73 @@ impl ConnTask {
         })
         .await;
         self.shard.disarm(self.ci);
-        let completed = now_ns();
-        self.last_done = completed;
-        let label = match req {
-            Req::Step(si) => Some(si),
-            Req::Single => None,
-        };
-        let ok = match result {
-            Ok(Ok((done, sent))) => {
-                let t = crate::record::Instants { intended: slot.intended, sent, completed };
-                let latency = completed.saturating_sub(slot.intended);
-                let failure = match (label, spec.plan) {
-                    (Some(si), Some(work)) => {
-                        let kept = self.capturing.map(|_| &self.capture);
-                        super::correlate::judge(work.step(si), done.status, latency, kept, self.vars.as_mut())
-                    }
-                    _ => (!(spec.ok_status.0..=spec.ok_status.1).contains(&done.status))
-                        .then_some(super::correlate::Failure::Check(0)),
-                };
-                let ok = failure.is_none();
-                let late_check = failure.is_some_and(|f| f != super::correlate::Failure::Check(0));
-                self.record(slot, completed, |r| {
-                    r.response(&t, done.status, ok);
-                    if let Some(l) = label {
-                        r.label(l, ok, late_check, Some(latency));
-                        if let Some(f) = failure {
-                            r.label_failure(l, f);
-                        }
-                    }
-                });
-                ok
-            }
+        match result {
+            Ok(Ok((done, sent))) => self.answered(slot, req, done.status, sent),
             Ok(Err(e)) => {
                 self.stream = None;
-                self.record(slot, completed, |r| {
-                    r.failed(e.outcome());
-                    if let Some(l) = label {
-                        r.label(l, false, false, None);
-                    }
-                });
-                false
+                self.failed(slot, req, e.outcome())
             }
             Err(_) => {
                 self.stream = None;
-                self.record(slot, completed, |r| {
-                    r.failed(Outcome::Timeout);
-                    if let Some(l) = label {
-                        r.label(l, false, false, None);
-                    }
-                });
-                false
+                self.failed(slot, req, Outcome::Timeout)
+            }
+        }
+    }
+
+    /// A response arrived: judge it (the plan step's checks and extractions, or quick mode's
+    /// status range) and record it.
+    fn answered(&mut self, slot: &Slot, req: Req<'_>, status: u16, sent: u64) -> Ended {
+        let completed = now_ns();
+        self.last_done = completed;
+        let t = Instants { intended: slot.intended, sent, completed };
+        let latency = completed.saturating_sub(slot.intended);
+        let failure = match req {
+            Req::Step(work, si) => {
+                let kept = self.capturing.map(|_| &self.capture);
+                super::correlate::judge(work.step(si), status, latency, kept, self.vars.as_mut())
+            }
+            Req::Single(_) => {
+                let (lo, hi) = self.shard.spec.ok_status;
+                (!(lo..=hi).contains(&status)).then_some(Failure::Check(0))
             }
         };
+        let ok = failure.is_none();
+        let late_check = failure.is_some_and(|f| f != Failure::Check(0));
+        self.record(slot, completed, |r| {
+            r.response(&t, status, ok);
+            if let Some(l) = req.label() {
+                r.label(l, ok, late_check, Some(latency));
+                if let Some(f) = failure {
+                    r.label_failure(l, f);
+                }
+            }
+        });
         Ended { ok, completed }
+    }
+
+    /// The one place a request that got no response is recorded: its outcome, now.
+    fn failed(&mut self, slot: &Slot, req: Req<'_>, outcome: Outcome) -> Ended {
+        let completed = now_ns();
+        self.last_done = completed;
+        self.record(slot, completed, |r| {
+            r.failed(outcome);
+            if let Some(l) = req.label() {
+                r.label(l, false, false, None);
+            }
+        });
+        Ended { ok: false, completed }
     }
 
     /// Connect if needed, send, read. Retries once on a fresh connection when a reused one turns
     /// out to have been closed by the server while idle (idempotent requests only).
-    async fn attempt(&mut self, slot: &Slot, start: u64, req: Req) -> Result<(Done, u64), ExErr> {
-        let shard = self.shard.clone();
-        let spec = &*shard.spec;
+    async fn attempt(&mut self, slot: &Slot, start: u64, req: Req<'_>) -> Result<(Done, u64), ExErr> {
         let rendered = std::mem::take(&mut self.req);
-        let (bytes, head, idempotent): (&[u8], bool, bool) = match (req, spec.plan) {
-            (Req::Step(si), Some(work)) => {
+        let (bytes, head, idempotent): (&[u8], bool, bool) = match req {
+            Req::Step(work, si) => {
                 let s = &work.steps[si];
                 (s.fixed.as_deref().unwrap_or(&rendered), s.head, s.idempotent)
             }
-            _ => (&spec.request, spec.head_request, spec.idempotent),
+            Req::Single(r) => (&r.bytes, r.head, r.idempotent),
         };
         let result = self.attempt_bytes(slot, start, bytes, head, idempotent).await;
         self.req = rendered;

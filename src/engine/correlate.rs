@@ -14,14 +14,7 @@
 use crate::http::capture::{Capture, MAX_CAPTURE_BODY};
 use crate::plan::{Check, Response, Step, Vars, extract_each};
 
-/// Why a step's request was not ok although its response was complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The check at this index of `Checks::list()` failed (0: the status check).
-    Check(u16),
-    /// The extraction at this index of `Step::extract` found nothing.
-    Extract(u16),
-}
+pub use crate::record::Failure;
 
 /// How much of the response a step needs kept: None, nothing (discard path); Some(0), the head;
 /// Some(n), the head and up to n body bytes.
@@ -48,7 +41,7 @@ pub fn judge(
     status: u16,
     latency_ns: u64,
     capture: Option<&Capture>,
-    vars: Option<&mut Vars<'_>>,
+    vars: Option<&mut Vars>,
 ) -> Option<Failure> {
     let headers = capture.map(Capture::headers).unwrap_or_default();
     let body = capture.map_or(&[][..], Capture::body);

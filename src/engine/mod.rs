@@ -11,25 +11,21 @@ pub mod work;
 use crate::record::Snapshot;
 use crate::schedule::Schedule;
 use crossbeam_channel::{Receiver, bounded};
+use hdrhistogram::Histogram;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU8;
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 
-/// Run-wide stop requests: 0 running, 1 stop issuing (grace period), 2 stop now (skip grace).
-pub type StopFlag = Arc<AtomicU8>;
+pub use crate::signal::StopFlag;
 
 /// Everything the engine needs, and nothing else.
 #[derive(Clone, Debug)]
 pub struct EngineSpec {
     pub addr: SocketAddr,
-    /// The request, rendered once.
-    pub request: Vec<u8>,
-    pub head_request: bool,
+    /// What each connection does (modes as data: decided once, when a connection is spawned).
+    pub workload: Workload,
     /// false: a new connection per request (`--no-keepalive`, connection-churn tests).
     pub keep_alive: bool,
-    /// Idempotent methods may be retried once when a reused idle connection was closed.
-    pub idempotent: bool,
     /// Total connections, split evenly over cores.
     pub connections: usize,
     /// CPUs to pin one executor each to.
@@ -52,11 +48,6 @@ pub struct EngineSpec {
     /// https: the client configuration (one per run, so reconnects resume sessions) and the
     /// server name for SNI and verification.
     pub tls: Option<TlsTarget>,
-    /// A plan's workload: `request` is then unused and each slot runs a journey.
-    pub plan: Option<&'static work::PlanWork>,
-    /// Closed model (plans): virtual users over time (warm-up included). `schedule` is then
-    /// `Saturate` and `connections` the peak number of users: each user owns one connection.
-    pub users: Option<crate::schedule::UserStages>,
     /// Durations of the measured load stages, in order (plan runs); empty: no per-stage results.
     pub stages_ns: Vec<u64>,
     /// `--shard K/N`: the part of the global schedule (and of `connections`, which stays the
@@ -65,6 +56,47 @@ pub struct EngineSpec {
     /// `--start-at`: t0 on the clock::now_ns scale, mapped from the wall clock (None: start as
     /// soon as every executor is ready).
     pub start_at: Option<u64>,
+}
+
+/// What the connections of a run do: the run modes, as data handed to the one connection loop
+/// (engine/conn.rs). Which slots exist is the schedule's business (`EngineSpec::schedule`).
+#[derive(Clone, Debug)]
+pub enum Workload {
+    /// Quick mode: one request, rendered once, for every slot.
+    Single(Arc<Single>),
+    /// A plan: every slot of the schedule runs one iteration of a weighted journey.
+    Plan(Arc<work::PlanWork>),
+    /// The closed model: each connection is a virtual user walking the plan's journeys while the
+    /// user stages have it active (warm-up included). The schedule is then `Saturate` and
+    /// `connections` the peak number of users.
+    Users(Arc<work::PlanWork>, crate::schedule::UserStages),
+}
+
+/// Quick mode's request.
+#[derive(Clone, Debug, Default)]
+pub struct Single {
+    /// Rendered once, sent as it is.
+    pub bytes: Vec<u8>,
+    /// A HEAD request (its response has no body, whatever its headers say).
+    pub head: bool,
+    /// Idempotent methods may be retried once when a reused idle connection turns out closed.
+    pub idempotent: bool,
+}
+
+impl Workload {
+    pub fn plan(&self) -> Option<&work::PlanWork> {
+        match self {
+            Workload::Single(_) => None,
+            Workload::Plan(w) | Workload::Users(w, _) => Some(w),
+        }
+    }
+
+    pub fn users(&self) -> Option<&crate::schedule::UserStages> {
+        match self {
+            Workload::Users(_, u) => Some(u),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -110,15 +142,55 @@ pub struct Running {
     /// The host timer probe (timer_probe): how late each executor's thread woke from sleeps to an
     /// absolute instant before the load started, ns, every executor's samples together.
     pub host_timer: Vec<u64>,
+    /// The probe's pace (the executors' own) and whether it also samples during the run.
+    pub cadence: timer_probe::Cadence,
     threads: Vec<JoinHandle<()>>,
+    watchers: Vec<JoinHandle<Histogram<u64>>>,
 }
 
 impl Running {
-    pub fn join(self) {
+    /// Wait for every executor; the host timer as sampled during the run (every watcher's
+    /// samples together; empty when the run was too fast to sample, `Cadence::during_run`).
+    pub fn join(self) -> Histogram<u64> {
         for t in self.threads {
             let _ = t.join();
         }
+        let mut during = crate::record::histograms::new_hist();
+        for w in self.watchers {
+            if let Ok(h) = w.join() {
+                let _ = during.add(&h);
+            }
+        }
+        during
     }
+}
+
+/// The probe's pace for this run: each executor's mean slot interval (timer_probe::Cadence).
+fn cadence(spec: &EngineSpec) -> timer_probe::Cadence {
+    let window = spec.warmup_ns + spec.duration_ns;
+    let lanes = spec.shard.count * spec.cpus.len().max(1) as u64;
+    let users = spec.workload.users().is_some();
+    let slots = if users { None } else { spec.schedule.slots_before(window) };
+    let mut c = timer_probe::Cadence::of(slots, window, lanes);
+    if users {
+        // Users wait out think times: timed, at a pace no faster than a user's.
+        c.lead_ns = timer_probe::LEAD_MAX_NS;
+    }
+    c
+}
+
+/// Start a host timer watcher beside each executor for the measured window (low rates only).
+fn watchers(
+    spec: &EngineSpec,
+    cadence: timer_probe::Cadence,
+    t0: u64,
+    stop: &StopFlag,
+) -> Vec<JoinHandle<Histogram<u64>>> {
+    if !cadence.during_run {
+        return Vec::new();
+    }
+    let (from, until) = (t0 + spec.warmup_ns + cadence.period_ns / 2, t0 + spec.warmup_ns + spec.duration_ns);
+    spec.cpus.iter().map(|&cpu| timer_probe::watch(cpu, from, cadence.period_ns, until, stop.clone())).collect()
 }
 
 /// Start one shard per CPU. Returns once every executor is up and t0 is fixed.
@@ -129,10 +201,12 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     let barrier = Arc::new(Barrier::new(n + 1));
     let t0_cell = Arc::new(std::sync::OnceLock::<u64>::new());
     let spec = Arc::new(spec);
+    let cadence = cadence(&spec);
     let mut threads = Vec::with_capacity(n);
     for (k, &cpu) in spec.cpus.iter().enumerate() {
         let ctx = shard::ShardCtx {
             spec: spec.clone(),
+            lead_ns: cadence.lead_ns,
             core: k,
             cores: n,
             tx: tx.clone(),
@@ -159,7 +233,7 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
                 match built {
                     Ok(ex) => {
                         // Pinned now: measure this CPU's timer before the load starts.
-                        let _ = ready.send(Ok(timer_probe::probe(timer_probe::SAMPLES, timer_probe::PERIOD_NS)));
+                        let _ = ready.send(Ok(timer_probe::probe(cadence.samples, cadence.period_ns)));
                         ex.run(shard::run(ctx));
                     }
                     Err(e) => {
@@ -174,7 +248,7 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
     }
     drop(tx);
     let mut first_err = None;
-    let mut host_timer = Vec::with_capacity(n * timer_probe::SAMPLES);
+    let mut host_timer = Vec::with_capacity(n * cadence.samples);
     for _ in 0..n {
         match ready_rx.recv() {
             Ok(Ok(samples)) => host_timer.extend(samples),
@@ -200,7 +274,8 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
         }
         return Err(e);
     }
-    Ok(Running { rx, clock: RunClock { t0, released_ns }, cores: n, host_timer, threads })
+    let watchers = watchers(&spec, cadence, t0, &stop);
+    Ok(Running { rx, clock: RunClock { t0, released_ns }, cores: n, host_timer, cadence, threads, watchers })
 }
 
 /// t0: 5 ms from now, or the `--start-at` instant. Waits (in short sleeps, so a Ctrl-C is seen)

@@ -2,7 +2,7 @@
 //! flushes. Nothing here is shared with another core; the only way out is one Snapshot per
 //! interval on the channel.
 use super::clock::{now_ns, wait_until};
-use super::conn::{self, ConnTask};
+use super::conn::{self, ConnTask, Mode};
 use super::{EngineSpec, StopFlag};
 use crate::record::{Recorder, Snapshot};
 use crate::schedule::{Schedule, core_slot_count};
@@ -17,6 +17,8 @@ use std::task::{Context, Poll, Waker};
 
 pub(crate) struct ShardCtx {
     pub spec: Arc<EngineSpec>,
+    /// How long before a timer the executor stops sleeping and polls (timer_probe::Cadence).
+    pub lead_ns: u64,
     pub core: usize,
     pub cores: usize,
     pub tx: Sender<Snapshot>,
@@ -292,6 +294,8 @@ impl Shard {
 /// The shard's whole life: connect, rendezvous, run connection tasks, flush intervals, account
 /// for the end.
 pub(crate) async fn run(ctx: ShardCtx) {
+    // Sleep to just before each timer, then poll to it (MEASUREMENT.md §2; timer_probe::Cadence).
+    glommio::timer::set_timer_lead(std::time::Duration::from_nanos(ctx.lead_ns));
     let spec = ctx.spec.clone();
     let (k, n) = (ctx.core, ctx.cores);
     let (lane, lanes) = spec.shard.lane(k, n);
@@ -317,7 +321,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
         st: RefCell::new(State {
             rec: Recorder {
                 window_end: end,
-                labels: (0..spec.plan.map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
+                labels: (0..spec.workload.plan().map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
                 stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
                 ..Recorder::default()
             },
@@ -348,12 +352,8 @@ pub(crate) async fn run(ctx: ShardCtx) {
         .into_iter()
         .enumerate()
         .map(|(ci, stream)| {
-            let task = ConnTask::new(shard.clone(), ci, stream);
-            match &spec.users {
-                // Closed model: connection ci of core k belongs to virtual user ci·lanes + lane.
-                Some(_) => glommio::spawn_local(task.run_user(ci as u64 * lanes + lane)),
-                None => glommio::spawn_local(task.run()),
-            }
+            let mode = Mode::of(&spec.workload, ci, lane, lanes);
+            glommio::spawn_local(ConnTask::new(shard.clone(), ci, stream, &mode).run(mode))
         })
         .collect();
     control(&shard, &ctx, end).await;

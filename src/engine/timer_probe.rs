@@ -1,13 +1,65 @@
 //! The host timer probe (cyclictest-style): how late this host wakes a thread that sleeps to an
-//! absolute instant, measured on each executor's own thread before the load starts. It is the
-//! floor under send lag: no wait on this host can be more punctual than this (docs/kpis.md).
+//! absolute instant, measured on each executor's own thread before the load starts, at the
+//! executor's own pace, and at low rates again during the run by a thread beside each executor.
+//! It is the floor under send lag: no wait on this host can be more punctual (docs/kpis.md).
 //! Also sets the executor thread's timer slack, which the probe and the shard share.
+use crate::engine::StopFlag;
+use crate::record::histograms::new_hist;
+use hdrhistogram::Histogram;
+use std::sync::atomic::Ordering;
 
-/// Sleeps per executor, and the gap between them: 150 × 1 ms ≈ 0.15 s before the run, every
-/// executor at once (cyclictest's default interval; long enough for an idle vCPU to halt, as it
-/// does between the slots of a low-rate run).
-pub const SAMPLES: usize = 150;
+/// The probe's time budget before the load, per executor (all executors probe at once).
+pub const BUDGET_NS: u64 = 300_000_000;
+/// Its cadence when the run has no schedule (closed loop), and its bounds: a host's late wakes
+/// come at so many per second, not per sleep, so a probe that sleeps more often than the
+/// executor does dilutes them (measured on this project's 2-core VM under a build: p99 70 µs
+/// sleeping every 1 ms, 0.8–4 ms sleeping every 5 ms, the same thread, the same minutes).
 pub const PERIOD_NS: u64 = 1_000_000;
+pub const MIN_PERIOD_NS: u64 = 100_000;
+pub const MAX_PERIOD_NS: u64 = 10_000_000;
+/// Least and most sleeps before the load.
+pub const MIN_SAMPLES: u64 = 30;
+pub const MAX_SAMPLES: u64 = 1_000;
+/// Slower than this per executor (one slot every 1 ms or more), the host is also sampled
+/// during the run: there a slot's send lag is mostly how late the executor was woken.
+pub const WATCH_FROM_NS: u64 = 1_000_000;
+
+/// The most an executor wakes before a timer to poll to it, and the share of its slot interval
+/// it may spend so (timer lead: glommio::timer::set_timer_lead). A woken thread runs late by
+/// however long the host takes to schedule it (tens of µs typically on a busy VM, ms at worst):
+/// waking early absorbs the usual part of that for at most a twentieth of a core.
+pub const LEAD_MAX_NS: u64 = 200_000;
+pub const LEAD_SHARE: u64 = 20;
+
+/// How to probe this host for a run: sleep at the executor's own pace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cadence {
+    /// The gap between sleeps, ns: the executor's mean slot interval, within the bounds above.
+    pub period_ns: u64,
+    /// Sleeps before the load (`BUDGET_NS` at `period_ns`, within the bounds above).
+    pub samples: usize,
+    /// Sample during the run too (open model at one slot per `WATCH_FROM_NS` or slower).
+    pub during_run: bool,
+    /// The executor's timer lead, ns: `LEAD_MAX_NS` or a `LEAD_SHARE`th of its slot interval,
+    /// whichever is less; 0 in a closed loop (nothing is timed).
+    pub lead_ns: u64,
+}
+
+impl Cadence {
+    /// `slots`: the slots of the whole schedule due in `window_ns` (None: closed loop);
+    /// `lanes`: how many executors share them (cores × shards).
+    pub fn of(slots: Option<u64>, window_ns: u64, lanes: u64) -> Cadence {
+        let interval = slots.filter(|&n| n > 0).map(|n| (window_ns as u128 * lanes.max(1) as u128 / n as u128) as u64);
+        let period_ns = interval.unwrap_or(PERIOD_NS).clamp(MIN_PERIOD_NS, MAX_PERIOD_NS);
+        let samples = (BUDGET_NS / period_ns).clamp(MIN_SAMPLES, MAX_SAMPLES) as usize;
+        Cadence {
+            period_ns,
+            samples,
+            during_run: interval.is_some_and(|i| i >= WATCH_FROM_NS),
+            lead_ns: interval.map_or(0, |i| (i / LEAD_SHARE).min(LEAD_MAX_NS)),
+        }
+    }
+}
 
 /// Timer slack of the executor threads, ns. Linux lets a normal thread's timers fire up to 50 µs
 /// late by default (to batch wake-ups); a load generator wants them on time. 1 ns is the least
@@ -60,26 +112,81 @@ fn at(ns: u64) -> libc::timespec {
     libc::timespec { tv_sec: (ns / 1_000_000_000) as libc::time_t, tv_nsec: (ns % 1_000_000_000) as libc::c_long }
 }
 
-/// `samples` sleeps to absolute instants `period_ns` apart on CLOCK_MONOTONIC; each sample is how
-/// late the thread was running again (ns). A sleep the kernel cut short is retried to the same
-/// instant, so a signal does not shorten a sample.
+/// Sleeps to absolute instants `period_ns` apart on CLOCK_MONOTONIC, `samples` instants in all;
+/// each sample is how late the thread was running again (ns). Like the slots of a run (and
+/// unlike cyclictest), an instant that passed while the thread waited to run is a sample too,
+/// late by as much as a slot due then would have been: a 5 ms stall at a 1 ms pace is five
+/// late samples, as it is five late requests (MEASUREMENT.md §2, coordinated omission).
 pub fn probe(samples: usize, period_ns: u64) -> Vec<u64> {
     let mut out = Vec::with_capacity(samples);
-    let mut next = ns(&monotonic());
-    for _ in 0..samples {
-        next += period_ns;
-        let target = at(next);
-        // SAFETY: clock_nanosleep reads the timespec we pass; no remainder is asked for.
-        while unsafe {
-            libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &target, std::ptr::null_mut())
-        } == libc::EINTR
-        {}
-        let woke = ns(&monotonic());
-        out.push(woke.saturating_sub(next));
-        // A wake-up later than a period does not make the next sleeps zero-length.
-        next = next.max(woke);
+    let mut next = ns(&monotonic()) + period_ns;
+    while out.len() < samples {
+        let woke = sleep_until(next);
+        next = due(next, period_ns, woke, |_, late| {
+            if out.len() < samples {
+                out.push(late)
+            }
+        });
     }
     out
+}
+
+/// Every instant from `next` on, `period_ns` apart, that has come by `woke`: `late(it, woke - it)`
+/// for each (at least one: `next` itself); returns the first instant still ahead.
+fn due(mut next: u64, period_ns: u64, woke: u64, mut late: impl FnMut(u64, u64)) -> u64 {
+    loop {
+        late(next, woke.saturating_sub(next));
+        next += period_ns.max(1);
+        if next > woke {
+            return next;
+        }
+    }
+}
+
+/// Sample the host's timer during the run from a thread of its own on `cpu` (the executor's):
+/// sleeps to absolute instants `period_ns` apart from `from` (half a period off the executor's
+/// slots) until `until` or a stop request (both on the engine's clock, crate::engine::clock).
+/// Returns the lateness of every wake, ns, in a
+/// histogram (a long run at 1 ms is millions of sleeps).
+pub fn watch(
+    cpu: usize,
+    from: u64,
+    period_ns: u64,
+    until: u64,
+    stop: StopFlag,
+) -> std::thread::JoinHandle<Histogram<u64>> {
+    std::thread::Builder::new()
+        .name(format!("onslaught-timer-{cpu}"))
+        .spawn(move || {
+            core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
+            tighten_timer_slack();
+            shorten_slice();
+            let mut h = new_hist();
+            // The engine's clock is CLOCK_MONOTONIC from another base: sleep on the raw clock.
+            let offset = ns(&monotonic()) as i128 - super::clock::now_ns() as i128;
+            let raw = |t: u64| (t as i128 + offset).max(0) as u64;
+            let (mut next, until) = (raw(from), raw(until));
+            while next < until && stop.load(Ordering::Relaxed) == 0 {
+                let woke = sleep_until(next);
+                next = due(next, period_ns, woke, |it, late| {
+                    if it < until {
+                        let _ = h.record(late.max(1));
+                    }
+                });
+            }
+            h
+        })
+        .expect("spawning a thread")
+}
+
+/// Sleep to `t` (CLOCK_MONOTONIC ns), retried when a signal cuts it short; the instant woken.
+fn sleep_until(t: u64) -> u64 {
+    let target = at(t);
+    // SAFETY: clock_nanosleep reads the timespec we pass; no remainder is asked for.
+    while unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &target, std::ptr::null_mut()) }
+        == libc::EINTR
+    {}
+    ns(&monotonic())
 }
 
 #[cfg(test)]
@@ -93,6 +200,44 @@ mod tests {
         assert_eq!(s.len(), 20);
         // 20 sleeps of 0.2 ms take at least 4 ms: none returned before its instant.
         assert!(t.elapsed() >= std::time::Duration::from_millis(4), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn instants_missed_while_waiting_to_run_are_late_samples_too() {
+        let mut got = Vec::new();
+        // Due at 10 ms, 1 ms apart, woken at 14.5 ms: 10, 11, 12, 13 and 14 ms were all due.
+        let next = due(10_000_000, 1_000_000, 14_500_000, |_, l| got.push(l));
+        assert_eq!(got, [4_500_000, 3_500_000, 2_500_000, 1_500_000, 500_000]);
+        assert_eq!(next, 15_000_000);
+        got.clear();
+        assert_eq!(due(10_000_000, 1_000_000, 10_000_040, |_, l| got.push(l)), 11_000_000);
+        assert_eq!(got, [40]);
+    }
+
+    #[test]
+    fn the_watch_samples_its_window_at_its_pace_and_stops_by_itself() {
+        let stop: StopFlag = Default::default();
+        let from = super::super::clock::now_ns() + 1_000_000;
+        // 20 ms at 2 ms: 10 instants, whatever the host's delays (missed ones count as late).
+        let h = watch(0, from, 2_000_000, from + 20_000_000, stop).join().unwrap();
+        assert_eq!(h.len(), 10);
+    }
+
+    #[test]
+    fn the_pace_is_the_executors_own_within_bounds() {
+        // 200/s over 3 s on 2 executors: a slot every 10 ms each; sampled during the run.
+        let c = Cadence::of(Some(600), 3_000_000_000, 2);
+        assert_eq!((c.period_ns, c.samples, c.during_run, c.lead_ns), (10_000_000, 30, true, LEAD_MAX_NS));
+        // 50 000/s on 1 executor: 20 µs, kept at 100 µs; not sampled during the run.
+        let c = Cadence::of(Some(150_000), 3_000_000_000, 1);
+        assert_eq!((c.period_ns, c.samples, c.during_run, c.lead_ns), (MIN_PERIOD_NS, 1_000, false, 1_000));
+        // 2 000/s on 2 executors: a slot every 1 ms each, polled for the last 50 µs.
+        assert_eq!(Cadence::of(Some(6_000), 3_000_000_000, 2).lead_ns, 50_000);
+        // Closed loop: 1 ms, 300 sleeps before the load only.
+        assert_eq!(
+            Cadence::of(None, 3_000_000_000, 2),
+            Cadence { period_ns: 1_000_000, samples: 300, during_run: false, lead_ns: 0 }
+        );
     }
 
     #[test]

@@ -77,18 +77,6 @@ impl PlanWork {
         self.plan.steps().map(|(_, s)| s.label.clone()).collect()
     }
 
-    /// Per label: its checks and extractions as a person reads them, by index (for the report's
-    /// per-check failure counts).
-    pub fn label_checks(&self) -> Vec<crate::report::LabelChecks> {
-        self.plan
-            .steps()
-            .map(|(_, s)| crate::report::LabelChecks {
-                checks: s.check.list().iter().map(|c| c.to_string()).collect(),
-                extracts: s.extract.iter().map(|e| format!("{} <- {}", e.name, e.from)).collect(),
-            })
-            .collect()
-    }
-
     /// The journey slot `n` runs, and the iteration's random source (both depend only on the
     /// slot and the seed, never on the core).
     pub fn pick(&self, n: u64) -> (usize, Rng) {
@@ -102,14 +90,7 @@ impl PlanWork {
 }
 
 /// Render one step's request into `out` (cleared first); `body` is scratch space.
-pub fn render(
-    host: &str,
-    s: &crate::plan::Step,
-    vars: &Vars<'_>,
-    rng: &mut Rng,
-    out: &mut Vec<u8>,
-    body: &mut Vec<u8>,
-) {
+pub fn render(host: &str, s: &crate::plan::Step, vars: &Vars, rng: &mut Rng, out: &mut Vec<u8>, body: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(s.method.as_bytes());
     out.push(b' ');

@@ -60,7 +60,7 @@ impl Capture {
 
     /// The head's fields as (name, value) pairs, in order (at most the parser's header limit).
     pub fn headers(&self) -> Vec<(&[u8], &[u8])> {
-        let mut slots = [httparse::EMPTY_HEADER; super::response::HEADER_SLOTS];
+        let mut slots = [httparse::EMPTY_HEADER; super::limits::HEADER_SLOTS];
         let mut r = httparse::Response::new(&mut slots);
         match r.parse(&self.head) {
             Ok(httparse::Status::Complete(_)) => r.headers.iter().map(|h| (h.name.as_bytes(), h.value)).collect(),

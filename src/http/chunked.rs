@@ -6,7 +6,7 @@
 //! the same however that input is split across calls.
 
 use super::capture::Sink;
-use super::response::{Limits, ProtoError};
+use super::limits::{Limits, ProtoError};
 
 /// Longest chunk-size line accepted, extensions included, CRLF excluded. Real servers send a few
 /// hex digits; anything near this is an attack or a bug, and it bounds the work per line.

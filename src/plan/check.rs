@@ -113,7 +113,7 @@ impl fmt::Display for Check {
             Check::BodyContains(n) => write!(f, "body contains {:?}", s(n.needle())),
             Check::HeaderContains { name, needle } => write!(f, "header {name} contains {:?}", s(needle.needle())),
             Check::HeaderMatches { name, regex } => write!(f, "header {name} matches /{}/", regex.as_str()),
-            Check::MaxLatency(ns) => write!(f, "latency <= {}", super::describe::human(*ns)),
+            Check::MaxLatency(ns) => write!(f, "latency <= {}", crate::units::duration_text(*ns)),
         }
     }
 }

@@ -65,6 +65,11 @@ impl DataSource {
         self.rows.is_empty()
     }
 
+    /// The rows, shared (an iteration's variables hold them: crate::plan::Vars).
+    pub fn shared_rows(&self) -> Arc<[Box<[String]>]> {
+        self.rows.clone()
+    }
+
     pub fn row(&self, i: usize) -> &[String] {
         &self.rows[i]
     }

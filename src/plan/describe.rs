@@ -3,37 +3,9 @@
 //! the writer it is given.
 use super::model::{JourneyKind, Plan, Think};
 use super::stages::Model;
-use crate::units::fmt_ns;
+pub use crate::units::duration_text as human;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-
-/// Durations as people write them: `250ms`, `10s`, `1m30s`, `4h`.
-pub fn human(ns: u64) -> String {
-    const S: u64 = 1_000_000_000;
-    if ns == 0 {
-        return "0s".into();
-    }
-    if ns < S {
-        return if ns.is_multiple_of(1_000_000) { format!("{}ms", ns / 1_000_000) } else { fmt_ns(ns) };
-    }
-    let (h, m, s, frac) = (ns / (3600 * S), ns / (60 * S) % 60, ns / S % 60, ns % S);
-    let mut out = String::new();
-    if h > 0 {
-        let _ = write!(out, "{h}h");
-    }
-    if m > 0 {
-        let _ = write!(out, "{m}m");
-    }
-    if s > 0 || frac > 0 {
-        if frac > 0 {
-            let f = format!("{:.3}", frac as f64 / S as f64);
-            let _ = write!(out, "{s}{}s", f.trim_start_matches('0').trim_end_matches('0'));
-        } else {
-            let _ = write!(out, "{s}s");
-        }
-    }
-    out
-}
 
 fn count(x: f64) -> String {
     let n = x.round() as u64;
@@ -125,7 +97,7 @@ fn profiles(plan: &Plan, s: &mut String) -> std::fmt::Result {
 }
 
 /// The plan's own SLOs (before --slo-file, ONSLAUGHT_SLO_* and --slo).
-fn slo(set: &crate::slo::SloSet, s: &mut String) -> std::fmt::Result {
+fn slo(set: &crate::slo::spec::SloSet, s: &mut String) -> std::fmt::Result {
     if set.is_empty() {
         return Ok(());
     }

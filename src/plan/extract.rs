@@ -155,7 +155,7 @@ impl Extractor {
 
 /// Runs every extraction of a step into `vars` (parsing a JSON body at most once). Returns how
 /// many found nothing; their variables stay unset and render as empty.
-pub fn extract_all(list: &[Extraction], headers: &[(&[u8], &[u8])], body: &[u8], vars: &mut Vars<'_>) -> u32 {
+pub fn extract_all(list: &[Extraction], headers: &[(&[u8], &[u8])], body: &[u8], vars: &mut Vars) -> u32 {
     let mut missed = 0;
     extract_each(list, headers, body, vars, |_| missed += 1);
     missed
@@ -167,7 +167,7 @@ pub fn extract_each(
     list: &[Extraction],
     headers: &[(&[u8], &[u8])],
     body: &[u8],
-    vars: &mut Vars<'_>,
+    vars: &mut Vars,
     mut on_miss: impl FnMut(usize),
 ) {
     let needs_json = list.iter().any(|e| matches!(e.from, Extractor::Json(_)));

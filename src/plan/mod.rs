@@ -10,6 +10,7 @@
 //! The engine's hot path uses: `Weights::pick*` (weighted choice), `Template::render` (request
 //! parts), `extract_all` (correlation), `Checks::evaluate` (checks), `Think::sample`, `Vars`.
 mod check;
+mod cx;
 mod data;
 mod de;
 mod describe;
@@ -82,7 +83,7 @@ pub fn load_profile(
 
 /// An SLO file (`--slo-file`): the mapping a plan's `slo:` key holds, at the top of its own
 /// YAML file. Errors have file:line:column as a plan's do.
-pub fn load_slo_file(path: &Path) -> Result<crate::slo::SloSet, Vec<PlanError>> {
+pub fn load_slo_file(path: &Path) -> Result<crate::slo::spec::SloSet, Vec<PlanError>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         let expected = Some("a readable YAML file".to_string());
@@ -105,7 +106,7 @@ pub fn load_slo_file(path: &Path) -> Result<crate::slo::SloSet, Vec<PlanError>> 
     let diag = RefCell::new(diag);
     let raw: Option<raw::RawSlo> = de::from_node(&root, &diag, |_, _| None);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut cx = validate::Cx {
+    let mut cx = cx::Cx {
         diag: diag.into_inner(),
         index: &index,
         dir,
@@ -150,7 +151,7 @@ pub fn load_str_profile(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut cx = validate::Cx {
+    let mut cx = cx::Cx {
         diag: diag.into_inner(),
         index: &index,
         dir,

@@ -7,7 +7,7 @@ use super::secrets::{Secret, redact};
 use super::stages::Load;
 use super::template::{Template, Vars};
 use super::weights::{Rng, Weights};
-use crate::config::Url;
+use crate::url::Url;
 use std::path::PathBuf;
 
 pub const DEFAULT_SEED: u64 = 0x5EED;
@@ -32,11 +32,11 @@ pub struct Plan {
     /// The most extraction slots any journey uses (size of `Vars`).
     pub slots: usize,
     /// `slo:` (before `--slo-file`, `ONSLAUGHT_SLO_*` and `--slo` are laid over it).
-    pub slo: crate::slo::SloSet,
+    pub slo: crate::slo::spec::SloSet,
     /// The profile laid over `load:` and `slo:` (`--profile`, `ONSLAUGHT_PROFILE`), if any.
     pub profile: Option<String>,
     /// Every profile the plan defines, in file order.
-    pub profiles: Vec<super::ProfileInfo>,
+    pub profiles: Vec<super::profiles::ProfileInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -134,7 +134,7 @@ impl Plan {
     }
 
     /// A fresh variable store for one shard.
-    pub fn vars(&self) -> Vars<'_> {
+    pub fn vars(&self) -> Vars {
         Vars::new(&self.data, self.slots)
     }
 

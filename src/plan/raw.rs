@@ -79,10 +79,10 @@ pub(crate) struct RawLatency {
 }
 
 impl RawLatency {
-    /// (metric name, threshold text) of every criterion written, in `crate::slo::METRICS` order.
+    /// (metric name, threshold text) of every criterion written, in `crate::slo::spec::METRICS` order.
     pub fn written(&self) -> Vec<(&'static str, &str)> {
         let all = [&self.p50, &self.p75, &self.p90, &self.p95, &self.p99, &self.p99_9, &self.p99_99, &self.max];
-        crate::slo::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
+        crate::slo::spec::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
     }
 }
 
@@ -93,7 +93,7 @@ pub(crate) struct RawAbortOnFail {
 }
 
 impl RawSlo {
-    /// The global criteria, as (metric name, text) in the order of `crate::slo::METRICS`.
+    /// The global criteria, as (metric name, text) in the order of `crate::slo::spec::METRICS`.
     pub fn criteria(&self) -> RawCriteria {
         RawCriteria {
             p50: self.p50.clone(),
@@ -113,7 +113,7 @@ impl RawSlo {
 }
 
 impl RawCriteria {
-    /// (metric name, threshold text) of every criterion written, in `crate::slo::METRICS` order.
+    /// (metric name, threshold text) of every criterion written, in `crate::slo::spec::METRICS` order.
     pub fn written(&self) -> Vec<(&'static str, &str)> {
         let all = [
             &self.p50,
@@ -128,7 +128,7 @@ impl RawCriteria {
             &self.throughput,
             &self.checks,
         ];
-        crate::slo::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
+        crate::slo::spec::METRICS.iter().zip(all).filter_map(|(m, v)| Some((*m, v.as_deref()?))).collect()
     }
 }
 

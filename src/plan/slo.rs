@@ -1,10 +1,11 @@
 //! The plan's `slo:` key and `--slo-file` (the same mapping at the top of its own file) into a
-//! `crate::slo::SloSet`, every problem reported with its position. Threshold syntax lives in
+//! `crate::slo::spec::SloSet`, every problem reported with its position. Threshold syntax lives in
 //! crate::slo::parse; this file only walks the YAML and says where.
+use super::cx::Cx;
 use super::path;
 use super::raw::{RawCriteria, RawSlo};
-use super::validate::Cx;
-use crate::slo::{Metric, Rule, Scope, SloSet, parse};
+use crate::slo::parse;
+use crate::slo::spec::{Metric, Rule, Scope, SloSet};
 
 /// `raw` found at `base` ("slo" in a plan, "" at the top of an SLO file).
 pub(crate) fn slo(cx: &mut Cx<'_>, raw: Option<&RawSlo>, base: &str) -> Option<SloSet> {
@@ -74,7 +75,7 @@ fn criteria(cx: &mut Cx<'_>, c: &RawCriteria, p: &str, scope: Scope, set: &mut S
         }
     }
     // One order however they were written: the metrics' own (p50 … max, error_rate, throughput).
-    all.sort_by_key(|(_, n, _)| crate::slo::METRICS.iter().position(|m| m == n));
+    all.sort_by_key(|(_, n, _)| crate::slo::spec::METRICS.iter().position(|m| m == n));
     ok & thresholds(cx, &all, &scope, set)
 }
 

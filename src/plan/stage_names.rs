@@ -1,9 +1,9 @@
-//! Stage names: the `name:` a plan gives a stage (checked: unique, not a bare number, which a
-//! `stage:N` SLO scope would read as an index) and the phase names a shape's stages get. Reports
-//! and `stage:NAME` SLO scopes use these names; a stage without one is "stage N" (1-based).
+//! Stage names: the `name:` a plan gives a stage, checked: unique, not a bare number (which a
+//! `stage:N` SLO scope would read as an index), no `:`. Reports and `stage:NAME` SLO scopes use
+//! these names; a stage without one is "stage N" (1-based). A shape's phase names are
+//! `stages::phase_names`.
+use super::cx::Cx;
 use super::raw::RawStage;
-use super::stages::ShapeKind;
-use super::validate::Cx;
 
 /// The default name of the stage at 0-based `i`.
 pub(crate) fn default_name(i: usize) -> String {
@@ -54,36 +54,9 @@ fn problem(name: &str, before: &[String], i: usize) -> Option<(String, String)> 
     Some((format!("stage {} repeats the name `{name}`", i + 1), hint))
 }
 
-/// The names of a shape's `n` phases, before zero-length phases are dropped (see
-/// stages::expand for the phases of each shape).
-pub(crate) fn phases(kind: ShapeKind, n: usize) -> Vec<String> {
-    let fixed: &[&str] = match kind {
-        ShapeKind::Smoke => &["smoke"],
-        ShapeKind::Load | ShapeKind::Soak => &["ramp-up", "hold", "ramp-down"],
-        ShapeKind::Spike => &["before", "ramp-up", "peak", "ramp-down", "after"],
-        ShapeKind::Breakpoint => &["ramp"],
-        ShapeKind::Stress => &[],
-    };
-    if kind != ShapeKind::Stress {
-        return fixed.iter().map(|s| s.to_string()).collect();
-    }
-    // Stress: `ramp k` and `hold k` for each step k, then `ramp-down`.
-    let steps = n.saturating_sub(1) / 2;
-    let mut out: Vec<String> = (1..=steps).flat_map(|k| [format!("ramp {k}"), format!("hold {k}")]).collect();
-    out.push("ramp-down".into());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shape_phases_are_named_one_per_stage() {
-        assert_eq!(phases(ShapeKind::Spike, 5), ["before", "ramp-up", "peak", "ramp-down", "after"]);
-        assert_eq!(phases(ShapeKind::Stress, 5), ["ramp 1", "hold 1", "ramp 2", "hold 2", "ramp-down"]);
-        assert_eq!(phases(ShapeKind::Load, 3).len(), 3);
-    }
 
     #[test]
     fn bad_names_are_refused_with_a_reason() {

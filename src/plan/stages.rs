@@ -1,8 +1,8 @@
 //! Load over time: stages (a duration with a constant value or a linear ramp) for the arrival rate
 //! (open model) or the number of virtual users (closed model), and the named shapes that expand
 //! into stages from a few parameters. Formulas are in docs/plan-format.md and on `expand` below.
+use super::cx::Cx;
 use super::raw::{RawLoad, RawModel, RawShape, RawShapeKind, RawStage};
-use super::validate::Cx;
 use crate::units::{Rate, parse_rate};
 use std::fmt;
 
@@ -312,14 +312,7 @@ fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, 
         cx.missing("load.shape.type", kinds, "e.g. `shape: { type: load, level: 100 }`");
         return None;
     };
-    let kind = match kind {
-        RawShapeKind::Smoke => ShapeKind::Smoke,
-        RawShapeKind::Load => ShapeKind::Load,
-        RawShapeKind::Stress => ShapeKind::Stress,
-        RawShapeKind::Spike => ShapeKind::Spike,
-        RawShapeKind::Soak => ShapeKind::Soak,
-        RawShapeKind::Breakpoint => ShapeKind::Breakpoint,
-    };
+    let kind = ShapeKind::of(kind);
     let mut p = ShapeParams { cx, raw, kind, model, ok: true, shown: Vec::new() };
     p.reject_foreign();
     let stages = match kind {
@@ -331,39 +324,15 @@ fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, 
             let (v, up, hold, down) = (p.level("level"), p.dur("ramp_up"), p.dur("hold"), p.dur("ramp_down"));
             ramp_hold_down(v, up, hold, down)
         }
-        ShapeKind::Stress => {
-            let (peak, factor, steps) = (p.level("peak"), p.factor(), p.steps());
-            let (ramp, hold, down) = (p.dur("ramp"), p.dur("hold"), p.dur("ramp_down"));
-            let mut out = Vec::new();
-            let mut prev = ZERO;
-            for k in 1..=steps {
-                let level = scale(peak, factor * k as f64 / steps as f64, model);
-                out.push(Stage { duration_ns: ramp, from: prev, to: level });
-                out.push(Stage::constant(hold, level));
-                prev = level;
-            }
-            out.push(Stage { duration_ns: down, from: prev, to: ZERO });
-            out
-        }
-        ShapeKind::Spike => {
-            let base = p.level("base");
-            let peak = if raw.peak.is_some() { p.level("peak") } else { p.derived("peak", scale(base, 10.0, model)) };
-            let (before, ramp, hold, after) = (p.dur("before"), p.dur("ramp"), p.dur("hold"), p.dur("after"));
-            vec![
-                Stage::constant(before, base),
-                Stage { duration_ns: ramp, from: base, to: peak },
-                Stage::constant(hold, peak),
-                Stage { duration_ns: ramp, from: peak, to: base },
-                Stage::constant(after, base),
-            ]
-        }
+        ShapeKind::Stress => p.stress(),
+        ShapeKind::Spike => p.spike(),
         ShapeKind::Breakpoint => {
             let (start, max, d) = (p.level("start"), p.level("max"), p.dur("duration"));
             vec![Stage { duration_ns: d, from: start, to: max }]
         }
     };
     let (ok, shown) = (p.ok, p.shown);
-    let phases = super::stage_names::phases(kind, stages.len());
+    let phases = phase_names(kind, stages.len());
     // Zero-length phases (e.g. `ramp_down: 0s`) are dropped; every phase may not be.
     let (stages, names): (Vec<Stage>, Vec<String>) =
         stages.into_iter().zip(phases).filter(|(s, _)| s.duration_ns > 0).unzip();
@@ -374,12 +343,45 @@ fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, 
     ok.then_some((stages, Shape { kind, params: shown }, names))
 }
 
+/// The names of a shape's `n` phases, before zero-length phases are dropped (see
+/// stages::expand for the phases of each shape).
+fn phase_names(kind: ShapeKind, n: usize) -> Vec<String> {
+    let fixed: &[&str] = match kind {
+        ShapeKind::Smoke => &["smoke"],
+        ShapeKind::Load | ShapeKind::Soak => &["ramp-up", "hold", "ramp-down"],
+        ShapeKind::Spike => &["before", "ramp-up", "peak", "ramp-down", "after"],
+        ShapeKind::Breakpoint => &["ramp"],
+        ShapeKind::Stress => &[],
+    };
+    if kind != ShapeKind::Stress {
+        return fixed.iter().map(|s| s.to_string()).collect();
+    }
+    // Stress: `ramp k` and `hold k` for each step k, then `ramp-down`.
+    let steps = n.saturating_sub(1) / 2;
+    let mut out: Vec<String> = (1..=steps).flat_map(|k| [format!("ramp {k}"), format!("hold {k}")]).collect();
+    out.push("ramp-down".into());
+    out
+}
+
 fn ramp_hold_down(v: Rate, up: u64, hold: u64, down: u64) -> Vec<Stage> {
     vec![
         Stage { duration_ns: up, from: ZERO, to: v },
         Stage::constant(hold, v),
         Stage { duration_ns: down, from: v, to: ZERO },
     ]
+}
+
+impl ShapeKind {
+    fn of(raw: RawShapeKind) -> ShapeKind {
+        match raw {
+            RawShapeKind::Smoke => ShapeKind::Smoke,
+            RawShapeKind::Load => ShapeKind::Load,
+            RawShapeKind::Stress => ShapeKind::Stress,
+            RawShapeKind::Spike => ShapeKind::Spike,
+            RawShapeKind::Soak => ShapeKind::Soak,
+            RawShapeKind::Breakpoint => ShapeKind::Breakpoint,
+        }
+    }
 }
 
 struct ShapeParams<'c, 'a, 'r> {
@@ -392,6 +394,41 @@ struct ShapeParams<'c, 'a, 'r> {
 }
 
 impl ShapeParams<'_, '_, '_> {
+    /// stress: for k in 1..=steps, L_k = peak·factor·k/steps: [L_{k−1}→L_k over ramp, L_k for
+    /// hold], then L_steps→0 over ramp_down.
+    fn stress(&mut self) -> Vec<Stage> {
+        let (peak, factor, steps) = (self.level("peak"), self.factor(), self.steps());
+        let (ramp, hold, down) = (self.dur("ramp"), self.dur("hold"), self.dur("ramp_down"));
+        let mut out = Vec::new();
+        let mut prev = ZERO;
+        for k in 1..=steps {
+            let level = scale(peak, factor * k as f64 / steps as f64, self.model);
+            out.push(Stage { duration_ns: ramp, from: prev, to: level });
+            out.push(Stage::constant(hold, level));
+            prev = level;
+        }
+        out.push(Stage { duration_ns: down, from: prev, to: ZERO });
+        out
+    }
+
+    /// spike: [base for before, base→peak over ramp, peak for hold, peak→base over ramp, base for
+    /// after]; the peak defaults to ten times the base.
+    fn spike(&mut self) -> Vec<Stage> {
+        let base = self.level("base");
+        let peak = match self.raw.peak {
+            Some(_) => self.level("peak"),
+            None => self.derived("peak", scale(base, 10.0, self.model)),
+        };
+        let (before, ramp, hold, after) = (self.dur("before"), self.dur("ramp"), self.dur("hold"), self.dur("after"));
+        vec![
+            Stage::constant(before, base),
+            Stage { duration_ns: ramp, from: base, to: peak },
+            Stage::constant(hold, peak),
+            Stage { duration_ns: ramp, from: peak, to: base },
+            Stage::constant(after, base),
+        ]
+    }
+
     fn given(&self) -> [(&'static str, bool); 14] {
         let r = self.raw;
         [
@@ -485,7 +522,7 @@ impl ShapeParams<'_, '_, '_> {
         let default = self.default(key).and_then(|d| crate::units::parse_duration(d).ok());
         match self.cx.duration(&path, self.text(key).as_deref(), default) {
             Some(ns) => {
-                self.shown.push((key, super::describe::human(ns)));
+                self.shown.push((key, crate::units::duration_text(ns)));
                 ns
             }
             None => {
@@ -513,5 +550,17 @@ impl ShapeParams<'_, '_, '_> {
         }
         self.shown.push(("steps", s.to_string()));
         s.max(1)
+    }
+}
+
+#[cfg(test)]
+mod phase_tests {
+    use super::*;
+
+    #[test]
+    fn shape_phases_are_named_one_per_stage() {
+        assert_eq!(phase_names(ShapeKind::Spike, 5), ["before", "ramp-up", "peak", "ramp-down", "after"]);
+        assert_eq!(phase_names(ShapeKind::Stress, 5), ["ramp 1", "hold 1", "ramp 2", "hold 2", "ramp-down"]);
+        assert_eq!(phase_names(ShapeKind::Load, 3).len(), 3);
     }
 }

@@ -8,6 +8,7 @@ use super::error::{did_you_mean, one_of};
 use super::secrets::{Secret, references};
 use super::weights::Rng;
 use std::fmt;
+use std::sync::Arc;
 
 /// The built-in functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,39 +61,43 @@ impl fmt::Display for Template {
     }
 }
 
-/// Per-iteration values a template reads. Owned by one shard, reused for every iteration.
+/// A data source's rows, shared by every connection's variables.
+type Rows = Arc<[Box<[String]>]>;
+
+/// Per-iteration values a template reads. Owned by one connection, reused for every iteration.
 #[derive(Clone, Debug)]
-pub struct Vars<'p> {
+pub struct Vars {
     /// Sequence number of the iteration (the slot number in the open model).
     pub seq: u64,
     /// Virtual user number (closed model) or arrival number (open model).
     pub user: u64,
     /// Wall-clock time for `timestamp()`, set by the caller (templates never read a clock).
     pub unix_ns: u64,
-    rows: Vec<&'p [String]>,
+    /// Per data source: its rows (shared, never copied) and the current row.
+    rows: Vec<(Rows, usize)>,
     values: Vec<Vec<u8>>,
     set: Vec<bool>,
 }
 
-impl<'p> Vars<'p> {
+impl Vars {
     /// Rows start at each source's first row; `slots` is the most extraction slots any journey uses.
-    pub fn new(data: &'p [DataSource], slots: usize) -> Vars<'p> {
+    pub fn new(data: &[DataSource], slots: usize) -> Vars {
         Vars {
             seq: 0,
             user: 0,
             unix_ns: 0,
-            rows: data.iter().map(|d| d.row(0)).collect(),
+            rows: data.iter().map(|d| (d.shared_rows(), 0)).collect(),
             values: vec![Vec::new(); slots],
             set: vec![false; slots],
         }
     }
 
     /// Starts an iteration: picks each data source's row (by its mode) and forgets extracted values.
-    pub fn begin(&mut self, data: &'p [DataSource], seq: u64, user: u64, rng: &mut Rng) {
+    pub fn begin(&mut self, data: &[DataSource], seq: u64, user: u64, rng: &mut Rng) {
         self.seq = seq;
         self.user = user;
-        for (row, d) in self.rows.iter_mut().zip(data) {
-            *row = d.row(d.pick(seq, user, rng));
+        for ((_, row), d) in self.rows.iter_mut().zip(data) {
+            *row = d.pick(seq, user, rng);
         }
         self.set.iter_mut().for_each(|s| *s = false);
     }
@@ -120,7 +125,8 @@ impl<'p> Vars<'p> {
 
     /// The current row's cell of data source `source`, column `column`.
     pub fn cell(&self, source: usize, column: usize) -> &str {
-        &self.rows[source][column]
+        let (rows, row) = &self.rows[source];
+        &rows[*row][column]
     }
 }
 
@@ -239,7 +245,7 @@ impl Template {
 
     /// Appends the rendered bytes to `out`; allocates nothing beyond what `out` needs to grow.
     #[inline]
-    pub fn render(&self, vars: &Vars<'_>, rng: &mut Rng, out: &mut Vec<u8>) {
+    pub fn render(&self, vars: &Vars, rng: &mut Rng, out: &mut Vec<u8>) {
         for seg in self.segs.iter() {
             match *seg {
                 Seg::Lit(s, e) => out.extend_from_slice(&self.bytes[s as usize..e as usize]),
@@ -251,7 +257,7 @@ impl Template {
     }
 }
 
-fn call(f: Func, vars: &Vars<'_>, rng: &mut Rng, out: &mut Vec<u8>) {
+fn call(f: Func, vars: &Vars, rng: &mut Rng, out: &mut Vec<u8>) {
     match f {
         Func::Seq => push_u64(out, vars.seq),
         Func::Vu => push_u64(out, vars.user),

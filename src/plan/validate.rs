@@ -3,84 +3,23 @@
 //! inline `${env:NAME}` references in templates alike). Every problem is reported with its
 //! position; nothing stops at the first.
 use super::check::{Check, Checks, StatusSet};
+use super::cx::Cx;
 use super::data::{DataSource, FeedMode, parse_csv};
 use super::de::RawMap;
-use super::error::{Diag, Issue, Mark, Origin};
+use super::error::{Mark, Origin};
 use super::extract::{Extraction, Extractor, JsonPath};
 use super::model::*;
 use super::raw::*;
 use super::secrets::{INLINE, Secret, resolve};
 use super::template::{Scope, Template, TemplateError, inline_references};
 use super::weights::Weights;
-use super::yaml::Index;
 use super::{path, stages};
-use crate::config::parse_url;
-use crate::units::parse_duration;
+use crate::url::parse_url;
 use memchr::memmem::Finder;
 use regex::bytes::Regex;
 use std::path::Path;
 
-/// Shared state of one validation: where errors go and how paths map to positions.
-pub(crate) struct Cx<'a> {
-    pub diag: Diag,
-    pub index: &'a Index<'a>,
-    pub dir: &'a Path,
-    pub env: &'a [(String, String)],
-    /// Names of data files that errors can point into (`Origin::Extra`).
-    pub extra: Vec<String>,
-    /// Inline references resolved so far (`${env:TOKEN}` → its value), each resolved once.
-    pub inline: Vec<(String, Secret)>,
-    /// Inline references that failed (reported at their first use only).
-    pub inline_failed: Vec<String>,
-}
-
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
-}
-
 impl Cx<'_> {
-    fn issue(&mut self, mark: Mark, path: &str, message: String, expected: &str, hint: &str) {
-        let mut i = Issue::new(mark, path, message);
-        i.expected = opt(expected);
-        i.hint = opt(hint);
-        self.diag.push(i);
-    }
-
-    /// An error about the value at `path`.
-    pub fn err(&mut self, path: &str, message: impl Into<String>, expected: &str, hint: &str) {
-        self.issue(self.index.value(path), path, message.into(), expected, hint);
-    }
-
-    /// An error about the key naming `path`.
-    pub fn err_key(&mut self, path: &str, message: impl Into<String>, expected: &str, hint: &str) {
-        self.issue(self.index.key(path), path, message.into(), expected, hint);
-    }
-
-    /// A required key that is absent: points at the mapping that should hold it.
-    pub fn missing(&mut self, path: &str, expected: &str, hint: &str) {
-        let key = path.rsplit('.').next().unwrap_or(path);
-        self.err(path, format!("missing key `{key}`"), expected, hint);
-    }
-
-    /// A duration, its default when absent, or None after reporting.
-    pub fn duration(&mut self, path: &str, text: Option<&str>, default: Option<u64>) -> Option<u64> {
-        match (text, default) {
-            (None, Some(d)) => Some(d),
-            (None, None) => {
-                self.missing(path, "a duration such as 250ms, 10s, 2m or 1h", "");
-                None
-            }
-            (Some(t), _) => match parse_duration(t) {
-                Ok(ns) => Some(ns),
-                Err(_) => {
-                    let hint = "units: ns, us, ms, s, m, h; a bare number is seconds";
-                    self.err(path, format!("`{t}` is not a duration"), "a duration such as 250ms, 10s, 2m or 1h", hint);
-                    None
-                }
-            },
-        }
-    }
-
     /// Resolves the inline references in `src` not resolved yet; false if one failed.
     fn resolve_inline(&mut self, path: &str, src: &str) -> bool {
         let mut ok = true;
@@ -255,33 +194,42 @@ fn data(cx: &mut Cx<'_>, raw: Option<&RawMap<RawData>>, secrets: &[(String, Secr
     out
 }
 
+/// `target.base_url`: http[s]://HOST[:PORT][/PATH], without a query.
+fn base_url(cx: &mut Cx<'_>, raw: Option<&str>) -> Option<crate::url::Url> {
+    let Some(u) = raw else {
+        cx.missing("target.base_url", "http://HOST[:PORT][/PATH]", "e.g. `base_url: http://127.0.0.1:8080`");
+        return None;
+    };
+    match parse_url(u) {
+        Ok(url) if url.target.contains('?') => {
+            let hint = "put the query on each endpoint's path";
+            cx.err("target.base_url", "a base URL cannot have a query", "http://HOST[:PORT][/PATH]", hint);
+            None
+        }
+        Ok(url) => Some(url),
+        Err(e) => {
+            cx.err("target.base_url", e, "http://HOST[:PORT][/PATH]", "");
+            None
+        }
+    }
+}
+
+/// `target.cores`: a count or a CPU list (checked for its characters here; against the machine
+/// when the run starts).
+fn cores(cx: &mut Cx<'_>, c: &str) {
+    let ok = !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-') && c != "0";
+    if !ok {
+        let message = format!("`{c}` is not a core count or CPU list");
+        cx.err("target.cores", message, "a count (2) or a CPU list (0,2 or 1-3)", "");
+    }
+}
+
 fn target(cx: &mut Cx<'_>, raw: Option<&RawTarget>, scope: &Scope<'_>) -> Option<Target> {
     let Some(t) = raw else {
         cx.missing("target", "`base_url`", "add `target: { base_url: http://127.0.0.1:8080 }`");
         return None;
     };
-    let url = match &t.base_url {
-        None => {
-            cx.missing("target.base_url", "http://HOST[:PORT][/PATH]", "e.g. `base_url: http://127.0.0.1:8080`");
-            None
-        }
-        Some(u) => match parse_url(u) {
-            Ok(url) if url.target.contains('?') => {
-                cx.err(
-                    "target.base_url",
-                    "a base URL cannot have a query",
-                    "http://HOST[:PORT][/PATH]",
-                    "put the query on each endpoint's path",
-                );
-                None
-            }
-            Ok(url) => Some(url),
-            Err(e) => {
-                cx.err("target.base_url", e, "http://HOST[:PORT][/PATH]", "");
-                None
-            }
-        },
-    };
+    let url = base_url(cx, t.base_url.as_deref());
     let headers = headers(cx, "target.headers", t.headers.as_ref(), scope);
     let timeout_ns = cx.duration("target.timeout", t.timeout.as_deref(), Some(DEFAULT_TIMEOUT_NS));
     let connect = cx.duration("target.connect_timeout", t.connect_timeout.as_deref(), Some(DEFAULT_CONNECT_TIMEOUT_NS));
@@ -295,15 +243,7 @@ fn target(cx: &mut Cx<'_>, raw: Option<&RawTarget>, scope: &Scope<'_>) -> Option
         cx.err("target.connections", "0 connections cannot send anything", "a whole number ≥ 1", "");
     }
     if let Some(c) = &t.cores {
-        let ok = !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-') && c != "0";
-        if !ok {
-            cx.err(
-                "target.cores",
-                format!("`{c}` is not a core count or CPU list"),
-                "a count (2) or a CPU list (0,2 or 1-3)",
-                "",
-            );
-        }
+        cores(cx, c);
     }
     Some(Target {
         base_url: t.base_url.clone().unwrap_or_default(),
@@ -424,6 +364,45 @@ fn extracted_names(steps: &[RawStep]) -> Vec<(String, String)> {
     out
 }
 
+/// A journey's `steps:`, present and not empty.
+fn step_list<'j>(cx: &mut Cx<'_>, p: &str, j: &'j RawJourney) -> Option<&'j [RawStep]> {
+    match &j.steps {
+        None => {
+            cx.missing(&format!("{p}.steps"), "a list of steps", "e.g. `steps: [{ name: home, path: / }]`");
+            None
+        }
+        Some(s) if s.is_empty() => {
+            cx.err(&format!("{p}.steps"), "a journey needs at least one step", "a list of steps", "");
+            None
+        }
+        Some(s) => Some(s),
+    }
+}
+
+/// A step's `extract:`: each variable gets the slot of its first extraction in the journey
+/// (`slots`, in order of first extraction); a name that is not plain, or clashes with a secret
+/// or data source, is reported.
+fn extractions(cx: &mut Cx<'_>, sp: &str, s: &RawStep, env: &Env<'_>, slots: &mut Vec<String>) -> Vec<Extraction> {
+    let mut extract = Vec::new();
+    for (name, e) in s.extract.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        let ep = path::key(&format!("{sp}.extract"), name);
+        let clash = env.secrets.iter().any(|(n, _)| n == name) || env.data.iter().any(|d| &d.name == name);
+        if !is_ident(name) || clash {
+            let why = if clash { "is already a secret or data source" } else { "is not a plain name" };
+            cx.err_key(&ep, format!("variable `{name}` {why}"), "a unique name of letters, digits, _ and -", "");
+            continue;
+        }
+        let slot = slots.iter().position(|x| x == name).unwrap_or_else(|| {
+            slots.push(name.clone());
+            slots.len() - 1
+        });
+        if let Some(from) = extractor(cx, &ep, e) {
+            extract.push(Extraction { name: name.clone(), slot, from });
+        }
+    }
+    extract
+}
+
 fn journey_steps(
     cx: &mut Cx<'_>,
     p: &str,
@@ -432,18 +411,7 @@ fn journey_steps(
     env: &Env<'_>,
     journey: &str,
 ) -> Option<Vec<Step>> {
-    let (data, secrets) = (env.data, env.secrets);
-    let raw = match &j.steps {
-        None => {
-            cx.missing(&format!("{p}.steps"), "a list of steps", "e.g. `steps: [{ name: home, path: / }]`");
-            return None;
-        }
-        Some(s) if s.is_empty() => {
-            cx.err(&format!("{p}.steps"), "a journey needs at least one step", "a list of steps", "");
-            return None;
-        }
-        Some(s) => s,
-    };
+    let raw = step_list(cx, p, j)?;
     // Slots in order of first extraction: the names known before step i are a prefix of `slots`.
     let mut slots: Vec<String> = Vec::new();
     let mut out = Vec::new();
@@ -452,23 +420,7 @@ fn journey_steps(
         let known = slots.len();
         let later: Vec<(String, String)> =
             extracted_names(&raw[i..]).into_iter().filter(|(n, _)| !slots[..known].contains(n)).collect();
-        let mut extract = Vec::new();
-        for (name, e) in s.extract.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-            let ep = path::key(&format!("{sp}.extract"), name);
-            let clash = secrets.iter().any(|(n, _)| n == name) || data.iter().any(|d| &d.name == name);
-            if !is_ident(name) || clash {
-                let why = if clash { "is already a secret or data source" } else { "is not a plain name" };
-                cx.err_key(&ep, format!("variable `{name}` {why}"), "a unique name of letters, digits, _ and -", "");
-                continue;
-            }
-            let slot = slots.iter().position(|x| x == name).unwrap_or_else(|| {
-                slots.push(name.clone());
-                slots.len() - 1
-            });
-            if let Some(from) = extractor(cx, &ep, e) {
-                extract.push(Extraction { name: name.clone(), slot, from });
-            }
-        }
+        let extract = extractions(cx, &sp, s, env, &mut slots);
         let scope = env.scope(&slots[..known], &later);
         let req = Req {
             path: sp,
@@ -584,29 +536,9 @@ fn step(
 
 fn checks(cx: &mut Cx<'_>, p: &str, raw: Option<&RawCheck>) -> Option<Checks> {
     let Some(c) = raw else { return Some(Checks::default()) };
-    let mut ok = true;
-    let mut status = StatusSet::EMPTY;
-    match &c.status {
-        None => status = StatusSet::default_ok(),
-        Some(list) if list.is_empty() => {
-            cx.err(
-                &format!("{p}.status"),
-                "an empty status list accepts nothing",
-                "a list such as [200, 204] or [2xx]",
-                "",
-            );
-            ok = false;
-        }
-        Some(list) => {
-            for (i, s) in list.iter().enumerate() {
-                if let Err(e) = status.add_pattern(s) {
-                    cx.err(&path::index(&format!("{p}.status"), i), e, "a status (200) or a class (2xx)", "");
-                    ok = false;
-                }
-            }
-        }
-    }
-    let mut list = vec![Check::Status(status)];
+    let status = status_set(cx, p, c.status.as_deref());
+    let mut ok = status.is_some();
+    let mut list = vec![Check::Status(status.unwrap_or(StatusSet::EMPTY))];
     if let Some(b) = &c.body_contains {
         if b.is_empty() {
             cx.err(&format!("{p}.body_contains"), "empty text matches every body", "some text", "");
@@ -614,37 +546,74 @@ fn checks(cx: &mut Cx<'_>, p: &str, raw: Option<&RawCheck>) -> Option<Checks> {
         }
         list.push(Check::BodyContains(Finder::new(b.as_bytes()).into_owned()));
     }
-    for (name, needle) in c.header_contains.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-        let hp = path::key(&format!("{p}.header_contains"), name);
-        if !is_header_name(name) {
-            cx.err_key(&hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
-            ok = false;
-        }
-        let needle = Finder::new(needle.as_bytes()).into_owned();
-        list.push(Check::HeaderContains { name: name.clone(), needle });
-    }
-    for (name, re) in c.header_matches.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
-        let hp = path::key(&format!("{p}.header_matches"), name);
-        if !is_header_name(name) {
-            cx.err_key(&hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
-            ok = false;
-        }
-        match regex(cx, &hp, re) {
-            Some(regex) => list.push(Check::HeaderMatches { name: name.clone(), regex }),
-            None => ok = false,
-        }
-    }
+    ok &= header_checks(cx, p, c, &mut list);
     if let Some(t) = &c.max_latency {
-        match cx.duration(&format!("{p}.max_latency"), Some(t), None) {
-            Some(ns) if ns > 0 => list.push(Check::MaxLatency(ns)),
-            Some(_) => {
-                cx.err(&format!("{p}.max_latency"), "a bound of 0s fails every request", "a positive duration", "");
-                ok = false;
-            }
+        match max_latency(cx, p, t) {
+            Some(check) => list.push(check),
             None => ok = false,
         }
     }
     ok.then(|| Checks::new(list))
+}
+
+/// `status:` (absent: 2xx and 3xx); None after reporting a bad one.
+fn status_set(cx: &mut Cx<'_>, p: &str, raw: Option<&[String]>) -> Option<StatusSet> {
+    let Some(list) = raw else { return Some(StatusSet::default_ok()) };
+    if list.is_empty() {
+        cx.err(
+            &format!("{p}.status"),
+            "an empty status list accepts nothing",
+            "a list such as [200, 204] or [2xx]",
+            "",
+        );
+        return None;
+    }
+    let mut status = StatusSet::EMPTY;
+    let mut ok = true;
+    for (i, s) in list.iter().enumerate() {
+        if let Err(e) = status.add_pattern(s) {
+            cx.err(&path::index(&format!("{p}.status"), i), e, "a status (200) or a class (2xx)", "");
+            ok = false;
+        }
+    }
+    ok.then_some(status)
+}
+
+/// `header_contains:` and `header_matches:` into `list`; false if one was bad (all reported).
+fn header_checks(cx: &mut Cx<'_>, p: &str, c: &RawCheck, list: &mut Vec<Check>) -> bool {
+    let mut ok = true;
+    let mut name_ok = |cx: &mut Cx<'_>, hp: &str, name: &str| {
+        if !is_header_name(name) {
+            cx.err_key(hp, format!("`{name}` is not a header name"), "letters, digits and -", "");
+            ok = false;
+        }
+    };
+    for (name, needle) in c.header_contains.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        name_ok(cx, &path::key(&format!("{p}.header_contains"), name), name);
+        let needle = Finder::new(needle.as_bytes()).into_owned();
+        list.push(Check::HeaderContains { name: name.clone(), needle });
+    }
+    let mut regex_ok = true;
+    for (name, re) in c.header_matches.as_ref().map(|m| m.0.as_slice()).unwrap_or(&[]) {
+        let hp = path::key(&format!("{p}.header_matches"), name);
+        name_ok(cx, &hp, name);
+        match regex(cx, &hp, re) {
+            Some(regex) => list.push(Check::HeaderMatches { name: name.clone(), regex }),
+            None => regex_ok = false,
+        }
+    }
+    ok && regex_ok
+}
+
+/// `max_latency:`, a positive duration.
+fn max_latency(cx: &mut Cx<'_>, p: &str, t: &str) -> Option<Check> {
+    match cx.duration(&format!("{p}.max_latency"), Some(t), None)? {
+        0 => {
+            cx.err(&format!("{p}.max_latency"), "a bound of 0s fails every request", "a positive duration", "");
+            None
+        }
+        ns => Some(Check::MaxLatency(ns)),
+    }
 }
 
 /// `500ms`, or a uniform range `1s..3s`.

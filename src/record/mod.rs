@@ -3,6 +3,7 @@
 pub mod counters;
 pub mod health;
 pub mod histograms;
+pub mod hists;
 
 pub use counters::{Counters, Outcome, TransportError};
 pub use histograms::Histograms;
@@ -118,6 +119,15 @@ pub struct Snapshot {
     pub health: health::CoreHealth,
 }
 
+/// Why a step's request was not ok although its response was complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The check at this index of `Checks::list()` failed (0: the status check).
+    Check(u16),
+    /// The extraction at this index of `Step::extract` found nothing.
+    Extract(u16),
+}
+
 /// What a shard records into: counters and histograms for the current interval.
 #[derive(Debug)]
 pub struct Recorder {
@@ -213,8 +223,7 @@ impl Recorder {
     /// Why a labelled request with a complete response was not ok: one failed check (by index)
     /// or extraction (by index). Called beside `label`, at most once per request.
     #[inline]
-    pub fn label_failure(&mut self, label: usize, failure: crate::engine::correlate::Failure) {
-        use crate::engine::correlate::Failure;
+    pub fn label_failure(&mut self, label: usize, failure: Failure) {
         if let Some(l) = self.labels.get_mut(label) {
             match failure {
                 Failure::Check(i) => bump(&mut l.check_fails, i as usize),

@@ -44,6 +44,9 @@ pub struct GeneratorHealth {
     /// How late this host wakes a sleeping thread (the probe before the load): the floor under
     /// send lag.
     pub host_timer: super::lag::HostTimer,
+    /// The same sampled during the run beside each executor (low rates only; `samples` 0 when
+    /// not sampled): where present, the floor the verdict uses (report::lag::floor).
+    pub host_timer_run: super::lag::HostTimer,
 }
 
 /// Why the generator, not the target, limited the run.
@@ -119,6 +122,7 @@ impl GeneratorHealth {
             sockets_max: rows.iter().map(|r| r.health.sockets).max().unwrap_or(0),
             bound_cause: None,
             host_timer: super::lag::HostTimer::default(),
+            host_timer_run: super::lag::HostTimer::default(),
         }
     }
 }
@@ -243,7 +247,7 @@ pub fn bound_reason(cause: BoundCause, lag: &Dist, max_lag_ms: f64, g: &Generato
         BoundCause::Connections => connections_reason(g, d, busiest),
         _ => format!(
             "requests left late with connections free and executors idle (at most {busiest:.0}% busy, waiting for a CPU {starved:.0}% of the time): {}; {}",
-            super::lag::host_cause(lag, &g.host_timer),
+            super::lag::host_cause(lag, &g.host_timer, &g.host_timer_run),
             if starved >= 10.0 {
                 "other processes took the generator's CPUs: give it dedicated cores (--cores) away from the target and other load"
             } else {

@@ -3,7 +3,7 @@
 //! `Tag=send_lag`), V2 compressed and base64, readable by HistogramLogProcessor and the
 //! hdrhistogram crate's interval_log reader. Values are nanoseconds; Interval_Max is milliseconds.
 use super::Report;
-use super::hists::Encoded;
+use crate::record::hists::Encoded;
 use std::io::{self, Write};
 
 pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -25,7 +25,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
 
 /// A merged result (`onslaught merge`): each shard's latency and send lag in this interval,
 /// tagged `shard-K` and `shard-K-send_lag`.
-fn shard_lines(out: &mut impl Write, h: &super::hists::EncodedHists, interval: u64) -> io::Result<()> {
+fn shard_lines(out: &mut impl Write, h: &crate::record::hists::EncodedHists, interval: u64) -> io::Result<()> {
     for s in &h.shards {
         if let Some(i) = s.intervals.iter().find(|i| i.interval == interval) {
             line(out, Some(&format!("shard-{}", s.shard)), i.start_s, i.length_s, &i.latency)?;

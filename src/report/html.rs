@@ -141,15 +141,62 @@ fn chart(
     target: Option<f64>,
 ) -> std::fmt::Result {
     let top = series.iter().flat_map(|(_, _, f)| pts.iter().map(f)).chain(target).fold(0.0, f64::max);
-    let ymax = nice(top);
     let (t0, t1) = (pts.first().map_or(0.0, |p| p.t_s), pts.last().map_or(1.0, |p| p.t_s));
-    let span = if t1 > t0 { t1 - t0 } else { 1.0 };
-    let x = |t: f64| ML + (W - ML - MR) * (t - t0) / span;
-    let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
+    let frame = Frame { t0, t1, span: if t1 > t0 { t1 - t0 } else { 1.0 }, ymax: nice(top) };
     chart_open(s, id, (W, H), (ML, MR, MT, MB))?;
+    axes(s, &frame, unit)?;
+    if let Some(t) = target {
+        let (x2, yt) = (W - MR, frame.y(t));
+        writeln!(
+            s,
+            "<line class=\"target\" x1=\"{ML}\" x2=\"{x2}\" y1=\"{yt:.1}\" y2=\"{yt:.1}\" stroke=\"{TARGET}\" stroke-width=\"3\" stroke-dasharray=\"10 5\"/>"
+        )?;
+    }
+    for (name, colour, f) in series {
+        let p: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", frame.x(p.t_s), frame.y(f(p)))).collect();
+        writeln!(
+            s,
+            "<polyline class=\"series\" data-series=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\" points=\"{}\"/>",
+            p.join(" ")
+        )?;
+        if pts.len() < 3 {
+            for p in pts {
+                writeln!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{colour}\"/>",
+                    frame.x(p.t_s),
+                    frame.y(f(p))
+                )?;
+            }
+        }
+    }
+    writeln!(s, "</svg>")?;
+    legend(s, series, target.is_some())
+}
+
+/// A chart's scales: time `t0..t1` across (`span` > 0), `0..ymax` up.
+struct Frame {
+    t0: f64,
+    t1: f64,
+    span: f64,
+    ymax: f64,
+}
+
+impl Frame {
+    fn x(&self, t: f64) -> f64 {
+        ML + (W - ML - MR) * (t - self.t0) / self.span
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        H - MB - (H - MT - MB) * v / self.ymax
+    }
+}
+
+/// Five horizontal grid lines with their values, the first and last time, and the unit.
+fn axes(s: &mut String, f: &Frame, unit: &str) -> std::fmt::Result {
     for i in 0..=4 {
-        let v = ymax * f64::from(i) / 4.0;
-        let (x2, yv, xt, yt, l) = (W - MR, y(v), ML - 6.0, y(v) + 4.0, label(v));
+        let v = f.ymax * f64::from(i) / 4.0;
+        let (x2, yv, xt, yt, l) = (W - MR, f.y(v), ML - 6.0, f.y(v) + 4.0, label(v));
         writeln!(
             s,
             "<line x1=\"{ML}\" x2=\"{x2}\" y1=\"{yv:.1}\" y2=\"{yv:.1}\" stroke=\"#eee\"/><text x=\"{xt}\" y=\"{yt:.1}\" font-size=\"11\" text-anchor=\"end\">{l}</text>"
@@ -159,37 +206,21 @@ fn chart(
         s,
         "<text x=\"{ML}\" y=\"{}\" font-size=\"11\">{:.0} s</text><text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{:.0} s</text>",
         H - MB + 16.0,
-        t0,
+        f.t0,
         W - MR,
         H - MB + 16.0,
-        t1
+        f.t1
     )?;
-    writeln!(s, "<text x=\"8\" y=\"18\" font-size=\"12\">{unit}</text>")?;
-    if let Some(t) = target {
-        let (x2, yt) = (W - MR, y(t));
-        writeln!(
-            s,
-            "<line class=\"target\" x1=\"{ML}\" x2=\"{x2}\" y1=\"{yt:.1}\" y2=\"{yt:.1}\" stroke=\"{TARGET}\" stroke-width=\"3\" stroke-dasharray=\"10 5\"/>"
-        )?;
-    }
-    for (name, colour, f) in series {
-        let p: Vec<String> = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.t_s), y(f(p)))).collect();
-        writeln!(
-            s,
-            "<polyline class=\"series\" data-series=\"{name}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\" points=\"{}\"/>",
-            p.join(" ")
-        )?;
-        if pts.len() < 3 {
-            for p in pts {
-                writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{colour}\"/>", x(p.t_s), y(f(p)))?;
-            }
-        }
-    }
-    writeln!(s, "</svg>\n<p class=\"legend\">")?;
+    writeln!(s, "<text x=\"8\" y=\"18\" font-size=\"12\">{unit}</text>")
+}
+
+/// The colour of each series, and of the target line when there is one.
+fn legend(s: &mut String, series: &[(&str, &str, Pick)], target: bool) -> std::fmt::Result {
+    writeln!(s, "<p class=\"legend\">")?;
     for (name, colour, _) in series {
         writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
     }
-    if target.is_some() {
+    if target {
         writeln!(s, "<span><i class=\"sw\" style=\"background:{TARGET}\"></i>target</span>")?;
     }
     writeln!(s, "</p>")
@@ -277,7 +308,11 @@ fn latency_table(r: &Report, s: &mut String) -> std::fmt::Result {
     row(s, "send lag (generator)", &r.send_lag)?;
     writeln!(s, "</table>")?;
     writeln!(s, "<p>Generator: {}.</p>", xml(&super::health::generator_line(&r.generator)))?;
-    writeln!(s, "<p>Timer: {}.</p>", xml(&super::lag::line(&r.send_lag, &r.generator.host_timer)))?;
+    writeln!(
+        s,
+        "<p>Timer: {}.</p>",
+        xml(&super::lag::line(&r.send_lag, &r.generator.host_timer, &r.generator.host_timer_run))
+    )?;
     match &r.target {
         Some(t) => writeln!(s, "<p>Target: {}.</p>", xml(&super::health::target_line(t))),
         None => writeln!(

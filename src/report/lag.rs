@@ -5,6 +5,7 @@
 //! "is it small beside the latency?") and the sentences that report them. Pure.
 use super::{Dist, SloRow};
 use crate::units::fmt_ns;
+use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 /// Send lag is small beside the latency it inflates when its p99 is at most this share of the
@@ -15,7 +16,8 @@ pub const SMALL_SHARE: f64 = 0.1;
 pub const HOST_MARGIN_NS: u64 = 100_000;
 
 /// The host timer probe, summarised (engine::timer_probe): how late this host woke a thread
-/// sleeping to an absolute instant, on each executor's thread, before the load started.
+/// sleeping to an absolute instant every `period_ns`, on each executor's CPU (before the load:
+/// on its own thread; during the run: on a thread beside it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HostTimer {
@@ -24,6 +26,8 @@ pub struct HostTimer {
     pub p50_ns: u64,
     pub p99_ns: u64,
     pub max_ns: u64,
+    /// The gap between sleeps, ns: the executors' own pace (0 in a report from before it).
+    pub period_ns: u64,
 }
 
 impl HostTimer {
@@ -35,24 +39,59 @@ impl HostTimer {
             let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1));
             v.get(rank - 1).copied().unwrap_or(0)
         };
-        HostTimer { samples: v.len() as u64, p50_ns: at(0.5), p99_ns: at(0.99), max_ns: v.last().copied().unwrap_or(0) }
+        HostTimer {
+            samples: v.len() as u64,
+            p50_ns: at(0.5),
+            p99_ns: at(0.99),
+            max_ns: v.last().copied().unwrap_or(0),
+            period_ns: 0,
+        }
+    }
+
+    /// The same from a histogram of samples (the watch during the run).
+    pub fn of_hist(h: &Histogram<u64>) -> HostTimer {
+        if h.is_empty() {
+            return HostTimer::default();
+        }
+        let at = |q: f64| h.value_at_quantile(q);
+        HostTimer { samples: h.len(), p50_ns: at(0.5), p99_ns: at(0.99), max_ns: h.max(), period_ns: 0 }
+    }
+
+    pub fn every(self, period_ns: u64) -> HostTimer {
+        HostTimer { period_ns, ..self }
     }
 }
 
+/// The host timer that bounds send lag: as sampled during the run where it was (same minutes,
+/// same pace as the slots), else the probe before the load.
+pub fn floor<'a>(before: &'a HostTimer, during: &'a HostTimer) -> (&'a HostTimer, &'static str) {
+    if during.samples > 0 { (during, "during the run") } else { (before, "before the load") }
+}
+
+fn summary(h: &HostTimer, when: &str) -> String {
+    let every = if h.period_ns > 0 { format!(" every {}", fmt_ns(h.period_ns)) } else { String::new() };
+    format!(
+        "late by up to {} at p99 (p50 {}, max {}, {} sleeps{every} {when})",
+        fmt_ns(h.p99_ns),
+        fmt_ns(h.p50_ns),
+        fmt_ns(h.max_ns),
+        h.samples
+    )
+}
+
 /// "send lag p99 310us; this host wakes timers late by up to 290us at p99 (p50 60us, max 1.2ms,
-/// 300 sleeps before the load)": the line every writer prints beside the send lag.
-pub fn line(lag: &Dist, host: &HostTimer) -> String {
+/// 300 sleeps every 5ms before the load); during the run late by up to ...": the line every
+/// writer prints beside the send lag.
+pub fn line(lag: &Dist, before: &HostTimer, during: &HostTimer) -> String {
     let head = format!("send lag p99 {}", fmt_ns(lag.p("p99")));
-    if host.samples == 0 {
+    if before.samples == 0 {
         return format!("{head}; host timer not probed");
     }
-    format!(
-        "{head}; this host wakes timers late by up to {} at p99 (p50 {}, max {}, {} sleeps before the load)",
-        fmt_ns(host.p99_ns),
-        fmt_ns(host.p50_ns),
-        fmt_ns(host.max_ns),
-        host.samples
-    )
+    let mut s = format!("{head}; this host wakes timers {}", summary(before, "before the load"));
+    if during.samples > 0 {
+        s += &format!("; {}", summary(during, "during the run, beside the executors"));
+    }
+    s
 }
 
 /// Whether the lag is small beside the latency it inflates (p99 against p99, `SMALL_SHARE`).
@@ -88,28 +127,29 @@ pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> 
     };
     Some(format!(
         "inconclusive: {} misses by {} while send lag {} was {} ({why}): the generator's lateness could account for the miss, so the run says nothing about the target on this criterion",
-        crate::slo::reason(row),
+        row.reason(),
         fmt_ns(miss_ns),
         row.metric,
         fmt_ns(lag_ns)
     ))
 }
 
-/// Where a timer-bound lag came from, against the host's own timer: the host (a noisy VM) when
-/// the lag is within `HOST_MARGIN_NS` of the probe's p99, else onslaught's side of the wait.
-pub fn host_cause(lag: &Dist, host: &HostTimer) -> String {
+/// Where a timer-bound lag came from, against the host's own timer (`floor`): the host (a noisy
+/// VM) when the lag is within `HOST_MARGIN_NS` of its p99, else onslaught's side of the wait.
+pub fn host_cause(lag: &Dist, before: &HostTimer, during: &HostTimer) -> String {
     let l = lag.p("p99");
+    let (host, when) = floor(before, during);
     if host.samples == 0 {
         return "the host timer was not probed".into();
     }
     if l <= host.p99_ns + HOST_MARGIN_NS {
         format!(
-            "this host wakes timers late by up to {} at p99 itself (probe before the load): the host is the cause (a noisy or shared machine), not the target",
+            "this host woke timers late by up to {} at p99 itself ({when}): the host is the cause (a noisy or shared machine), not the target",
             fmt_ns(host.p99_ns)
         )
     } else {
         format!(
-            "this host wakes timers late by up to {} at p99 (probe before the load), so {} of it came from elsewhere (other processes on the generator's CPUs, power saving)",
+            "this host woke timers late by up to {} at p99 ({when}), so {} of it came from elsewhere (other processes on the generator's CPUs, power saving)",
             fmt_ns(host.p99_ns),
             fmt_ns(l - host.p99_ns)
         )
@@ -144,7 +184,7 @@ mod tests {
     fn host_timer_uses_nearest_rank() {
         let samples: Vec<u64> = (1..=200).map(|i| i * 1_000).collect();
         let h = HostTimer::of(&samples);
-        assert_eq!((h.samples, h.p50_ns, h.p99_ns, h.max_ns), (200, 100_000, 198_000, 200_000));
+        assert_eq!((h.samples, h.p50_ns, h.p99_ns, h.max_ns, h.period_ns), (200, 100_000, 198_000, 200_000, 0));
         assert_eq!(HostTimer::of(&[]), HostTimer::default());
     }
 
@@ -185,13 +225,40 @@ mod tests {
 
     #[test]
     fn the_host_is_named_when_the_lag_is_its_own() {
-        let host = HostTimer { samples: 300, p50_ns: 60_000, p99_ns: 290_000, max_ns: 800_000 };
-        assert!(host_cause(&dist(&[350_000; 10]), &host).contains("the host is the cause"));
-        let far = host_cause(&dist(&[4_000_000; 10]), &host);
+        let host = HostTimer { samples: 300, p50_ns: 60_000, p99_ns: 290_000, max_ns: 800_000, period_ns: 1_000_000 };
+        let none = HostTimer::default();
+        assert!(host_cause(&dist(&[350_000; 10]), &host, &none).contains("the host is the cause"));
+        let far = host_cause(&dist(&[4_000_000; 10]), &host, &none);
         assert!(far.contains("came from elsewhere") && far.contains("3.71ms"), "{far}");
         let lag = dist(&[310_000; 10]);
-        let l = line(&lag, &host);
+        let l = line(&lag, &host, &none);
         assert!(l.starts_with(&format!("send lag p99 {};", fmt_ns(lag.p("p99")))), "{l}");
-        assert!(l.contains("late by up to 290.00us at p99 (p50 60.00us, max 800.00us, 300 sleeps"), "{l}");
+        assert!(
+            l.contains(
+                "late by up to 290.00us at p99 (p50 60.00us, max 800.00us, 300 sleeps every 1.00ms before the load)"
+            ),
+            "{l}"
+        );
+    }
+
+    #[test]
+    fn the_host_timer_during_the_run_is_the_floor_when_it_was_sampled() {
+        // Before the load the host looked quiet; during the run it woke threads 4 ms late at p99.
+        let before = HostTimer { samples: 300, p50_ns: 40_000, p99_ns: 70_000, max_ns: 900_000, period_ns: 1_000_000 };
+        let mut h = crate::record::histograms::new_hist();
+        for i in 0..600u64 {
+            h.record(if i % 50 == 0 { 4_000_000 } else { 45_000 }).unwrap();
+        }
+        let during = HostTimer::of_hist(&h).every(5_000_000);
+        assert_eq!((during.samples, during.max_ns / 1_000), (600, 4_001));
+        assert!(during.p99_ns >= 3_990_000, "{during:?}");
+        let lag = dist(&[4_050_000; 10]);
+        let why = host_cause(&lag, &before, &during);
+        assert!(why.contains("the host is the cause") && why.contains("during the run"), "{why}");
+        // Only the probe before the load: the same lag is not the host's.
+        assert!(host_cause(&lag, &before, &HostTimer::default()).contains("came from elsewhere"));
+        let l = line(&lag, &before, &during);
+        assert!(l.contains("300 sleeps every 1.00ms before the load); late by up to"), "{l}");
+        assert!(l.contains("600 sleeps every 5.00ms during the run, beside the executors)"), "{l}");
     }
 }

@@ -223,7 +223,7 @@ fn health(r: &Report, out: &mut impl Write) -> io::Result<()> {
         r.config.max_send_lag_ms
     )?;
     writeln!(out, "Generator: {}.\n", super::health::generator_line(&r.generator))?;
-    writeln!(out, "Timer: {}.\n", super::lag::line(&r.send_lag, &r.generator.host_timer))?;
+    writeln!(out, "Timer: {}.\n", super::lag::line(&r.send_lag, &r.generator.host_timer, &r.generator.host_timer_run))?;
     match &r.target {
         Some(t) => writeln!(out, "Target: {}.\n", super::health::target_line(t))?,
         None => writeln!(out, "Target resources: not watched (`--watch-pid PID` or `--watch-cgroup PATH`).\n")?,

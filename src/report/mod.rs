@@ -5,7 +5,7 @@ pub mod exporter;
 pub mod files;
 pub mod fmt;
 pub mod health;
-pub mod hists;
+pub use crate::record::hists;
 pub mod hlog;
 pub mod html;
 pub mod json;
@@ -27,6 +27,7 @@ mod verdict;
 use crate::merge::{Merged, TimelineRow};
 use crate::record::TransportError;
 use crate::record::histograms::percentile;
+use crate::slo::spec::Metric;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -377,6 +378,38 @@ pub struct SloRow {
     pub pass: bool,
 }
 
+impl SloRow {
+    /// The metric this row judged (crate::slo::spec::METRICS; None only in a hand-edited file).
+    pub fn kind(&self) -> Option<Metric> {
+        Metric::from_name(&self.metric)
+    }
+
+    /// The verdict's line for a failed row: what, threshold and actual.
+    pub fn reason(&self) -> String {
+        let row = self;
+        let metric = self.kind().unwrap_or(Metric::Throughput);
+        match row.actual {
+            Some(a) => {
+                let op = if metric.is_ceiling() { ">" } else { "<" };
+                format!(
+                    "SLO {} {}: {} {op} {} ({})",
+                    row.scope,
+                    row.metric,
+                    metric.show(a),
+                    metric.show(row.threshold),
+                    row.criterion
+                )
+            }
+            None => {
+                format!(
+                    "SLO {} {}: no data: nothing was measured in this scope ({})",
+                    row.scope, row.metric, row.criterion
+                )
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct SpectrumLine {
     pub value_ns: u64,
@@ -405,22 +438,12 @@ impl Report {
     pub fn build(m: &Merged, config: RunConfig, end: RunEnd) -> Report {
         let c = &m.totals;
         let window = end.window_s.max(1e-9);
-        let frac = |n: u64| {
-            if c.intended == 0 { 0.0 } else { n as f64 / c.intended as f64 }
-        };
-        let rates = Rates {
-            target_rps: config.target_rate,
-            achieved_rps: (c.sent - c.sent_late) as f64 / window,
-            throughput_rps: (c.completed() - c.completed_late) as f64 / window,
-            error_rate: frac(c.intended - c.ok.min(c.intended)),
-            incomplete_rate: frac(c.incomplete),
-        };
+        let rates = Rates::of(c, config.target_rate, window);
         let send_lag = Dist::of(&m.hists.send_lag);
         let counts = Counts::of(c);
         let run_s = config.warmup_s + config.duration_s;
         let generator = health::GeneratorHealth::of(&m.timeline, config.cores, run_s);
         let service_time = Dist::of(&m.hists.service);
-        let target = m.target.as_ref().map(|t| health::TargetResources::of(&m.timeline, run_s, t));
         let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: concat!("onslaught ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -441,60 +464,89 @@ impl Report {
                 .enumerate()
                 .map(|(core, c)| CoreCounts { core, intended: c.intended, ok: c.ok, conserved: c.conserved() })
                 .collect(),
-            endpoints: m
-                .labels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| EndpointRow {
-                    name: config.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}")),
-                    requests: l.requests,
-                    ok: l.ok,
-                    errors: l.errors,
-                    checks_failed: l.checks_failed,
-                    checks: check_rows(config.label_checks.get(i).map(|c| &c.checks[..]), &l.check_fails),
-                    extractions: check_rows(config.label_checks.get(i).map(|c| &c.extracts[..]), &l.extract_fails),
-                    ok_rps: l.ok as f64 / window,
-                    latency: Dist::of(&l.latency),
-                })
-                .collect(),
+            endpoints: endpoint_rows(&m.labels, &config, window),
             timeline: m.timeline.clone(),
             stages: stage_rows(&config.stages, &m.stages, end.window_s),
             slo: Vec::new(),
             verdict: Verdict::default(),
             spectrum: spectrum(&m.hists.latency),
-            histograms: hists::EncodedHists {
-                start_unix_s: 0.0,
-                total: hists::TotalHists::of(&m.hists),
-                intervals: m.intervals.clone(),
-                endpoints: m
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let name = config.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
-                        hists::NamedHist::of(&name, &l.latency)
-                    })
-                    .collect(),
-                stages: config
-                    .stages
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let empty = crate::record::histograms::new_hist();
-                        let h = m.stages.get(i).and_then(|s| s.latency.as_ref()).unwrap_or(&empty);
-                        hists::NamedHist::of(&p.name, h)
-                    })
-                    .collect(),
-                shards: Vec::new(),
-            },
+            histograms: encoded_hists(m, &config),
             hists: m.hists.clone(),
             config,
             generator,
-            target,
+            target: None,
             distributed: None,
         };
         report.decide(&Judged::default(), end.interrupted);
         report
+    }
+}
+
+impl Rates {
+    /// The rates of the measured window (`window_s` > 0): sends and completions that belong to it
+    /// (not the late ones after it), error and incomplete shares of the intended requests.
+    fn of(c: &crate::record::Counters, target_rps: Option<f64>, window_s: f64) -> Rates {
+        let frac = |n: u64| {
+            if c.intended == 0 { 0.0 } else { n as f64 / c.intended as f64 }
+        };
+        Rates {
+            target_rps,
+            achieved_rps: (c.sent - c.sent_late) as f64 / window_s,
+            throughput_rps: (c.completed() - c.completed_late) as f64 / window_s,
+            error_rate: frac(c.intended - c.ok.min(c.intended)),
+            incomplete_rate: frac(c.incomplete),
+        }
+    }
+}
+
+/// The name of label `i` (`#i` when the config has none).
+fn label_name(config: &RunConfig, i: usize) -> String {
+    config.labels.get(i).cloned().unwrap_or_else(|| format!("#{i}"))
+}
+
+/// Per named request: counts, failed checks and extractions by name, ok/s over the window.
+fn endpoint_rows(labels: &[crate::record::LabelStats], config: &RunConfig, window_s: f64) -> Vec<EndpointRow> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| EndpointRow {
+            name: label_name(config, i),
+            requests: l.requests,
+            ok: l.ok,
+            errors: l.errors,
+            checks_failed: l.checks_failed,
+            checks: check_rows(config.label_checks.get(i).map(|c| &c.checks[..]), &l.check_fails),
+            extractions: check_rows(config.label_checks.get(i).map(|c| &c.extracts[..]), &l.extract_fails),
+            ok_rps: l.ok as f64 / window_s,
+            latency: Dist::of(&l.latency),
+        })
+        .collect()
+}
+
+/// Every histogram of the run in the result file's encoding: totals, the intervals merge
+/// encoded, per endpoint and per plan stage (an empty one for a stage nothing reached).
+fn encoded_hists(m: &Merged, config: &RunConfig) -> hists::EncodedHists {
+    let empty = crate::record::histograms::new_hist();
+    hists::EncodedHists {
+        start_unix_s: 0.0,
+        total: hists::TotalHists::of(&m.hists),
+        intervals: m.intervals.clone(),
+        endpoints: m
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| hists::NamedHist::of(&label_name(config, i), &l.latency))
+            .collect(),
+        stages: config
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let h = m.stages.get(i).and_then(|s| s.latency.as_ref()).unwrap_or(&empty);
+                hists::NamedHist::of(&p.name, h)
+            })
+            .collect(),
+        shards: Vec::new(),
     }
 }
 
@@ -558,10 +610,19 @@ impl Report {
         self.aborted = j.aborted;
     }
 
-    /// The host timer probe's samples (engine::timer_probe), ns: summarised beside send lag and
+    /// The host timer probe's samples (engine::timer_probe), ns, taken every `period_ns` before
+    /// the load and (a histogram, maybe empty) during the run: summarised beside send lag and
     /// used in the verdict (call before `judge`).
-    pub fn set_host_timer(&mut self, samples: &[u64]) {
-        self.generator.host_timer = lag::HostTimer::of(samples);
+    pub fn set_host_timer(&mut self, before: &[u64], during: &hdrhistogram::Histogram<u64>, period_ns: u64) {
+        self.generator.host_timer = lag::HostTimer::of(before).every(period_ns);
+        self.generator.host_timer_run = lag::HostTimer::of_hist(during).every(period_ns);
+    }
+
+    /// The watched target's resources (crate::watch, read by the caller's aggregating thread) over
+    /// this report's timeline; None: no target was watched.
+    pub fn set_target(&mut self, info: Option<&crate::watch::TargetInfo>) {
+        let run_s = self.config.warmup_s + self.config.duration_s;
+        self.target = info.map(|t| health::TargetResources::of(&self.timeline, run_s, t));
     }
 
     /// Decide the verdict from this report's numbers (report::verdict).

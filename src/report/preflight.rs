@@ -147,7 +147,7 @@ fn probe_dir(dir: &Path) -> Result<(), String> {
 fn reachable(gateway: &str) -> Result<(), String> {
     use std::net::{TcpStream, ToSocketAddrs};
     let shown = crate::redact::url(gateway);
-    let url = crate::config::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}; nothing was sent"))?;
+    let url = crate::url::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}; nothing was sent"))?;
     if url.tls {
         return Err(format!("--push-gateway '{shown}': https is not supported; use http://; nothing was sent"));
     }

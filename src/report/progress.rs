@@ -23,15 +23,24 @@ pub struct Progress {
     drawn: bool,
 }
 
+/// The run's time shape, all the line needs besides the schedule: its warm-up, its measured
+/// window and its interval (ns).
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub warmup_ns: u64,
+    pub duration_ns: u64,
+    pub interval_ns: u64,
+}
+
 impl Progress {
-    pub fn new(cfg: &crate::config::Config, tty: bool) -> Progress {
-        let e = &cfg.engine;
+    /// `schedule` as this runner runs it (`shard`: its part of a distributed run).
+    pub fn new(schedule: &Schedule, shard: crate::schedule::ShardOf, span: Span, tty: bool) -> Progress {
         Progress {
-            schedule: e.schedule.clone(),
-            shard: e.shard,
-            warmup_s: e.warmup_ns as f64 / 1e9,
-            total_s: (e.warmup_ns + e.duration_ns) as f64 / 1e9,
-            interval_s: e.interval_ns as f64 / 1e9,
+            schedule: schedule.clone(),
+            shard,
+            warmup_s: span.warmup_ns as f64 / 1e9,
+            total_s: (span.warmup_ns + span.duration_ns) as f64 / 1e9,
+            interval_s: span.interval_ns as f64 / 1e9,
             tty,
             next_plain_s: PLAIN_EVERY_S,
             errors: 0,

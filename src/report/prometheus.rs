@@ -71,6 +71,12 @@ fn overall(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let host = "How late this host woke a sleeping thread before the load (the floor under send lag), p99.";
     head(out, "loadtest_host_timer_late_p99_seconds", host, "gauge")?;
     writeln!(out, "loadtest_host_timer_late_p99_seconds{{run=\"{run}\"}} {}", secs(r.generator.host_timer.p99_ns))?;
+    if r.generator.host_timer_run.samples > 0 {
+        let during = "How late this host woke a thread sleeping beside each executor during the run, p99.";
+        head(out, "loadtest_host_timer_run_late_p99_seconds", during, "gauge")?;
+        let p99 = secs(r.generator.host_timer_run.p99_ns);
+        writeln!(out, "loadtest_host_timer_run_late_p99_seconds{{run=\"{run}\"}} {p99}")?;
+    }
     requests(r, &run, out)
 }
 

@@ -27,7 +27,7 @@ pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
 /// exposition this way).
 pub fn push_text(body: &[u8], run: &str, gateway: &str) -> Result<(), String> {
     let shown = crate::redact::url(gateway);
-    let url = crate::config::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}"))?;
+    let url = crate::url::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}"))?;
     if url.tls {
         return Err(format!(
             "--push-gateway '{shown}': https is not supported; use http:// (e.g. a local gateway or a sidecar)"

@@ -2,7 +2,7 @@
 //! base64), versioned, so every report can be regenerated later (`onslaught report`) and runs
 //! compared (`onslaught compare`). Format: docs/result-file.md.
 use super::Report;
-use super::hists::EncodedHists;
+use crate::record::hists::EncodedHists;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 

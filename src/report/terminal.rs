@@ -12,6 +12,33 @@ pub struct Options {
 }
 
 pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Result<()> {
+    header(r, out)?;
+    distributions(r, out)?;
+    outcomes(r, out)?;
+    if !r.endpoints.is_empty() {
+        endpoints(r, out)?;
+        failed_checks(r, out)?;
+    }
+    if r.stages.len() > 1 {
+        stages(r, out)?;
+    }
+    resources(r, out)?;
+    if opts.spectrum {
+        spectrum(r, out)?;
+    }
+    slo_table(r, opts.color, out)?;
+    writeln!(out)?;
+    let v = &r.verdict;
+    let word = r.status_word();
+    writeln!(out, "  Verdict    {word} (exit code {})", v.exit_code)?;
+    for reason in &v.reasons {
+        writeln!(out, "  !!         {reason}")?;
+    }
+    Ok(())
+}
+
+/// What ran: method, duration, URL, cores, connections and the load model.
+fn header(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let c = &r.config;
     let model = match (c.target_rate, c.users) {
         (_, Some(users)) => format!(
@@ -30,7 +57,11 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     if c.warmup_s > 0.0 {
         writeln!(out, "  warm-up {}s excluded from the results", c.warmup_s)?;
     }
-    writeln!(out)?;
+    writeln!(out)
+}
+
+/// The three views of every request (latency, service time, send lag) and the connection costs.
+fn distributions(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let head: Vec<String> =
         QUANTILES.iter().map(|(n, _)| if *n == "p100" { "max".into() } else { n.to_string() }).collect();
     writeln!(out, "  {:<34}{}", "", head.iter().map(|h| format!("{h:>10}")).collect::<String>())?;
@@ -46,7 +77,11 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
     if r.counts.incomplete > 0 {
         dist_row(out, "Incomplete (censored at stop)", &r.incomplete_censored)?;
     }
-    writeln!(out)?;
+    writeln!(out)
+}
+
+/// Requests, their outcome classes (and whether they add up), rates and the error rate.
+fn outcomes(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let k = &r.counts;
     writeln!(out, "  Requests   {} intended, {} sent in {:.2}s", k.intended, k.sent, r.window_s)?;
     writeln!(
@@ -69,50 +104,36 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         writeln!(out, "  Status     {}", s.join(", "))?;
     }
     let rt = &r.rates;
-    let closed = if c.users.is_some() { "none (closed model)" } else { "none (closed loop)" };
+    let closed = if r.config.users.is_some() { "none (closed model)" } else { "none (closed loop)" };
     let target = rt.target_rps.map_or(closed.to_string(), |t| format!("{t:.1}/s"));
     writeln!(
         out,
         "  Rate       target {target}, achieved {:.1}/s, throughput {:.1}/s",
         rt.achieved_rps, rt.throughput_rps
     )?;
-    writeln!(out, "  Errors     {:.3}%", 100.0 * rt.error_rate)?;
-    if !r.endpoints.is_empty() {
+    writeln!(out, "  Errors     {:.3}%", 100.0 * rt.error_rate)
+}
+
+/// Per named request of a plan: counts, ok/s and latency quantiles.
+fn endpoints(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\n  {:<28}{:>10}{:>10}{:>9}{:>10}{:>10}{:>10}{:>10}",
+        "Request", "count", "ok", "errors", "ok/s", "p50", "p95", "p99"
+    )?;
+    for e in &r.endpoints {
         writeln!(
             out,
-            "\n  {:<28}{:>10}{:>10}{:>9}{:>10}{:>10}{:>10}{:>10}",
-            "Request", "count", "ok", "errors", "ok/s", "p50", "p95", "p99"
+            "  {:<28}{:>10}{:>10}{:>9}{:>10.1}{:>10}{:>10}{:>10}",
+            e.name,
+            e.requests,
+            e.ok,
+            e.errors,
+            e.ok_rps,
+            fmt_ns(e.latency.p("p50")),
+            fmt_ns(e.latency.p("p95")),
+            fmt_ns(e.latency.p("p99"))
         )?;
-        for e in &r.endpoints {
-            writeln!(
-                out,
-                "  {:<28}{:>10}{:>10}{:>9}{:>10.1}{:>10}{:>10}{:>10}",
-                e.name,
-                e.requests,
-                e.ok,
-                e.errors,
-                e.ok_rps,
-                fmt_ns(e.latency.p("p50")),
-                fmt_ns(e.latency.p("p95")),
-                fmt_ns(e.latency.p("p99"))
-            )?;
-        }
-        failed_checks(r, out)?;
-    }
-    if r.stages.len() > 1 {
-        stages(r, out)?;
-    }
-    resources(r, out)?;
-    if opts.spectrum {
-        spectrum(r, out)?;
-    }
-    slo_table(r, opts.color, out)?;
-    writeln!(out)?;
-    let v = &r.verdict;
-    let word = r.status_word();
-    writeln!(out, "  Verdict    {word} (exit code {})", v.exit_code)?;
-    for reason in &v.reasons {
-        writeln!(out, "  !!         {reason}")?;
     }
     Ok(())
 }
@@ -147,7 +168,11 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
 /// The generator's health and the watched target's resources, one line each.
 fn resources(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "  Generator  {}", super::health::generator_line(&r.generator))?;
-    writeln!(out, "  Timer      {}", super::lag::line(&r.send_lag, &r.generator.host_timer))?;
+    writeln!(
+        out,
+        "  Timer      {}",
+        super::lag::line(&r.send_lag, &r.generator.host_timer, &r.generator.host_timer_run)
+    )?;
     if let Some(t) = &r.target {
         writeln!(out, "  Target     {}", super::health::target_line(t))?;
     }
@@ -175,7 +200,7 @@ fn slo_table(r: &Report, color: bool, out: &mut impl Write) -> std::io::Result<(
     }
     writeln!(out, "\n  {:<34}{:>16}{:>12}  result", "SLO", "threshold", "actual")?;
     for row in &r.slo {
-        let metric = crate::slo::Metric::from_name(&row.metric);
+        let metric = row.kind();
         let actual = match (row.actual, metric) {
             (Some(a), Some(m)) => m.show(a),
             _ => "no data".to_string(),

@@ -71,7 +71,7 @@ impl Evidence<'_> {
 }
 
 fn is_latency(row: &SloRow) -> bool {
-    crate::slo::Metric::from_name(&row.metric).is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
+    row.kind().is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
 }
 
 /// The failed SLO rows split into definite failures and those the lag could account for
@@ -84,7 +84,7 @@ fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec
                 inconclusive.push(why);
                 named.push(format!("{} {}", row.scope, row.metric));
             }
-            None => failed.push(crate::slo::reason(row)),
+            None => failed.push(row.reason()),
         }
     }
     (failed, inconclusive, named)
@@ -124,20 +124,7 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
     if lag_high && note {
         reasons.extend(lag_reason(e, cause, generator_bound, &demand));
     }
-    if let Some(t) = r.target_rps.filter(|_| target_rate_missed) {
-        let whose = if lag_high && cause == BoundCause::Target { ": the target held the connections" } else { "" };
-        reasons.push(format!(
-            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
-            r.achieved_rps,
-            100.0 * (1.0 - r.achieved_rps / t)
-        ));
-    }
-    if let Some(t) = r.target_rps.filter(|t| !target_rate_missed && r.achieved_rps < t * RATE_TOLERANCE) {
-        reasons.push(format!(
-            "note: achieved {:.1} req/s of {t} req/s within the window only because the end of the run was sent late ({} requests after it, send lag); every earlier interval kept the rate",
-            r.achieved_rps, k.sent_after_window
-        ));
-    }
+    reasons.extend(rate_reason(r, k, target_rate_missed, lag_high && cause == BoundCause::Target));
     if too_many_incomplete {
         reasons.push(format!(
             "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
@@ -147,15 +134,8 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
     }
     reasons.extend(resource_hints(k));
     let failed = default_failed || !slo_failed.is_empty() || k.intended == 0;
-    let status = if interrupted {
-        Status::Interrupted
-    } else if failed {
-        Status::Failed
-    } else if generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty() {
-        Status::Invalid
-    } else {
-        Status::Pass
-    };
+    let invalid = generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty();
+    let status = status(interrupted, failed, invalid);
     let verdict = Verdict {
         status,
         exit_code: status.exit_code(),
@@ -166,6 +146,39 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
         reasons,
     };
     (verdict, lag_high.then_some(cause))
+}
+
+/// Interrupted or aborted first, then failed, then invalid, else pass.
+fn status(interrupted: bool, failed: bool, invalid: bool) -> Status {
+    if interrupted {
+        Status::Interrupted
+    } else if failed {
+        Status::Failed
+    } else if invalid {
+        Status::Invalid
+    } else {
+        Status::Pass
+    }
+}
+
+/// The target rate missed (and, when `target_held`, that the target held the connections), or
+/// the note that the window's rate fell short only because the run's end was sent late.
+fn rate_reason(r: &Rates, k: &Counts, missed: bool, target_held: bool) -> Option<String> {
+    let t = r.target_rps?;
+    if missed {
+        let whose = if target_held { ": the target held the connections" } else { "" };
+        return Some(format!(
+            "target rate missed: achieved {:.1} req/s of {t} req/s ({:.1}% short){whose}",
+            r.achieved_rps,
+            100.0 * (1.0 - r.achieved_rps / t)
+        ));
+    }
+    (r.achieved_rps < t * RATE_TOLERANCE).then(|| {
+        format!(
+            "note: achieved {:.1} req/s of {t} req/s within the window only because the end of the run was sent late ({} requests after it, send lag); every earlier interval kept the rate",
+            r.achieved_rps, k.sent_after_window
+        )
+    })
 }
 
 /// The line for a send lag over `--max-send-lag`: why it was high, and whether it counts. A
@@ -184,7 +197,7 @@ fn lag_reason(e: &Evidence, cause: BoundCause, bound: bool, d: &Demand) -> Optio
     Some(format!(
         "note: send lag p99 {} > {max:.2} ms {why}: reported as the error bar, not a verdict; {}",
         crate::units::fmt_ns(e.lag.p("p99")),
-        lag::host_cause(e.lag, &e.generator.host_timer)
+        lag::host_cause(e.lag, &e.generator.host_timer, &e.generator.host_timer_run)
     ))
 }
 
@@ -232,7 +245,6 @@ mod tests {
             labels: vec![],
             stages: vec![],
             intervals: vec![],
-            target: None,
         };
         let config = RunConfig {
             url: "http://127.0.0.1:1/".into(),
@@ -254,13 +266,13 @@ mod tests {
             label_checks: vec![],
         };
         let mut r = Report::build(&m, config, RunEnd { interrupted: false, window_s: 10.0 });
-        r.set_host_timer(&[300_000; 300]);
+        r.set_host_timer(&[300_000; 300], &crate::record::histograms::new_hist(), 1_000_000);
         r
     }
 
     fn judge(r: &mut Report, slo: &[&str]) {
         let set = crate::slo::parse::flags(&slo.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-        let rows = crate::slo::evaluate(r, &set);
+        let rows = crate::slo::evaluate::evaluate(r, &set);
         r.judge(Judged { slo: rows, replaces_max_error_rate: set.has_total_error_rate(), aborted: None });
     }
 
@@ -274,7 +286,7 @@ mod tests {
         assert_eq!(r.generator.bound_cause, Some(BoundCause::Timer));
         let note = r.verdict.reasons.join("\n");
         assert!(note.starts_with("note: send lag p99 4.00ms > 1.00 ms") && note.contains("not a verdict"), "{note}");
-        assert!(note.contains("host wakes timers late by up to 300.00us"), "{note}");
+        assert!(note.contains("host woke timers late by up to 300.00us"), "{note}");
     }
 
     #[test]
@@ -312,7 +324,7 @@ mod tests {
         assert!(r.verdict.generator_bound);
         let why = r.verdict.reasons.join("\n");
         assert!(why.starts_with("generator-bound: send lag p99 4.00 ms > 1.00 ms"), "{why}");
-        assert!(why.contains("this host wakes timers late by up to 300.00us"), "{why}");
+        assert!(why.contains("this host woke timers late by up to 300.00us"), "{why}");
     }
 
     /// `run` with a timeline of 1 s intervals that sent `per_interval` requests each, the last

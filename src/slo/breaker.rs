@@ -7,7 +7,8 @@
 //! `errors / (ok + errors)` of the outcomes counted in it. Throughput, checks and the other
 //! quantiles are judged on the whole run only. An interval with no data breaches nothing (it
 //! breaks a streak): a breaker stops a run on evidence, never for want of it.
-use super::{AbortIf, Metric, Rule, Scope, SloSet};
+use super::spec::{AbortIf, Metric, Rule, Scope, SloSet};
+pub use super::spec::{JUDGED, judged_per_interval as judges};
 use crate::merge::TimelineRow;
 
 pub struct Breaker {
@@ -84,14 +85,7 @@ impl Breaker {
     }
 }
 
-/// Whether the timeline can judge `m` per interval (abort_on_fail and abort_if can use it).
-pub fn judges(m: Metric) -> bool {
-    value(&zero_row(), m).is_some()
-}
-
-/// Metrics the breakers can judge, for error messages.
-pub const JUDGED: &str = "p50, p95, p99, p99.9, max or error_rate";
-
+#[cfg(test)]
 fn zero_row() -> TimelineRow {
     TimelineRow {
         interval: 0,
@@ -131,6 +125,14 @@ fn value(row: &TimelineRow, m: Metric) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::slo::parse::flags;
+
+    #[test]
+    fn the_breakers_judge_exactly_the_metrics_the_spec_names() {
+        for name in crate::slo::METRICS {
+            let m = Metric::from_name(name).unwrap();
+            assert_eq!(value(&zero_row(), m).is_some(), judges(m), "{name}");
+        }
+    }
 
     fn row(k: u64, ok: u64, errors: u64, p99_ms: u64) -> TimelineRow {
         TimelineRow {

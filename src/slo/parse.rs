@@ -1,7 +1,7 @@
 //! SLOs as text: thresholds (`200ms`, `1%`, `100/s`), `--slo` items (`p95=200ms`,
 //! `endpoint:login:p99=300ms`, `abort_if=error_rate > 5% for 10s`) and `ONSLAUGHT_SLO_*`
 //! variables. Pure: errors are one line saying what was expected (the caller adds where).
-use super::{AbortIf, METRICS, Metric, Rule, Scope, SloSet};
+use super::spec::{AbortIf, METRICS, Metric, Rule, Scope, SloSet};
 use crate::units::{parse_duration, parse_rate};
 
 /// Prefix of the environment variables read as SLOs (`ONSLAUGHT_SLO_P95=200ms`).
@@ -68,8 +68,8 @@ pub fn abort_if(text: &str) -> Result<AbortIf, String> {
     let (cond, dur) = text.rsplit_once(" for ").ok_or_else(bad)?;
     let (name, value) = cond.split_once(">=").or_else(|| cond.split_once('>')).ok_or_else(bad)?;
     let m = metric(name)?;
-    if !super::breaker::judges(m) {
-        return Err(format!("`{text}`: a breaker judges each interval on {}", super::breaker::JUDGED));
+    if !super::spec::judged_per_interval(m) {
+        return Err(format!("`{text}`: a breaker judges each interval on {}", super::spec::JUDGED));
     }
     let for_ns = parse_duration(dur.trim())?;
     if for_ns == 0 {

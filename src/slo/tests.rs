@@ -1,8 +1,9 @@
 //! Unit tests of `evaluate` on reports built from hand-made histograms.
+use super::evaluate::evaluate;
 use super::*;
 use crate::merge::Merged;
 use crate::record::{Counters, Histograms, LabelStats};
-use crate::report::{Judged, RunConfig, RunEnd, StageRow, Status};
+use crate::report::{Judged, Report, RunConfig, RunEnd, StageRow, Status};
 
 fn config(labels: &[&str]) -> RunConfig {
     RunConfig {
@@ -52,7 +53,6 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         labels: vec![home],
         stages: vec![],
         intervals: vec![],
-        target: None,
     };
     Report::build(&m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
 }
@@ -95,7 +95,7 @@ fn no_data_fails() {
         assert_eq!(row.actual, None, "{row:?}");
         assert!(!row.pass, "{row:?}");
     }
-    assert!(reason(&rows[0]).contains("no data"), "{}", reason(&rows[0]));
+    assert!(rows[0].reason().contains("no data"), "{}", rows[0].reason());
     // Stage scopes only see stages that exist: one with samples is judged, a missing one is not.
     let mut r = report(10, 0, 5, 0);
     r.stages.push(StageRow {

@@ -87,6 +87,10 @@ struct Timers {
     /// a timer ID used to distinguish timers that fire at the same time.
     /// The [`Waker`] represents the task awaiting the timer.
     timers: BTreeMap<(Instant, u64), Waker>,
+
+    /// onslaught patch (11): sleep until this long before the next timer and poll from there
+    /// to it (`crate::timer::set_timer_lead`). Zero: sleep to the timer itself (upstream).
+    lead: Duration,
 }
 
 impl Timers {
@@ -95,7 +99,19 @@ impl Timers {
             timer_id: 0,
             timers_by_id: AHashMap::new(),
             timers: BTreeMap::new(),
+            lead: Duration::ZERO,
         }
+    }
+
+    /// onslaught patch (11): whether the next timer is due within the lead (the executor then
+    /// polls instead of parking).
+    fn due_within_lead(&self) -> bool {
+        !self.lead.is_zero()
+            && self
+                .timers
+                .keys()
+                .next()
+                .is_some_and(|(when, _)| when.saturating_duration_since(Instant::now()) <= self.lead)
     }
 
     fn new_id(&mut self) -> u64 {
@@ -138,12 +154,13 @@ impl Timers {
             }
         }
 
-        // Calculate the duration until the next event.
+        // Calculate the duration until the next event (onslaught patch (11): less the lead, so
+        // that a sleep ends that much before the timer).
         let next = self
             .timers
             .keys()
             .next()
-            .map(|(when, _)| when.saturating_duration_since(now));
+            .map(|(when, _)| when.saturating_duration_since(now).saturating_sub(self.lead));
         (next, woke)
     }
 }
@@ -882,6 +899,16 @@ impl Reactor {
         woke += self.process_shared_channels();
 
         Ok(woke > 0)
+    }
+
+    /// onslaught patch (11): see `crate::timer::set_timer_lead`.
+    pub(crate) fn set_timer_lead(&self, lead: Duration) {
+        self.timers.borrow_mut().lead = lead;
+    }
+
+    /// onslaught patch (11): a timer is due within the lead: poll, do not park.
+    pub(crate) fn timer_due_within_lead(&self) -> bool {
+        self.timers.borrow().due_within_lead()
     }
 
     fn process_external_events(&self) -> (Option<Duration>, usize) {

@@ -1495,7 +1495,11 @@ impl LocalExecutor {
                         break t.unwrap();
                     } else {
                         while !this.reactor.spin_poll_io().unwrap() {
-                            if pre_time.elapsed() > spin_before_park {
+                            // onslaught patch (11): a timer due within its lead is polled to,
+                            // not slept to (crate::timer::set_timer_lead).
+                            if pre_time.elapsed() > spin_before_park
+                                && !this.reactor.timer_due_within_lead()
+                            {
                                 this.parker
                                     .park()
                                     .expect("Failed to park! This is actually pretty bad!");

@@ -9,6 +9,15 @@ mod timer_impl;
 use std::{future::Future, time::Duration};
 pub use timer_impl::{Timer, TimerActionOnce, TimerActionRepeat};
 
+/// onslaught patch (11): on this executor, sleep until `lead` before each timer and poll I/O
+/// from there until the timer is due, instead of sleeping to the timer itself. A woken thread
+/// starts running late by however long the host takes to schedule it; waking early absorbs
+/// that, at the cost of polling for up to `lead` per timer. Zero (the default) restores
+/// upstream's behaviour. Panics outside an executor, like the rest of this module.
+pub fn set_timer_lead(lead: std::time::Duration) {
+    crate::executor().reactor().set_timer_lead(lead);
+}
+
 type Result<T> = crate::Result<T, ()>;
 
 /// Sleep for some time.

@@ -1,6 +1,6 @@
 //! The command-line types of distributed runs (clap derive): `--shard`/`--shards`/`--start-at`
 //! (flattened into `run` and `gate`), `onslaught merge` and `onslaught k8s`.
-use crate::cli::WriterArgs;
+use super::WriterArgs;
 use clap::Args;
 
 /// Which part of the plan this runner takes, and when it starts (docs/distributed.md).

@@ -2,8 +2,8 @@
 //! the HdrHistogram tools use), base64 in JSON: totals, one set per completed interval, per
 //! endpoint and per stage. Only these bytes are kept per interval, so memory grows by a few
 //! hundred bytes per interval, never by a full histogram (docs/result-file.md).
-use crate::record::Histograms;
-use crate::record::histograms::new_hist;
+use super::Histograms;
+use super::histograms::new_hist;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
