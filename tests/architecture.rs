@@ -35,7 +35,7 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// Modules whose children are units of their own (their internal graph is checked for cycles).
-const SPLIT: &[&str] = &["http", "plan", "slo", "distributed"];
+const SPLIT: &[&str] = &["http", "plan", "slo", "distributed", "engine"];
 
 #[derive(Clone, Debug)]
 struct Edge {

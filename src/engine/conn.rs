@@ -1,10 +1,10 @@
 //! One connection's life on its shard: claim a due slot, connect if needed (with backoff),
 //! write the pre-rendered request, read and frame the response, record exactly one outcome.
 use super::clock::{now_ns, wait_until};
-use super::work::PlanWork;
-use super::{EngineSpec, Single, Workload};
 use super::shard::{Expiry, Shard, Slot};
+use super::spec::{EngineSpec, Single, Workload};
 use super::tls;
+use super::work::PlanWork;
 use crate::http::capture::Capture;
 use crate::http::response::{Done, Feed, Limits, ProtoError, ResponseParser};
 use crate::record::{Failure, Instants, Outcome, TransportError};

@@ -1,9 +1,8 @@
 //! One shard per pinned core: owns its connections' slot claims, its Recorder and its interval
 //! flushes. Nothing here is shared with another core; the only way out is one Snapshot per
 //! interval on the channel.
-use super::clock::{now_ns, wait_until};
-use super::conn::{self, ConnTask, Mode};
-use super::{EngineSpec, StopFlag};
+use super::clock::now_ns;
+use super::spec::EngineSpec;
 use crate::record::{Recorder, Snapshot};
 use crate::schedule::{Schedule, core_slot_count};
 use crossbeam_channel::Sender;
@@ -11,21 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-
-pub(crate) struct ShardCtx {
-    pub spec: Arc<EngineSpec>,
-    /// How long before a timer the executor stops sleeping and polls (timer_probe::Cadence).
-    pub lead_ns: u64,
-    pub core: usize,
-    pub cores: usize,
-    pub tx: Sender<Snapshot>,
-    pub stop: StopFlag,
-    pub barrier: Arc<Barrier>,
-    pub t0: Arc<OnceLock<u64>>,
-}
 
 const NONE: u64 = u64::MAX;
 /// `Shard::refill` waits for a gap at least this long before the next slot (several times what
@@ -86,6 +72,42 @@ pub(crate) struct State {
 }
 
 impl Shard {
+    /// Core `k` of `n`'s shard of the run that starts at `t0`, with `conns` connections; its
+    /// snapshots leave on `tx`.
+    pub fn new(spec: Arc<EngineSpec>, k: usize, n: usize, t0: u64, conns: usize, tx: Sender<Snapshot>) -> Shard {
+        let (lane, lanes) = spec.shard.lane(k, n);
+        let end = t0 + spec.warmup_ns + spec.duration_ns;
+        let total = spec.schedule.slots_before(spec.warmup_ns + spec.duration_ns).unwrap_or(u64::MAX);
+        let rec = Recorder {
+            window_end: end,
+            labels: (0..spec.workload.plan().map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
+            stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
+            ..Recorder::default()
+        };
+        let stage_ends = spec
+            .stages_ns
+            .iter()
+            .scan(t0 + spec.warmup_ns, |at, d| {
+                *at += d;
+                Some(*at)
+            })
+            .collect();
+        let st = State {
+            rec,
+            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { lane },
+            total,
+            end,
+            inflight: vec![NONE; conns],
+            deadline: vec![NONE; conns],
+            expired: vec![false; conns],
+            waker: vec![None; conns],
+            interval: 0,
+            interval_end: t0 + spec.interval_ns,
+            health: crate::record::health::Probe::new(),
+            spare: None,
+        };
+        Shard { spec, core: k, lane, lanes, t0, st: RefCell::new(st), live: Cell::new(conns), stage_ends, tx }
+    }
     pub fn open(&self) -> bool {
         !matches!(self.spec.schedule, Schedule::Saturate)
     }
@@ -158,7 +180,7 @@ impl Shard {
     }
 
     /// The sweeper: expire every request whose deadline has passed and wake its connection.
-    fn expire(&self, now: u64) {
+    pub fn expire(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         let st = &mut *st;
         for ci in 0..st.deadline.len() {
@@ -173,7 +195,7 @@ impl Shard {
     }
 
     /// Ctrl-C (first): issue nothing intended after `now`; keep what is already due.
-    fn begin_stop(&self, now: u64) {
+    pub fn begin_stop(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         st.end = st.end.min(now);
         st.rec.window_end = st.end;
@@ -230,7 +252,7 @@ impl Shard {
 
     /// Control tick: how many of this core's due slots no connection has taken yet (open model;
     /// the closed loop has no due time, so nothing can wait).
-    fn sample_backlog(&self, now: u64) {
+    pub fn sample_backlog(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         let due = self.spec.schedule.slots_before(now.saturating_sub(self.t0)).map_or(0, |d| d.min(st.total));
         let (k, n) = (self.lane, self.lanes);
@@ -241,7 +263,7 @@ impl Shard {
     /// Make the next interval's recorder now, unless one of this core's slots is due within
     /// `QUIET_NS` (allocating a recorder's histograms takes long enough to make that slot late;
     /// the next tick tries again). The closed loop has no due times: it refills at once.
-    fn refill(&self, now: u64) {
+    pub fn refill(&self, now: u64) {
         let mut st = self.st.borrow_mut();
         if st.spare.is_none() && self.next_due(now).is_none_or(|t| t >= now + QUIET_NS) {
             st.spare = Some(st.rec.fresh());
@@ -258,14 +280,14 @@ impl Shard {
     }
 
     /// The last snapshot: everything left, in the interval of `at`.
-    fn finish(&self, at: u64) {
+    pub fn finish(&self, at: u64) {
         let mut st = self.st.borrow_mut();
         self.roll(&mut st, at);
         self.send(&mut st, true);
     }
 
     /// Run end: whatever is in flight or due but unsent is incomplete, censored at `stop`.
-    fn account_incomplete(&self, stop: u64) {
+    pub fn account_incomplete(&self, stop: u64) {
         let mut st = self.st.borrow_mut();
         let st = &mut *st;
         self.roll(st, stop);
@@ -288,116 +310,6 @@ impl Shard {
             j += self.lanes;
         }
         st.next = st.total;
-    }
-}
-
-/// The shard's whole life: connect, rendezvous, run connection tasks, flush intervals, account
-/// for the end.
-pub(crate) async fn run(ctx: ShardCtx) {
-    // Sleep to just before each timer, then poll to it (MEASUREMENT.md §2; timer_probe::Cadence).
-    glommio::timer::set_timer_lead(std::time::Duration::from_nanos(ctx.lead_ns));
-    let spec = ctx.spec.clone();
-    let (k, n) = (ctx.core, ctx.cores);
-    let (lane, lanes) = spec.shard.lane(k, n);
-    let my_conns = core_slot_count(spec.connections as u64, lane, lanes) as usize;
-    let pre = conn::preconnect(&spec, my_conns).await;
-    // Park once before the rendezvous: an executor's first sleep pays one-time kernel setup
-    // (membarrier registration, ring wake-up plumbing) that would otherwise land on slot 0.
-    glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
-    ctx.barrier.wait();
-    ctx.barrier.wait();
-    let t0 = *ctx.t0.get().unwrap_or(&0);
-    if ctx.stop.load(Ordering::SeqCst) >= 2 {
-        return;
-    }
-    let end = t0 + spec.warmup_ns + spec.duration_ns;
-    let total = spec.schedule.slots_before(spec.warmup_ns + spec.duration_ns).unwrap_or(u64::MAX);
-    let shard = Rc::new(Shard {
-        spec: spec.clone(),
-        core: k,
-        lane,
-        lanes,
-        t0,
-        st: RefCell::new(State {
-            rec: Recorder {
-                window_end: end,
-                labels: (0..spec.workload.plan().map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
-                stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
-                ..Recorder::default()
-            },
-            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { lane },
-            total,
-            end,
-            inflight: vec![NONE; my_conns],
-            deadline: vec![NONE; my_conns],
-            expired: vec![false; my_conns],
-            waker: vec![None; my_conns],
-            interval: 0,
-            interval_end: t0 + spec.interval_ns,
-            health: crate::record::health::Probe::new(),
-            spare: None,
-        }),
-        live: Cell::new(my_conns),
-        stage_ends: spec
-            .stages_ns
-            .iter()
-            .scan(t0 + spec.warmup_ns, |at, d| {
-                *at += d;
-                Some(*at)
-            })
-            .collect(),
-        tx: ctx.tx.clone(),
-    });
-    let tasks: Vec<_> = pre
-        .into_iter()
-        .enumerate()
-        .map(|(ci, stream)| {
-            let mode = Mode::of(&spec.workload, ci, lane, lanes);
-            glommio::spawn_local(ConnTask::new(shard.clone(), ci, stream, &mode).run(mode))
-        })
-        .collect();
-    control(&shard, &ctx, end).await;
-    drop(tasks); // cancels whatever is still in flight past the deadline
-    let stop = now_ns();
-    shard.account_incomplete(stop);
-    shard.finish(stop);
-}
-
-/// Ticks every 10 ms: flushes interval snapshots, watches the stop flag, and returns when every
-/// connection task is done or the hard deadline (end + grace) has passed.
-async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
-    let spec = &shard.spec;
-    let mut deadline = end + spec.grace_ns;
-    let mut stopping = false;
-    loop {
-        let next_flush = shard.st.borrow().interval_end;
-        let now = now_ns();
-        let tick = (now + 10_000_000).min(next_flush).min(deadline);
-        wait_until(tick).await;
-        let now = now_ns();
-        match ctx.stop.load(Ordering::Relaxed) {
-            0 => {}
-            1 if !stopping => {
-                stopping = true;
-                shard.begin_stop(now);
-                deadline = deadline.min(now + spec.grace_ns);
-            }
-            1 => {}
-            _ => deadline = now,
-        }
-        shard.record_at(now, |_| {});
-        shard.sample_backlog(now);
-        shard.expire(now);
-        shard.refill(now);
-        if now >= deadline && shard.live.get() > 0 {
-            // Requests that fail at this same instant (a connect error at the run's end) run
-            // first, so their outcome does not depend on a grace period of zero.
-            futures_lite::future::yield_now().await;
-            return;
-        }
-        if shard.live.get() == 0 {
-            return;
-        }
     }
 }
 

@@ -3,8 +3,8 @@
 //! executor's own pace, and at low rates again during the run by a thread beside each executor.
 //! It is the floor under send lag: no wait on this host can be more punctual (docs/kpis.md).
 //! Also sets the executor thread's timer slack, which the probe and the shard share.
-use crate::engine::StopFlag;
 use crate::record::histograms::new_hist;
+use crate::signal::StopFlag;
 use hdrhistogram::Histogram;
 use std::sync::atomic::Ordering;
 

@@ -90,14 +90,7 @@ impl PlanWork {
 }
 
 /// Render one step's request into `out` (cleared first); `body` is scratch space.
-pub fn render(
-    host: &str,
-    s: &crate::plan::Step,
-    vars: &Vars,
-    rng: &mut Rng,
-    out: &mut Vec<u8>,
-    body: &mut Vec<u8>,
-) {
+pub fn render(host: &str, s: &crate::plan::Step, vars: &Vars, rng: &mut Rng, out: &mut Vec<u8>, body: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(s.method.as_bytes());
     out.push(b' ');
