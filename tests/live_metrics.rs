@@ -243,3 +243,29 @@ fn promtool_checks(promtool: &str, text: &str) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A `--metrics-listen` address that cannot be bound is a configuration error: exit 2, one line
+/// naming the flag, and nothing sent to the target.
+#[test]
+fn an_unusable_metrics_address_is_exit_2_before_any_load() {
+    let srv = target(|_| {});
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let url = format!("http://{}/", srv.addr);
+    for (addr, want) in [
+        (taken.as_str(), format!("--metrics-listen {taken}: cannot listen")),
+        ("localhost:9464", "--metrics-listen 'localhost:9464': not an address".to_string()),
+    ] {
+        let o = bin()
+            .args(["run", "--url", &url, "-R", "10", "-d", "1s", "-q", "--metrics-listen", addr])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&want), "{err}");
+    }
+    let o = bin().args(["run", "--url", &url, "-R", "10", "-d", "1s", "-q", "--push-every", "15s"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "--push-every needs --push-gateway");
+    assert_eq!(srv.stats().requests, 0, "nothing was sent");
+    srv.stop();
+}
