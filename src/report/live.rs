@@ -77,7 +77,7 @@ pub fn interval(p: &Progress<'_>, cfg: &RunConfig, t: Timing) -> String {
     let gauges: [(&str, &str, f64); 8] = [
         (
             FAMILIES[0],
-            "Intended arrivals per second in the last interval (the offered load).",
+            "Intended requests per second in the last interval (the offered load, journey steps included).",
             c.intended as f64 / secs,
         ),
         (FAMILIES[1], "Requests sent per second in the last interval.", row.sent as f64 / secs),
