@@ -126,3 +126,29 @@ fn check_prints_the_profile_expansion_and_an_unknown_profile_is_exit_2() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("$ONSLAUGHT_PROFILE `nope`") && text(&o).contains("nothing was sent"), "{}", text(&o));
 }
+
+/// plans/platform.yaml against the built-in target: every request of every journey and endpoint
+/// lands on its path, and the target's own per-path counts equal the run's per-endpoint counts.
+#[test]
+fn the_platform_plan_counts_match_the_targets_own_per_path_counts_exactly() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/plans/platform.yaml");
+    let set = format!("target.base_url=http://{}", srv.addr);
+    let r = run(&[plan, "--set", &set, "-R", "40", "-d", "2s", "--warmup", "0s", "-c", "128", "-q"]);
+    let p = srv.paths();
+    srv.stop();
+    let n = |names: &[&str]| -> u64 {
+        names.iter().map(|n| r.endpoints.iter().find(|e| e.name == *n).map_or(0, |e| e.requests)).sum()
+    };
+    assert!(r.counts.conserved && r.counts.ok == r.counts.intended, "{:?}", r.counts);
+    assert_eq!(p.get("POST /login"), n(&["learner/login", "admin/login"]));
+    assert_eq!(p.get("GET /api/items"), n(&["learner/dashboard", "admin/content"]));
+    assert_eq!(p.get("GET /api/items/N"), n(&["learner/lesson"]));
+    assert_eq!(p.get("POST /api/items"), n(&["learner/progress", "admin/publish"]));
+    assert_eq!(p.get("POST /logout"), n(&["learner/logout", "admin/logout"]));
+    assert_eq!(p.get("/health"), n(&["health"]));
+    assert_eq!(p.get("POST /webhooks/NAME"), n(&["webhook"]));
+    assert_eq!(p.0.iter().sum::<u64>(), r.counts.intended, "{p:?}");
+    assert!(r.counts.intended >= 80, "{:?}", r.counts);
+}
