@@ -457,15 +457,7 @@ fn host_header(url: &Url) -> String {
 
 /// Quick mode: one request from the flags.
 fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
-    let url_s = a
-        .url
-        .as_deref()
-        .ok_or_else(|| {
-            ConfigError(
-                "--url: missing: give the target, e.g. --url http://127.0.0.1:8080/, or a test plan: onslaught run PLAN.yaml"
-                    .into(),
-            )
-        })?;
+    let url_s = a.url.as_deref().ok_or_else(|| ConfigError(NO_URL.into()))?;
     let env: Vec<(String, String)> = std::env::vars().collect();
     let url = quick_url(url_s, &env)?;
     let schedule = match &a.rate {
@@ -473,34 +465,15 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
         None => Schedule::Saturate,
     };
     let connections = plan_connections(a, 50)?;
-    let dur = |name: &str, v: &str| flag(name, parse_duration(v));
-    let duration_ns = dur("--duration/-d", a.duration.as_deref().unwrap_or("10s"))?;
-    if duration_ns == 0 {
-        return Err(ConfigError("--duration/-d: must be longer than 0s".into()));
-    }
-    let timeout_ns = dur("--timeout", a.timeout.as_deref().unwrap_or("10s"))?;
-    if timeout_ns == 0 {
-        return Err(ConfigError("--timeout: must be longer than 0s".into()));
-    }
-    let connect_timeout_ns = dur("--connect-timeout", a.connect_timeout.as_deref().unwrap_or("2s"))?.max(1_000_000);
-    let warmup_ns = dur("--warmup", a.warmup.as_deref().unwrap_or("0s"))?;
-    let run = RunFlags::parse(a, timeout_ns)?;
+    let t = QuickTimes::of(a)?;
+    let run = RunFlags::parse(a, t.timeout_ns)?;
     let mut cpus = flag("--cores", parse_cores(a.cores.as_deref()))?;
     // A core without a connection could never serve its share of the schedule.
     cpus.truncate(connections);
-    let headers = a.headers.iter().map(|h| quick_header(h, &env)).collect::<Result<Vec<_>, _>>()?;
-    let method = quick_method(&a.method)?;
-    let body = quick_body(a.body.as_deref(), &env)?;
+    let (request, method) = quick_request(a, &url, &env)?;
     flag("--connections/-c", ensure_fd_limit(connections))?;
     let addr: SocketAddr = flag("--url", resolve(&url.host, url.port))?;
-    let request = render(&RequestSpec {
-        method: &method,
-        target: &url.target,
-        host: &host_header(&url),
-        headers: &headers,
-        body: &body,
-        keep_alive: !a.no_keepalive,
-    });
+    let QuickTimes { warmup_ns, duration_ns, timeout_ns, connect_timeout_ns } = t;
     let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let shown = if a.show_query { url_s.to_string() } else { crate::redact::url(url_s) };
     let report = parts.report(a, &run, shown, method.clone(), url.tls);
@@ -514,6 +487,53 @@ fn quick(a: &RunArgs) -> Result<Config, ConfigError> {
     };
     let slo = slo_set(a, None, &env, &[])?;
     assemble(a, engine, report, slo)
+}
+
+const NO_URL: &str =
+    "--url: missing: give the target, e.g. --url http://127.0.0.1:8080/, or a test plan: onslaught run PLAN.yaml";
+
+/// Quick mode's durations from the flags, with their defaults (10 s run, 10 s timeout, 2 s
+/// connect timeout, no warm-up), ns.
+struct QuickTimes {
+    warmup_ns: u64,
+    duration_ns: u64,
+    timeout_ns: u64,
+    connect_timeout_ns: u64,
+}
+
+impl QuickTimes {
+    fn of(a: &RunArgs) -> Result<QuickTimes, ConfigError> {
+        let dur =
+            |name: &str, v: &Option<String>, default: &str| flag(name, parse_duration(v.as_deref().unwrap_or(default)));
+        let duration_ns = dur("--duration/-d", &a.duration, "10s")?;
+        if duration_ns == 0 {
+            return Err(ConfigError("--duration/-d: must be longer than 0s".into()));
+        }
+        let timeout_ns = dur("--timeout", &a.timeout, "10s")?;
+        if timeout_ns == 0 {
+            return Err(ConfigError("--timeout: must be longer than 0s".into()));
+        }
+        let connect_timeout_ns = dur("--connect-timeout", &a.connect_timeout, "2s")?.max(1_000_000);
+        let warmup_ns = dur("--warmup", &a.warmup, "0s")?;
+        Ok(QuickTimes { warmup_ns, duration_ns, timeout_ns, connect_timeout_ns })
+    }
+}
+
+/// Quick mode's request bytes (`-m`, `-H`, `--body`, keep-alive unless `--no-keepalive`) and
+/// its method.
+fn quick_request(a: &RunArgs, url: &Url, env: &[(String, String)]) -> Result<(Vec<u8>, String), ConfigError> {
+    let headers = a.headers.iter().map(|h| quick_header(h, env)).collect::<Result<Vec<_>, _>>()?;
+    let method = quick_method(&a.method)?;
+    let body = quick_body(a.body.as_deref(), env)?;
+    let request = render(&RequestSpec {
+        method: &method,
+        target: &url.target,
+        host: &host_header(url),
+        headers: &headers,
+        body: &body,
+        keep_alive: !a.no_keepalive,
+    });
+    Ok((request, method))
 }
 
 /// The names SLOs may scope to: every request label of the plan.

@@ -1,7 +1,7 @@
 //! Gate mode (`onslaught gate`): after a run, run the rollback command when the verdict is not a
 //! pass, and append a dated entry to a deployment report. The run itself is `run`'s; this file
 //! owns only the command and the entry (pure formatting apart from `rollback` and `append`).
-use crate::report::{Report, Status};
+use crate::report::{Report, SloRow, Status};
 use crate::units::fmt_ns;
 use std::io::Write;
 use std::path::Path;
@@ -76,33 +76,49 @@ pub fn entry(r: &Report, unix_s: u64, rollback: Option<&Rollback>) -> String {
     if let Some(why) = &r.aborted {
         s += &format!("- Aborted: {why}\n");
     }
-    if v.reasons.is_empty() {
-        s += "- Reasons: none (every criterion passed)\n";
-    } else {
-        s += "- Reasons:\n";
-        for reason in &v.reasons {
-            s += &format!("  - {reason}\n");
-        }
-    }
+    s += &reasons(&v.reasons);
     if !r.slo.is_empty() {
-        let rows: Vec<String> = r
-            .slo
-            .iter()
-            .map(|row| {
-                let metric = row.kind();
-                let actual = match (row.actual, metric) {
-                    (Some(a), Some(m)) => m.show(a),
-                    _ => "no data".into(),
-                };
-                let scope = if row.scope == "total" { String::new() } else { format!("{} ", row.scope) };
-                format!("{scope}{} (actual {actual}) {}", row.criterion, if row.pass { "PASS" } else { "FAIL" })
-            })
-            .collect();
-        s += &format!("- SLOs: {}\n", rows.join("; "));
+        s += &slos(&r.slo);
     }
+    s += &metrics(r);
+    s += &match rollback {
+        Some(rb) => format!("- Rollback triggered: Y (`{}`: {})\n", rb.command, rb.status),
+        None if pass => "- Rollback triggered: N\n".to_string(),
+        None => "- Rollback triggered: N (no --on-fail command)\n".to_string(),
+    };
+    s + "\n"
+}
+
+/// The verdict's reasons, one item each (or that every criterion passed).
+fn reasons(reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        return "- Reasons: none (every criterion passed)\n".into();
+    }
+    let mut s = "- Reasons:\n".to_string();
+    for reason in reasons {
+        s += &format!("  - {reason}\n");
+    }
+    s
+}
+
+/// Every SLO criterion on one line: scope, criterion, actual value, PASS/FAIL.
+fn slos(rows: &[SloRow]) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let actual = row.actual.map_or_else(|| "no data".into(), |a| row.metric.show(a));
+            let scope = if row.scope == "total" { String::new() } else { format!("{} ", row.scope) };
+            format!("{scope}{} (actual {actual}) {}", row.criterion, if row.pass { "PASS" } else { "FAIL" })
+        })
+        .collect();
+    format!("- SLOs: {}\n", rows.join("; "))
+}
+
+/// The run's headline figures: requests, rates, errors, latency percentiles.
+fn metrics(r: &Report) -> String {
     let (k, rt, l) = (&r.counts, &r.rates, &r.latency);
     let target = rt.target_rps.map_or("closed loop".to_string(), |t| format!("target {t:.1}/s"));
-    s += &format!(
+    format!(
         "- Metrics: {} requests in {:.1}s, {target}, achieved {:.1}/s, throughput {:.1}/s, errors {:.2}%, latency p50 {} p95 {} p99 {} max {}\n",
         k.intended,
         r.window_s,
@@ -113,13 +129,7 @@ pub fn entry(r: &Report, unix_s: u64, rollback: Option<&Rollback>) -> String {
         fmt_ns(l.p("p95")),
         fmt_ns(l.p("p99")),
         fmt_ns(l.max_ns)
-    );
-    s += &match rollback {
-        Some(rb) => format!("- Rollback triggered: Y (`{}`: {})\n", rb.command, rb.status),
-        None if pass => "- Rollback triggered: N\n".to_string(),
-        None => "- Rollback triggered: N (no --on-fail command)\n".to_string(),
-    };
-    s + "\n"
+    )
 }
 
 /// Append `entry` to `path`, creating it (with a title) when missing.

@@ -8,6 +8,7 @@ use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use onslaught::merge;
 use onslaught::record::{Instants, Outcome, Recorder, Snapshot};
 use onslaught::report::{self, Report, RunConfig, RunEnd, SloRow, StageRow};
+use onslaught::slo::Metric;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -81,7 +82,7 @@ fn sample() -> Report {
         tx.send(s).unwrap();
     }
     let m = merge::collect(&rx, 1, INTERVAL_NS, |_| {});
-    let mut r = Report::build(&m, config(), RunEnd { interrupted: false, window_s: 5.0 });
+    let mut r = Report::build(m, config(), RunEnd { interrupted: false, window_s: 5.0 });
     r.tool = "onslaught (golden)".into();
     r.histograms.start_unix_s = 1_700_000_000.25;
     // The host timer probe: 150 sleeps every 2 ms that woke 40..189 µs late (p50 114 µs, p99
@@ -126,7 +127,7 @@ fn sample() -> Report {
     ];
     let row = |scope: &str, metric: &str, criterion: &str, threshold: f64, actual: Option<f64>, pass: bool| SloRow {
         scope: scope.into(),
-        metric: metric.into(),
+        metric: Metric::from_name(metric).expect("a metric name"),
         criterion: criterion.into(),
         threshold,
         actual,

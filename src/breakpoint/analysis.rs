@@ -2,7 +2,7 @@
 //! it means, the knee, the collapse point, the recommended operating rate, and what saturated
 //! first with its evidence. Thresholds are `step::Limits` (docs/capacity-planning.md).
 use super::search::{Judgement, Outcome};
-use super::step::{Limits, StepResult};
+use super::step::{Limits, StepResult, TargetUsage};
 use crate::units::fmt_ns;
 use serde::{Deserialize, Serialize};
 
@@ -170,13 +170,26 @@ fn bottleneck(steps: &[StepResult], o: &Outcome) -> (String, Vec<String>, Vec<St
     }
     let by_rate = target_steps(steps);
     let first_fail = by_rate.iter().find(|s| !matches!(s.judgement, Judgement::Pass));
-    let Some(f) = first_fail else {
+    let Some(f) = first_fail.copied() else {
         return ("nothing: no step failed".into(), Vec::new(), advice);
     };
-    let pass = by_rate.iter().rev().find(|s| s.offered_rps < f.offered_rps && s.judgement == Judgement::Pass);
-    let mut evidence = vec![format!("first failing rate {} req/s: {}", f.offered_rps, reasons(f))];
+    let pass = by_rate.iter().rev().find(|s| s.offered_rps < f.offered_rps && s.judgement == Judgement::Pass).copied();
+    let mut evidence = latency_evidence(f, pass);
     let errors = f.slo_failures.iter().any(|r| r.contains("error")) || matches!(o, Outcome::Blast { .. });
     let mut what = if errors { "errors" } else { "target latency" }.to_string();
+    if let (Some(p), Some(tp), Some(tf)) = (pass, pass.and_then(|p| p.target), f.target) {
+        let (line, gave_out, hint) = resources(p, tp, f, tf, errors);
+        evidence.push(line);
+        what = gave_out.map_or(what, str::to_string);
+        advice.extend(hint);
+    }
+    (what, evidence, advice)
+}
+
+/// The first failing step's reasons and latencies (the target's own time against the
+/// generator's lag), after the highest passing step below it.
+fn latency_evidence(f: &StepResult, pass: Option<&StepResult>) -> Vec<String> {
+    let mut evidence = vec![format!("first failing rate {} req/s: {}", f.offered_rps, reasons(f))];
     if let Some(p) = pass {
         evidence.push(format!(
             "at {} req/s (the highest passing rate below it): p99 {}, service time p99 {}, errors {:.2}%",
@@ -193,26 +206,37 @@ fn bottleneck(steps: &[StepResult], o: &Outcome) -> (String, Vec<String>, Vec<St
         fmt_ns(f.service_p99_ns),
         fmt_ns(f.send_lag_p99_ns)
     ));
-    if let (Some(p), Some(tf)) = (pass.and_then(|p| p.target.map(|t| (p, t))), f.target) {
-        let (p, tp) = p;
-        evidence.push(format!(
-            "target CPU {:.2} cores at {} req/s, {:.2} at {} req/s; memory {:.1} MiB, then {:.1} MiB",
-            tp.cpu_cores,
-            p.offered_rps,
-            tf.cpu_cores,
-            f.offered_rps,
-            tp.mem_bytes as f64 / 1048576.0,
-            tf.mem_bytes as f64 / 1048576.0
-        ));
-        let load_growth = f.offered_rps / p.offered_rps;
-        if !errors && tp.cpu_cores > 0.0 && tf.cpu_cores / tp.cpu_cores < 1.0 + 0.5 * (load_growth - 1.0) {
-            what = "target CPU".into();
-            advice.push("CPU stopped growing with the load: the target is CPU-bound (more cores or instances, or a cheaper request path)".into());
-        } else if tp.mem_bytes > 0 && tf.mem_bytes as f64 > 1.5 * tp.mem_bytes as f64 {
-            what = "target memory".into();
-        }
+    evidence
+}
+
+/// The watched target's CPU and memory at the last passing step `p` and the first failing `f`:
+/// the evidence line, the resource that gave out (CPU that stopped growing with the load, unless
+/// errors came first; memory that grew by half) and, for CPU, what to do.
+fn resources(
+    p: &StepResult,
+    tp: TargetUsage,
+    f: &StepResult,
+    tf: TargetUsage,
+    errors: bool,
+) -> (String, Option<&'static str>, Option<String>) {
+    let line = format!(
+        "target CPU {:.2} cores at {} req/s, {:.2} at {} req/s; memory {:.1} MiB, then {:.1} MiB",
+        tp.cpu_cores,
+        p.offered_rps,
+        tf.cpu_cores,
+        f.offered_rps,
+        tp.mem_bytes as f64 / 1048576.0,
+        tf.mem_bytes as f64 / 1048576.0
+    );
+    let load_growth = f.offered_rps / p.offered_rps;
+    if !errors && tp.cpu_cores > 0.0 && tf.cpu_cores / tp.cpu_cores < 1.0 + 0.5 * (load_growth - 1.0) {
+        let advice = "CPU stopped growing with the load: the target is CPU-bound (more cores or instances, or a cheaper request path)";
+        (line, Some("target CPU"), Some(advice.into()))
+    } else if tp.mem_bytes > 0 && tf.mem_bytes as f64 > 1.5 * tp.mem_bytes as f64 {
+        (line, Some("target memory"), None)
+    } else {
+        (line, None, None)
     }
-    (what, evidence, advice)
 }
 
 fn reasons(s: &StepResult) -> String {

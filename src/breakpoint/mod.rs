@@ -92,6 +92,38 @@ fn rate(flag: &str, s: &str) -> Result<f64, ConfigError> {
 /// Options from the flags; `plan_peak` is the plan's highest rate and its first (start, peak),
 /// used for the defaults of --start and --max.
 pub fn options(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Result<Options, ConfigError> {
+    let (start, max) = range(a, plan)?;
+    let growth = parse_growth(&a.step).map_err(|e| ConfigError(format!("--step: {e}")))?;
+    if let Growth::Add(d) = growth
+        && (max - start) / d > 50.0
+    {
+        return Err(ConfigError(format!(
+            "--step: +{d} req/s needs more than 50 steps from {start} to {max}: use a larger increment or a factor such as 1.5x"
+        )));
+    }
+    let resolution = ratio("--resolution", &a.resolution)?;
+    if resolution <= 0.0 {
+        return Err(ConfigError("--resolution: must be above 0% (e.g. 2%)".into()));
+    }
+    let hold_s = duration_s("--hold", &a.hold)?;
+    if hold_s <= 0.0 {
+        return Err(ConfigError("--hold: must be longer than 0s (e.g. 30s)".into()));
+    }
+    let limits = limits(a)?;
+    Ok(Options {
+        search: SearchSpec { start, max, growth, resolution, confirm_tries: 3 },
+        hold_s,
+        settle_s: duration_s("--settle", &a.settle)?,
+        confirm_hold_s: a.confirm_hold.as_deref().map_or(Ok(hold_s), |h| duration_s("--confirm-hold", h))?,
+        headroom: ratio("--headroom", &a.headroom)?,
+        limits,
+        recheck: a.recheck,
+    })
+}
+
+/// The rates the search spans, (start, max): `--start`/`--max`, else from the plan's first and
+/// peak rates (`--start` defaults to a tenth of max).
+fn range(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Result<(f64, f64), ConfigError> {
     let max = match (&a.max, plan) {
         (Some(m), _) => rate("--max", m)?,
         (None, Some((_, peak))) if peak > 0.0 => peak,
@@ -109,27 +141,16 @@ pub fn options(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Resu
     if start > max {
         return Err(ConfigError(format!("--start: {start} req/s is above --max {max} req/s: lower --start")));
     }
-    let growth = parse_growth(&a.step).map_err(|e| ConfigError(format!("--step: {e}")))?;
-    if let Growth::Add(d) = growth
-        && (max - start) / d > 50.0
-    {
-        return Err(ConfigError(format!(
-            "--step: +{d} req/s needs more than 50 steps from {start} to {max}: use a larger increment or a factor such as 1.5x"
-        )));
-    }
-    let resolution = ratio("--resolution", &a.resolution)?;
-    if resolution <= 0.0 {
-        return Err(ConfigError("--resolution: must be above 0% (e.g. 2%)".into()));
-    }
-    let hold_s = duration_s("--hold", &a.hold)?;
-    if hold_s <= 0.0 {
-        return Err(ConfigError("--hold: must be longer than 0s (e.g. 30s)".into()));
-    }
+    Ok((start, max))
+}
+
+/// When a step counts as broken: `--knee`, `--blast-radius`, `--knee-floor`.
+fn limits(a: &crate::cli::BreakpointArgs) -> Result<Limits, ConfigError> {
     let knee_factor: f64 =
         a.knee.trim().trim_end_matches('x').parse().ok().filter(|k: &f64| *k > 1.0).ok_or_else(|| {
             ConfigError(format!("--knee: '{}' is not a multiple above 1 of the low-load p95 (e.g. 2x)", a.knee))
         })?;
-    let limits = Limits {
+    Ok(Limits {
         blast_error_rate: ratio("--blast-radius", &a.blast_radius)?,
         knee_factor,
         knee_floor_ns: match &a.knee_floor {
@@ -137,15 +158,6 @@ pub fn options(a: &crate::cli::BreakpointArgs, plan: Option<(f64, f64)>) -> Resu
             None => Limits::default().knee_floor_ns,
         },
         ..Limits::default()
-    };
-    Ok(Options {
-        search: SearchSpec { start, max, growth, resolution, confirm_tries: 3 },
-        hold_s,
-        settle_s: duration_s("--settle", &a.settle)?,
-        confirm_hold_s: a.confirm_hold.as_deref().map_or(Ok(hold_s), |h| duration_s("--confirm-hold", h))?,
-        headroom: ratio("--headroom", &a.headroom)?,
-        limits,
-        recheck: a.recheck,
     })
 }
 

@@ -142,7 +142,7 @@ fn target_ok(r: &Report, slo: &SloSet) -> bool {
             d.count > 0 && rule.metric.passes(ns as f64 / 1e9, rule.threshold)
         }
         (_, Metric::Latency(_) | Metric::Throughput) => true,
-        _ => r.slo.iter().any(|row| row.scope == rule.scope.label() && row.metric == rule.metric.name() && row.pass),
+        _ => r.slo.iter().any(|row| row.scope == rule.scope.label() && row.metric == rule.metric && row.pass),
     })
 }
 

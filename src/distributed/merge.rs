@@ -147,7 +147,7 @@ pub fn merge(shards: &[Shard], missing: Vec<u64>) -> Result<Report, String> {
         interrupted: shards.iter().any(|s| s.report.interrupted),
         window_s: shards.iter().map(|s| s.report.window_s).fold(0.0, f64::max),
     };
-    let mut r = Report::build(&m, config(shards), end);
+    let mut r = Report::build(m, config(shards), end);
     r.target = shards.iter().find_map(|s| s.report.target.clone());
     r.per_core = per_core(shards);
     for (i, row) in r.stages.iter_mut().enumerate() {

@@ -75,7 +75,7 @@ fn shard(k: u64, n: u64, intervals: &[Vec<u64>]) -> Shard {
         });
         m.intervals.push(IntervalHists::of(i as u64, 1_000_000_000, &h));
     }
-    let mut report = Report::build(&m, config(1), RunEnd { interrupted: false, window_s: 3.0 });
+    let mut report = Report::build(m, config(1), RunEnd { interrupted: false, window_s: 3.0 });
     report.distributed = Some(Distributed {
         plan_digest: "d".into(),
         shards: n,

@@ -19,24 +19,33 @@ use std::time::Duration;
 /// The closed model's virtual-user loop (a child module: it drives this ConnTask).
 mod users;
 
+/// A read buffer's size: a response head and a good part of a body per read. Buffers belong to
+/// the shard and are lent per exchange (`Shard::lend_buf`).
 const BUF_START: usize = 16 * 1024;
-/// A connection idle at least this long is peeked for unsolicited bytes before reuse.
-const IDLE_CHECK_NS: u64 = 1_000_000;
 const BACKOFF_BASE_NS: u64 = 10_000_000;
 const BACKOFF_MAX_NS: u64 = 250_000_000;
 
-/// Open the shard's connections before t0 (failures are left for the run to retry and count).
-/// Each connect holds the run's spec by its `Arc` (a count, not a copy).
+/// Connects in flight at once while opening a shard's connections: each holds a connect (and
+/// TLS handshake) future of about 6 KiB, so 10 000 at once would be 60 MiB of generator memory
+/// for a moment (and a burst the target's accept queue may drop).
+const PRECONNECT_WINDOW: usize = 256;
+
+/// Open the shard's connections before t0 (failures are left for the run to retry and count),
+/// `PRECONNECT_WINDOW` at a time. Each connect holds the run's spec by its `Arc` (a count, not a
+/// copy).
 pub(crate) async fn preconnect(spec: &Arc<EngineSpec>, count: usize) -> Vec<Option<Stream>> {
-    let tasks: Vec<_> = (0..count)
-        .map(|_| {
-            let spec = spec.clone();
-            glommio::spawn_local(async move { connect(&spec).await.ok().map(|(s, _)| s) })
-        })
-        .collect();
     let mut out = Vec::with_capacity(count);
-    for t in tasks {
-        out.push(t.await);
+    while out.len() < count {
+        let batch = PRECONNECT_WINDOW.min(count - out.len());
+        let tasks: Vec<_> = (0..batch)
+            .map(|_| {
+                let spec = spec.clone();
+                glommio::spawn_local(async move { connect(&spec).await.ok().map(|(s, _)| s) })
+            })
+            .collect();
+        for t in tasks {
+            out.push(t.await);
+        }
     }
     out
 }
@@ -136,13 +145,10 @@ pub(crate) struct ConnTask {
     stream: Option<Stream>,
     /// Responses already read on this stream (a reused stream may have been closed while idle).
     served: u64,
-    /// When the last response on this stream completed.
-    last_done: u64,
     down_until: u64,
     last_err: TransportError,
     fails: u32,
     rng: u64,
-    buf: Vec<u8>,
     parser: ResponseParser,
     /// Plan runs: the step being sent, rendered here when it has templates (reused buffers).
     req: Vec<u8>,
@@ -218,12 +224,10 @@ impl ConnTask {
             ci,
             stream,
             served: 0,
-            last_done: 0,
             down_until: 0,
             last_err: TransportError::ConnectRefused,
             fails: 0,
             rng,
-            buf: vec![0; BUF_START],
             parser: ResponseParser::new(Limits::default()),
             req: Vec::new(),
             body: Vec::new(),
@@ -353,7 +357,7 @@ impl ConnTask {
         // line every core shares), to hold the spec across this request.
         let shard = self.shard.clone();
         let spec = &*shard.spec;
-        if self.stream.is_some() && slot.intended >= self.last_done + IDLE_CHECK_NS && self.stale() {
+        if self.stale() {
             self.drop_stream();
         }
         if let Err(outcome) = self.connect_for(slot).await {
@@ -391,7 +395,6 @@ impl ConnTask {
     /// status range) and record it.
     fn answered(&mut self, slot: &Slot, req: Req<'_>, status: u16, sent: u64) -> Ended {
         let completed = now_ns();
-        self.last_done = completed;
         let t = Instants { intended: slot.intended, sent, completed };
         let latency = completed.saturating_sub(slot.intended);
         let failure = match req {
@@ -421,7 +424,6 @@ impl ConnTask {
     /// The one place a request that got no response is recorded: its outcome, now.
     fn failed(&mut self, slot: &Slot, req: Req<'_>, outcome: Outcome) -> Ended {
         let completed = now_ns();
-        self.last_done = completed;
         self.record(slot, completed, |r| {
             r.failed(outcome);
             if let Some(l) = req.label() {
@@ -489,11 +491,16 @@ impl ConnTask {
 
     /// Whether an idle plain connection holds bytes nobody asked for, or was closed by the server:
     /// either way it must not carry the next request (the bytes would be read as its response).
-    /// One non-blocking peek, only after an idle gap (never at saturation). TLS streams are not
-    /// peeked: post-handshake records (session tickets) are legitimate unsolicited bytes there.
+    /// The stream's readiness poll says for free when nothing arrived since its last read (glommio
+    /// patch 12); only when something may have (an event came, or the last read filled the
+    /// buffer) is the socket peeked, once, without blocking. TLS streams are not checked:
+    /// post-handshake records (session tickets) are legitimate unsolicited bytes there.
     fn stale(&self) -> bool {
         use std::os::fd::AsRawFd;
         let Some(Stream::Plain(s)) = &self.stream else { return false };
+        if !s.maybe_readable() {
+            return false;
+        }
         let mut b = [0u8; 1];
         // SAFETY: a 1-byte peek into a local buffer on a socket we own.
         let n = unsafe { libc::recv(s.as_raw_fd(), b.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
@@ -514,7 +521,10 @@ impl ConnTask {
         }
         let spec = &self.shard.spec;
         let begin = now_ns();
-        match connect(spec).await {
+        // Boxed: the connect (and TLS handshake) future is most of a connection task's size
+        // (about 6 KiB), held inline by every task for its whole life although a keep-alive
+        // connection connects once. A box per connect keeps each idle task under 2 KiB.
+        match Box::pin(connect(spec)).await {
             Ok((s, handshake)) => {
                 let took = now_ns() - begin;
                 if begin >= self.shard.t0 + spec.warmup_ns {
@@ -543,8 +553,17 @@ impl ConnTask {
         exp / 2 + (self.rng % (exp / 2).max(1))
     }
 
-    /// Write the request and read one framed response. Ok((done, extra bytes followed)).
+    /// Write the request and read one framed response. Ok((done, extra bytes followed)). The
+    /// read buffer is the shard's, lent for this exchange (`Shard::lend_buf`): an idle
+    /// keep-alive connection holds none.
     async fn exchange(&mut self, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
+        let mut buf = self.shard.lend_buf(BUF_START);
+        let result = self.exchange_in(&mut buf, request, head).await;
+        self.shard.return_buf(buf, 4 * BUF_START);
+        result
+    }
+
+    async fn exchange_in(&mut self, buf: &mut Vec<u8>, request: &[u8], head: bool) -> Result<(Done, bool), ExErr> {
         let stream = self.stream.as_mut().expect("connected above");
         let io = |e: std::io::Error, started: bool| ExErr::Io(io_class(&e), started);
         stream.write_all(request).await.map_err(|e| io(e, false))?;
@@ -554,12 +573,12 @@ impl ConnTask {
         }
         let mut filled = 0usize;
         loop {
-            if filled == self.buf.len() {
+            if filled == buf.len() {
                 // Only a head that does not fit gets here; the parser caps it.
-                let grown = self.buf.len() * 2;
-                self.buf.resize(grown, 0);
+                let grown = buf.len() * 2;
+                buf.resize(grown, 0);
             }
-            let n = match stream.read(&mut self.buf[filled..]).await {
+            let n = match stream.read(&mut buf[filled..]).await {
                 Ok(n) => n,
                 Err(e) => return Err(io(e, filled > 0 || self.parser.started())),
             };
@@ -571,21 +590,15 @@ impl ConnTask {
             }
             filled += n;
             let fed = match self.capturing {
-                None => self.parser.feed(&self.buf[..filled]),
-                Some(_) => self.parser.feed_into(&self.buf[..filled], &mut self.capture),
+                None => self.parser.feed(&buf[..filled]),
+                Some(_) => self.parser.feed_into(&buf[..filled], &mut self.capture),
             };
             match fed.map_err(ExErr::Proto)? {
                 Feed::NeedMore { consumed } => {
-                    self.buf.copy_within(consumed..filled, 0);
+                    buf.copy_within(consumed..filled, 0);
                     filled -= consumed;
                 }
-                Feed::Done { consumed, done } => {
-                    if self.buf.len() > 4 * BUF_START {
-                        self.buf.truncate(BUF_START);
-                        self.buf.shrink_to_fit();
-                    }
-                    return Ok((done, consumed < filled));
-                }
+                Feed::Done { consumed, done } => return Ok((done, consumed < filled)),
             }
         }
     }

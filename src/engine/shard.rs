@@ -42,6 +42,9 @@ pub(crate) struct Shard {
     /// Absolute end of each measured load stage (plan runs with stages), for per-stage results.
     stage_ends: Vec<u64>,
     tx: Sender<Snapshot>,
+    /// Read buffers not lent to an exchange: as many as were ever in flight at once, not one per
+    /// connection (an idle keep-alive connection holds no buffer).
+    bufs: RefCell<Vec<Vec<u8>>>,
 }
 
 pub(crate) struct State {
@@ -106,7 +109,22 @@ impl Shard {
             health: crate::record::health::Probe::new(),
             spare: None,
         };
-        Shard { spec, core: k, lane, lanes, t0, st: RefCell::new(st), live: Cell::new(conns), stage_ends, tx }
+        let bufs = RefCell::new(Vec::new());
+        Shard { spec, core: k, lane, lanes, t0, st: RefCell::new(st), live: Cell::new(conns), stage_ends, tx, bufs }
+    }
+
+    /// A read buffer of at least `size` bytes for one exchange (a returned one when there is).
+    pub fn lend_buf(&self, size: usize) -> Vec<u8> {
+        self.bufs.borrow_mut().pop().unwrap_or_else(|| vec![0; size])
+    }
+
+    /// Take a lent buffer back; one grown past `keep` bytes (a large head) shrinks to a quarter.
+    pub fn return_buf(&self, mut buf: Vec<u8>, keep: usize) {
+        if buf.len() > keep {
+            buf.truncate(keep / 4);
+            buf.shrink_to_fit();
+        }
+        self.bufs.borrow_mut().push(buf);
     }
     pub fn open(&self) -> bool {
         !matches!(self.spec.schedule, Schedule::Saturate)

@@ -163,35 +163,43 @@ impl Cursor<'_> {
 
     /// One field; `true` when it ended the record.
     fn field(&mut self) -> Result<(String, bool), CsvError> {
+        if self.chars.peek() == Some(&'"') { self.quoted() } else { self.unquoted() }
+    }
+
+    /// A quoted field (`""` inside is one quote, RFC 4180) and what follows its closing quote.
+    fn quoted(&mut self) -> Result<(String, bool), CsvError> {
         let mut s = String::new();
-        if self.chars.peek() == Some(&'"') {
-            let (line, col) = (self.line, self.col);
-            self.next();
-            loop {
-                match self.next() {
-                    None => return Err(CsvError { line, col, message: "quoted field is not closed".into() }),
-                    Some('"') if self.chars.peek() == Some(&'"') => {
-                        self.next();
-                        s.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => s.push(c),
-                }
-            }
-            return match self.next() {
-                None | Some('\n') => Ok((s, true)),
-                Some('\r') if self.chars.peek() == Some(&'\n') => {
+        let (line, col) = (self.line, self.col);
+        self.next();
+        loop {
+            match self.next() {
+                None => return Err(CsvError { line, col, message: "quoted field is not closed".into() }),
+                Some('"') if self.chars.peek() == Some(&'"') => {
                     self.next();
-                    Ok((s, true))
+                    s.push('"');
                 }
-                Some(',') => Ok((s, false)),
-                Some(c) => Err(CsvError {
-                    line: self.line,
-                    col: self.col - 1,
-                    message: format!("`{c}` after a closing quote: expected `,` or the end of the line"),
-                }),
-            };
+                Some('"') => break,
+                Some(c) => s.push(c),
+            }
         }
+        match self.next() {
+            None | Some('\n') => Ok((s, true)),
+            Some('\r') if self.chars.peek() == Some(&'\n') => {
+                self.next();
+                Ok((s, true))
+            }
+            Some(',') => Ok((s, false)),
+            Some(c) => Err(CsvError {
+                line: self.line,
+                col: self.col - 1,
+                message: format!("`{c}` after a closing quote: expected `,` or the end of the line"),
+            }),
+        }
+    }
+
+    /// An unquoted field, up to a comma or the end of the line (a quote in it is an error).
+    fn unquoted(&mut self) -> Result<(String, bool), CsvError> {
+        let mut s = String::new();
         loop {
             match self.chars.peek().copied() {
                 None => return Ok((s, true)),

@@ -33,56 +33,71 @@ pub(crate) fn parse(path: &str) -> Result<Vec<Seg>, String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        match b[i] {
-            b'.' if !out.is_empty() && i + 1 < b.len() && b[i + 1] != b'[' && b[i + 1] != b'.' => i += 1,
-            b'[' if i + 1 < b.len() && b[i + 1] == b'"' => {
-                let mut k = String::new();
-                let mut j = i + 2;
-                loop {
-                    match b.get(j) {
-                        None => return Err(bad("unclosed quote")),
-                        Some(b'\\') if j + 1 < b.len() => {
-                            k.push(b[j + 1] as char);
-                            j += 2;
-                        }
-                        Some(b'"') => break,
-                        Some(_) => {
-                            let ch = path[j..].chars().next().unwrap_or('?');
-                            k.push(ch);
-                            j += ch.len_utf8();
-                        }
-                    }
-                }
-                if b.get(j + 1) != Some(&b']') {
-                    return Err(bad("expected ] after the quoted key"));
-                }
-                out.push(Seg::Key(k));
-                i = j + 2;
+        let (seg, next) = match b[i] {
+            b'.' if !out.is_empty() && i + 1 < b.len() && b[i + 1] != b'[' && b[i + 1] != b'.' => {
+                i += 1;
+                continue;
             }
-            b'[' => {
-                let end = path[i..].find(']').ok_or_else(|| bad("unclosed ["))? + i;
-                let inner = &path[i + 1..end];
-                match inner.parse::<usize>() {
-                    Ok(n) => out.push(Seg::Index(n)),
-                    Err(_) if plain(inner) => out.push(Seg::Key(inner.to_string())),
-                    Err(_) => return Err(bad("the index is not a number")),
-                }
-                i = end + 1;
-            }
-            _ => {
-                let end = path[i..].find(['.', '[']).map_or(path.len(), |e| e + i);
-                if end == i || (i > 0 && b[i - 1] != b'.') || path[i..end].contains(']') {
-                    return Err(bad("empty or misplaced key"));
-                }
-                out.push(Seg::Key(path[i..end].to_string()));
-                i = end;
-            }
+            b'[' if i + 1 < b.len() && b[i + 1] == b'"' => quoted_key(path, i),
+            b'[' => bracket(path, i),
+            _ => word(path, i),
         }
+        .map_err(bad)?;
+        out.push(seg);
+        i = next;
     }
     if out.is_empty() || path.ends_with('.') {
         return Err(bad("empty"));
     }
     Ok(out)
+}
+
+/// `["c.d"]` at `i` (a backslash escapes the next character): the key and where the path goes on.
+fn quoted_key(path: &str, i: usize) -> Result<(Seg, usize), &'static str> {
+    let b = path.as_bytes();
+    let mut k = String::new();
+    let mut j = i + 2;
+    loop {
+        match b.get(j) {
+            None => return Err("unclosed quote"),
+            Some(b'\\') if j + 1 < b.len() => {
+                k.push(b[j + 1] as char);
+                j += 2;
+            }
+            Some(b'"') => break,
+            Some(_) => {
+                let ch = path[j..].chars().next().unwrap_or('?');
+                k.push(ch);
+                j += ch.len_utf8();
+            }
+        }
+    }
+    if b.get(j + 1) != Some(&b']') {
+        return Err("expected ] after the quoted key");
+    }
+    Ok((Seg::Key(k), j + 2))
+}
+
+/// `[0]` (an index) or `[browse]` (a plain key) at `i`.
+fn bracket(path: &str, i: usize) -> Result<(Seg, usize), &'static str> {
+    let end = path[i..].find(']').ok_or("unclosed [")? + i;
+    let inner = &path[i + 1..end];
+    let seg = match inner.parse::<usize>() {
+        Ok(n) => Seg::Index(n),
+        Err(_) if plain(inner) => Seg::Key(inner.to_string()),
+        Err(_) => return Err("the index is not a number"),
+    };
+    Ok((seg, end + 1))
+}
+
+/// A key written as a word at `i`, up to the next `.` or `[` (only at the start or after a `.`).
+fn word(path: &str, i: usize) -> Result<(Seg, usize), &'static str> {
+    let b = path.as_bytes();
+    let end = path[i..].find(['.', '[']).map_or(path.len(), |e| e + i);
+    if end == i || (i > 0 && b[i - 1] != b'.') || path[i..end].contains(']') {
+        return Err("empty or misplaced key");
+    }
+    Ok((Seg::Key(path[i..end].to_string()), end))
 }
 
 #[cfg(test)]

@@ -488,16 +488,46 @@ fn step(
     extract: Vec<Extraction>,
 ) -> Option<Step> {
     let p = &r.path;
-    let method = match r.method.map(|m| m.trim().to_ascii_uppercase()) {
+    let method = method(cx, p, r.method);
+    let target_t = request_path(cx, p, r.target, target, scope);
+    let own = headers(cx, &format!("{p}.headers"), r.headers, scope);
+    let body = match r.body {
+        None => Some(None),
+        Some(b) => cx.template(&format!("{p}.body"), b, scope).map(Some),
+    };
+    let check = checks(cx, &format!("{p}.check"), r.check);
+    let think = think(cx, &format!("{p}.think"), r.think.map(String::as_str));
+    let (method, path, own, body, check, think) = (method?, target_t?, own?, body?, check?, think?);
+    let mut headers: Vec<Header> = target.map(|t| t.headers.clone()).unwrap_or_default();
+    headers.retain(|d| !own.iter().any(|h| h.name.eq_ignore_ascii_case(&d.name)));
+    headers.extend(own);
+    let name = r.name.cloned().unwrap_or_else(|| format!("{method} {}", r.target.map_or("", |s| s.as_str())));
+    Some(Step { name, label, method, path, headers, body, extract, check, think })
+}
+
+/// `method:` upper-cased (absent: GET); None after reporting one that is not a word.
+fn method(cx: &mut Cx<'_>, p: &str, raw: Option<&String>) -> Option<String> {
+    match raw.map(|m| m.trim().to_ascii_uppercase()) {
         None => Some("GET".to_string()),
         Some(m) if !m.is_empty() && m.chars().all(|c| c.is_ascii_alphabetic()) => Some(m),
         Some(m) => {
             cx.err(&format!("{p}.method"), format!("`{m}` is not an HTTP method"), "GET, POST, PUT, DELETE, ...", "");
             None
         }
-    };
+    }
+}
+
+/// `path:` after the base URL's path, as a template; None after reporting a missing one, one
+/// without its leading `/`, or a secret in it with white space.
+fn request_path(
+    cx: &mut Cx<'_>,
+    p: &str,
+    raw: Option<&String>,
+    target: Option<&Target>,
+    scope: &Scope<'_>,
+) -> Option<Template> {
     let tp = format!("{p}.path");
-    let target_t = match r.target {
+    match raw {
         None => {
             cx.missing(&tp, "the request path, e.g. /items", "");
             None
@@ -518,20 +548,7 @@ fn step(
                 t
             }
         }
-    };
-    let own = headers(cx, &format!("{p}.headers"), r.headers, scope);
-    let body = match r.body {
-        None => Some(None),
-        Some(b) => cx.template(&format!("{p}.body"), b, scope).map(Some),
-    };
-    let check = checks(cx, &format!("{p}.check"), r.check);
-    let think = think(cx, &format!("{p}.think"), r.think.map(String::as_str));
-    let (method, path, own, body, check, think) = (method?, target_t?, own?, body?, check?, think?);
-    let mut headers: Vec<Header> = target.map(|t| t.headers.clone()).unwrap_or_default();
-    headers.retain(|d| !own.iter().any(|h| h.name.eq_ignore_ascii_case(&d.name)));
-    headers.extend(own);
-    let name = r.name.cloned().unwrap_or_else(|| format!("{method} {}", r.target.map_or("", |s| s.as_str())));
-    Some(Step { name, label, method, path, headers, body, extract, check, think })
+    }
 }
 
 fn checks(cx: &mut Cx<'_>, p: &str, raw: Option<&RawCheck>) -> Option<Checks> {

@@ -1,20 +1,21 @@
 //! Number formatting shared by the text writers (Markdown, HTML, JUnit, compare), so a value reads
 //! the same in every report.
 use super::SloRow;
+use crate::slo::spec::Metric;
 use crate::units::fmt_ns;
 
 /// An SLO value in its metric's unit: latency in ns/us/ms/s, rates in percent, throughput in req/s.
-pub fn slo_value(metric: &str, v: f64) -> String {
+pub fn slo_value(metric: Metric, v: f64) -> String {
     match metric {
-        "error_rate" | "checks" => pct(v),
-        "throughput" => format!("{v:.1} req/s"),
-        _ => fmt_ns((v * 1e9).round().max(0.0) as u64),
+        Metric::ErrorRate | Metric::Checks => pct(v),
+        Metric::Throughput => format!("{v:.1} req/s"),
+        Metric::Latency(_) => fmt_ns((v * 1e9).round().max(0.0) as u64),
     }
 }
 
 /// The actual value of an SLO row, or "no data".
 pub fn slo_actual(s: &SloRow) -> String {
-    s.actual.map_or_else(|| "no data".to_string(), |v| slo_value(&s.metric, v))
+    s.actual.map_or_else(|| "no data".to_string(), |v| slo_value(s.metric, v))
 }
 
 pub fn pass_fail(pass: bool) -> &'static str {

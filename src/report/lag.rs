@@ -4,6 +4,7 @@
 //! lag), the two tests the verdict asks of the lag ("could it account for this latency miss?",
 //! "is it small beside the latency?") and the sentences that report them. Pure.
 use super::{Dist, SloRow};
+use crate::slo::spec::Metric;
 use crate::units::fmt_ns;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -99,9 +100,9 @@ pub fn small(lag: &Dist, latency: &Dist) -> bool {
     lag.p("p99") as f64 <= SMALL_SHARE * latency.p("p99") as f64
 }
 
-/// The distribution key of a latency metric: "p99" → "p99", "max" → "p100".
-fn key(metric: &str) -> &str {
-    if metric == "max" { "p100" } else { metric }
+/// The distribution key of a latency quantile: "p99" → "p99", "max" → "p100".
+fn key(quantile: &str) -> &str {
+    if quantile == "max" { "p100" } else { quantile }
 }
 
 /// A failed latency criterion the send lag could account for: the reason line saying so, or None
@@ -112,16 +113,17 @@ fn key(metric: &str) -> &str {
 /// the miss is compared with the run's send lag at the same percentile.
 pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> {
     let actual = row.actual?;
-    if row.pass || !matches!(row.metric.as_str(), "p50" | "p75" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max") {
+    let Metric::Latency(quantile) = row.metric else { return None };
+    if row.pass {
         return None;
     }
-    let k = key(&row.metric);
+    let k = key(quantile);
     let miss_ns = ((actual - row.threshold) * 1e9).max(0.0).round() as u64;
     let lag_ns = lag.p(k);
     let why = if row.scope == "total" {
         let s = service.p(k);
         (s as f64 <= row.threshold * 1e9 && service.count > 0)
-            .then(|| format!("service time {} {} is within it", row.metric, fmt_ns(s)))?
+            .then(|| format!("service time {quantile} {} is within it", fmt_ns(s)))?
     } else {
         (miss_ns <= lag_ns).then(|| "the run's send lag at that percentile is at least the miss".to_string())?
     };
@@ -129,7 +131,7 @@ pub fn accounts_for(row: &SloRow, service: &Dist, lag: &Dist) -> Option<String> 
         "inconclusive: {} misses by {} while send lag {} was {} ({why}): the generator's lateness could account for the miss, so the run says nothing about the target on this criterion",
         row.reason(),
         fmt_ns(miss_ns),
-        row.metric,
+        quantile,
         fmt_ns(lag_ns)
     ))
 }
@@ -172,7 +174,7 @@ mod tests {
     fn row(scope: &str, metric: &str, threshold_s: f64, actual_s: f64) -> SloRow {
         SloRow {
             scope: scope.into(),
-            metric: metric.into(),
+            metric: Metric::from_name(metric).expect("a metric name"),
             criterion: format!("{metric} <= {threshold_s}s"),
             threshold: threshold_s,
             actual: Some(actual_s),

@@ -8,9 +8,10 @@
 //!
 //! Pure text building; `exporter` serves and pushes it. Names are listed in `FAMILIES` (the
 //! Grafana dashboard test checks its queries against them) and documented in docs/reports.md.
+use super::exporter::Exporter;
 use super::prometheus::{self, escape, head};
 use super::{Report, RunConfig, RunEnd};
-use crate::merge::Progress;
+use crate::merge::{Merged, Progress};
 use std::io::Write;
 
 /// Every family only the live exposition has (the file's are in `prometheus`).
@@ -40,11 +41,53 @@ pub struct Timing {
 pub fn measures_during(p: &Progress<'_>, cfg: &RunConfig, t: Timing) -> String {
     let covered_ns = (p.row.interval + 1) * t.interval_ns;
     let window_s = covered_ns.saturating_sub(t.warmup_ns).max(t.interval_ns) as f64 / 1e9;
-    let mut r = Report::build(p.merged, cfg.clone(), RunEnd { interrupted: false, window_s });
+    let mut r = Report::build(summary_of(p.merged), cfg.clone(), RunEnd { interrupted: false, window_s });
     count_only_what_ended(&mut r, p);
     let mut out = Vec::new();
     let _ = prometheus::measures(&r, &mut out);
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// What the file's families need of the merge so far: counters, histograms, per endpoint and
+/// stage; not the timeline or the encoded intervals, which grow with the run and are not read.
+fn summary_of(m: &Merged) -> Merged {
+    Merged {
+        totals: m.totals.clone(),
+        hists: m.hists.clone(),
+        per_core: m.per_core.clone(),
+        timeline: Vec::new(),
+        labels: m.labels.clone(),
+        stages: m.stages.clone(),
+        intervals: Vec::new(),
+    }
+}
+
+/// The aggregating thread's side of `--metrics-listen`: publishes each completed interval, then
+/// the final values.
+pub struct Feed<'a> {
+    exporter: &'a Exporter,
+    cfg: &'a RunConfig,
+    timing: Timing,
+    /// The last interval's families, kept for the final exposition.
+    last_interval: String,
+}
+
+impl<'a> Feed<'a> {
+    pub fn new(exporter: &'a Exporter, cfg: &'a RunConfig, timing: Timing) -> Feed<'a> {
+        Feed { exporter, cfg, timing, last_interval: String::new() }
+    }
+
+    /// An interval completed: the file's families so far, this interval's, not finished.
+    pub fn interval(&mut self, p: &Progress<'_>) {
+        self.last_interval = interval(p, self.cfg, self.timing);
+        let body = measures_during(p, self.cfg, self.timing) + &self.last_interval + &finished(self.cfg, false);
+        self.exporter.publish(body);
+    }
+
+    /// The run is judged: the `--prom` file's text exactly, the last interval, finished = 1.
+    pub fn finish(&self, r: &Report) {
+        self.exporter.finish(measures_final(r) + &self.last_interval + &finished(self.cfg, true));
+    }
 }
 
 /// Mid-run, a request claimed from the schedule but still in flight is neither ok nor an error:

@@ -90,14 +90,15 @@ fn results(r: &Report, out: &mut impl Write) -> io::Result<()> {
 
 /// "p99" for the whole run, "p99 (endpoint:login)" for a scope.
 pub(crate) fn slo_metric(s: &SloRow) -> String {
-    if s.scope == "total" { s.metric.clone() } else { format!("{} ({})", s.metric, s.scope) }
+    let metric = s.metric.name();
+    if s.scope == "total" { metric.to_string() } else { format!("{metric} ({})", s.scope) }
 }
 
 /// The criterion without its metric ("p99 <= 200ms" → "<= 200ms"), else the threshold.
 pub(crate) fn slo_threshold(s: &SloRow) -> String {
-    match s.criterion.strip_prefix(&s.metric) {
+    match s.criterion.strip_prefix(s.metric.name()) {
         Some(rest) if !rest.trim().is_empty() => rest.trim().to_string(),
-        _ => slo_value(&s.metric, s.threshold),
+        _ => slo_value(s.metric, s.threshold),
     }
 }
 

@@ -367,8 +367,9 @@ pub struct StageRow {
 pub struct SloRow {
     /// "total", "endpoint:<name>" or "stage:<name>".
     pub scope: String,
-    /// "p50", "p95", "p99", "p99.9", "max", "error_rate", "throughput", "checks".
-    pub metric: String,
+    /// What it judged; written as its name: "p50", "p95", "p99", "p99.9", "max", "error_rate",
+    /// "throughput", "checks".
+    pub metric: Metric,
     /// The criterion as a person reads it: "p99 <= 200ms".
     pub criterion: String,
     /// In base units: seconds for latency, a ratio for rates, req/s for throughput.
@@ -379,22 +380,16 @@ pub struct SloRow {
 }
 
 impl SloRow {
-    /// The metric this row judged (crate::slo::spec::METRICS; None only in a hand-edited file).
-    pub fn kind(&self) -> Option<Metric> {
-        Metric::from_name(&self.metric)
-    }
-
     /// The verdict's line for a failed row: what, threshold and actual.
     pub fn reason(&self) -> String {
-        let row = self;
-        let metric = self.kind().unwrap_or(Metric::Throughput);
+        let (row, metric) = (self, self.metric);
         match row.actual {
             Some(a) => {
                 let op = if metric.is_ceiling() { ">" } else { "<" };
                 format!(
                     "SLO {} {}: {} {op} {} ({})",
                     row.scope,
-                    row.metric,
+                    metric.name(),
                     metric.show(a),
                     metric.show(row.threshold),
                     row.criterion
@@ -403,7 +398,9 @@ impl SloRow {
             None => {
                 format!(
                     "SLO {} {}: no data: nothing was measured in this scope ({})",
-                    row.scope, row.metric, row.criterion
+                    row.scope,
+                    metric.name(),
+                    row.criterion
                 )
             }
         }
@@ -435,7 +432,9 @@ impl Report {
         }
     }
 
-    pub fn build(m: &Merged, config: RunConfig, end: RunEnd) -> Report {
+    /// The report of a merged result, which it consumes: the timeline, the histograms and the
+    /// encoded intervals move into the report (read once, never cloned or looked up again).
+    pub fn build(mut m: Merged, config: RunConfig, end: RunEnd) -> Report {
         let c = &m.totals;
         let window = end.window_s.max(1e-9);
         let rates = Rates::of(c, config.target_rate, window);
@@ -465,13 +464,13 @@ impl Report {
                 .map(|(core, c)| CoreCounts { core, intended: c.intended, ok: c.ok, conserved: c.conserved() })
                 .collect(),
             endpoints: endpoint_rows(&m.labels, &config, window),
-            timeline: m.timeline.clone(),
             stages: stage_rows(&config.stages, &m.stages, end.window_s),
             slo: Vec::new(),
             verdict: Verdict::default(),
             spectrum: spectrum(&m.hists.latency),
-            histograms: encoded_hists(m, &config),
-            hists: m.hists.clone(),
+            histograms: encoded_hists(&mut m, &config),
+            timeline: m.timeline,
+            hists: m.hists,
             config,
             generator,
             target: None,
@@ -524,13 +523,14 @@ fn endpoint_rows(labels: &[crate::record::LabelStats], config: &RunConfig, windo
 }
 
 /// Every histogram of the run in the result file's encoding: totals, the intervals merge
-/// encoded, per endpoint and per plan stage (an empty one for a stage nothing reached).
-fn encoded_hists(m: &Merged, config: &RunConfig) -> hists::EncodedHists {
+/// encoded (moved out of `m`), per endpoint and per plan stage (an empty one for a stage nothing
+/// reached).
+fn encoded_hists(m: &mut Merged, config: &RunConfig) -> hists::EncodedHists {
     let empty = crate::record::histograms::new_hist();
     hists::EncodedHists {
         start_unix_s: 0.0,
         total: hists::TotalHists::of(&m.hists),
-        intervals: m.intervals.clone(),
+        intervals: std::mem::take(&mut m.intervals),
         endpoints: m
             .labels
             .iter()

@@ -200,13 +200,10 @@ fn slo_table(r: &Report, color: bool, out: &mut impl Write) -> std::io::Result<(
     }
     writeln!(out, "\n  {:<34}{:>16}{:>12}  result", "SLO", "threshold", "actual")?;
     for row in &r.slo {
-        let metric = row.kind();
-        let actual = match (row.actual, metric) {
-            (Some(a), Some(m)) => m.show(a),
-            _ => "no data".to_string(),
-        };
+        let actual = row.actual.map_or_else(|| "no data".to_string(), |a| row.metric.show(a));
         let threshold = row.criterion.split_once(' ').map_or(row.criterion.as_str(), |(_, t)| t);
-        let name = if row.scope == "total" { row.metric.clone() } else { format!("{} {}", row.scope, row.metric) };
+        let metric = row.metric.name();
+        let name = if row.scope == "total" { metric.to_string() } else { format!("{} {metric}", row.scope) };
         let result = match (row.pass, color) {
             (true, true) => "\x1b[32mPASS\x1b[0m",
             (false, true) => "\x1b[31mFAIL\x1b[0m",

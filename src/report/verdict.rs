@@ -71,7 +71,7 @@ impl Evidence<'_> {
 }
 
 fn is_latency(row: &SloRow) -> bool {
-    row.kind().is_some_and(|m| matches!(m, crate::slo::Metric::Latency(_)))
+    matches!(row.metric, crate::slo::Metric::Latency(_))
 }
 
 /// The failed SLO rows split into definite failures and those the lag could account for
@@ -82,7 +82,7 @@ fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec
         match lag::accounts_for(row, e.service, e.lag).filter(|_| !target_caused) {
             Some(why) => {
                 inconclusive.push(why);
-                named.push(format!("{} {}", row.scope, row.metric));
+                named.push(format!("{} {}", row.scope, row.metric.name()));
             }
             None => failed.push(row.reason()),
         }
@@ -93,39 +93,89 @@ fn split_slo(e: &Evidence, j: &Judged, target_caused: bool) -> (Vec<String>, Vec
 /// Exit code precedence: interrupted or aborted (4), then failed (1), then invalid (3), else
 /// pass. Returns the verdict and, when the send lag was over `--max-send-lag`, why.
 pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, Option<BoundCause>) {
-    let (r, k, cfg) = (e.rates, e.counts, e.cfg);
     let demand = e.demand();
-    let cause = health::classify(e.generator, &demand);
-    let lag_high = e.lag_high();
-    let latency_slo = j.slo.iter().any(is_latency);
-    let generator_bound = lag_high
-        && match cause {
-            BoundCause::Cores | BoundCause::Connections => true,
-            BoundCause::Target => false,
-            BoundCause::Timer => !latency_slo && !lag::small(e.lag, e.latency),
-        };
-    let (slo_failed, inconclusive, named) = split_slo(e, j, cause == BoundCause::Target);
-    let target_rate_missed = e.rate_missed();
-    let too_many_incomplete = r.incomplete_rate > MAX_INCOMPLETE;
-    let default_failed = !j.replaces_max_error_rate && k.intended > 0 && r.error_rate > cfg.max_error_rate;
+    let f = Findings::of(e, j, &demand);
+    let (slo_failed, inconclusive, named) = split_slo(e, j, f.cause == BoundCause::Target);
+    let failed = f.default_failed || !slo_failed.is_empty() || e.counts.intended == 0;
+    let invalid = f.generator_bound || f.target_rate_missed || f.too_many_incomplete || !named.is_empty();
+    let reasons = reasons(e, j, &f, &demand, slo_failed, inconclusive);
+    let status = status(interrupted, failed, invalid);
+    let verdict = Verdict {
+        status,
+        exit_code: status.exit_code(),
+        generator_bound: f.generator_bound,
+        target_rate_missed: f.target_rate_missed,
+        too_many_incomplete: f.too_many_incomplete,
+        inconclusive: named,
+        reasons,
+    };
+    (verdict, f.lag_high.then_some(f.cause))
+}
+
+/// What the run's own criteria found (MEASUREMENT.md §4), apart from the SLO rows.
+struct Findings {
+    /// Whom a send lag over `--max-send-lag` blames.
+    cause: BoundCause,
+    lag_high: bool,
+    generator_bound: bool,
+    target_rate_missed: bool,
+    too_many_incomplete: bool,
+    /// The error rate is over `--max-error-rate` (and no SLO replaces it).
+    default_failed: bool,
+}
+
+impl Findings {
+    fn of(e: &Evidence, j: &Judged, demand: &Demand) -> Findings {
+        let (r, k) = (e.rates, e.counts);
+        let cause = health::classify(e.generator, demand);
+        let lag_high = e.lag_high();
+        let latency_slo = j.slo.iter().any(is_latency);
+        let generator_bound = lag_high
+            && match cause {
+                BoundCause::Cores | BoundCause::Connections => true,
+                BoundCause::Target => false,
+                BoundCause::Timer => !latency_slo && !lag::small(e.lag, e.latency),
+            };
+        Findings {
+            cause,
+            lag_high,
+            generator_bound,
+            target_rate_missed: e.rate_missed(),
+            too_many_incomplete: r.incomplete_rate > MAX_INCOMPLETE,
+            default_failed: !j.replaces_max_error_rate && k.intended > 0 && r.error_rate > e.cfg.max_error_rate,
+        }
+    }
+}
+
+/// The verdict's lines, in the order every writer lists them: an abort, no data, the error
+/// rate, failed SLOs, inconclusive ones, the send lag, the rate, incomplete requests, hints.
+fn reasons(
+    e: &Evidence,
+    j: &Judged,
+    f: &Findings,
+    demand: &Demand,
+    slo_failed: Vec<String>,
+    inconclusive: Vec<String>,
+) -> Vec<String> {
+    let (r, k, cfg) = (e.rates, e.counts, e.cfg);
     let mut reasons = Vec::new();
     reasons.extend(j.aborted.clone());
     if k.intended == 0 {
         reasons.push("no requests were measured".to_string());
     }
-    if default_failed {
+    if f.default_failed {
         let (a, t) = (100.0 * r.error_rate, 100.0 * cfg.max_error_rate);
         reasons.push(format!("error rate {a:.2}% > {t:.2}% (--max-error-rate)"));
     }
-    reasons.extend(slo_failed.iter().cloned());
+    reasons.extend(slo_failed);
     // An inconclusive criterion already says what the lag did; the note would only repeat it.
-    let note = inconclusive.is_empty() || generator_bound || cause == BoundCause::Target;
+    let note = inconclusive.is_empty() || f.generator_bound || f.cause == BoundCause::Target;
     reasons.extend(inconclusive);
-    if lag_high && note {
-        reasons.extend(lag_reason(e, cause, generator_bound, &demand));
+    if f.lag_high && note {
+        reasons.extend(lag_reason(e, f.cause, f.generator_bound, demand));
     }
-    reasons.extend(rate_reason(r, k, target_rate_missed, lag_high && cause == BoundCause::Target));
-    if too_many_incomplete {
+    reasons.extend(rate_reason(r, k, f.target_rate_missed, f.lag_high && f.cause == BoundCause::Target));
+    if f.too_many_incomplete {
         reasons.push(format!(
             "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
             100.0 * r.incomplete_rate,
@@ -133,19 +183,7 @@ pub(crate) fn decide(e: &Evidence, interrupted: bool, j: &Judged) -> (Verdict, O
         ));
     }
     reasons.extend(resource_hints(k));
-    let failed = default_failed || !slo_failed.is_empty() || k.intended == 0;
-    let invalid = generator_bound || target_rate_missed || too_many_incomplete || !named.is_empty();
-    let status = status(interrupted, failed, invalid);
-    let verdict = Verdict {
-        status,
-        exit_code: status.exit_code(),
-        generator_bound,
-        target_rate_missed,
-        too_many_incomplete,
-        inconclusive: named,
-        reasons,
-    };
-    (verdict, lag_high.then_some(cause))
+    reasons
 }
 
 /// Interrupted or aborted first, then failed, then invalid, else pass.
@@ -265,7 +303,7 @@ mod tests {
             stages: vec![],
             label_checks: vec![],
         };
-        let mut r = Report::build(&m, config, RunEnd { interrupted: false, window_s: 10.0 });
+        let mut r = Report::build(m, config, RunEnd { interrupted: false, window_s: 10.0 });
         r.set_host_timer(&[300_000; 300], &crate::record::histograms::new_hist(), 1_000_000);
         r
     }

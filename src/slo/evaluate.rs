@@ -11,7 +11,7 @@ pub fn evaluate(report: &Report, slos: &SloSet) -> Vec<SloRow> {
             let actual = actual(report, &rule.scope, rule.metric);
             SloRow {
                 scope: rule.scope.label(),
-                metric: rule.metric.name().to_string(),
+                metric: rule.metric,
                 criterion: rule.criterion(),
                 threshold: rule.threshold,
                 actual,

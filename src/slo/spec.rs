@@ -68,6 +68,23 @@ impl Metric {
     }
 }
 
+/// Written as its name ("p99", "error_rate"): the result file keeps the text people read.
+impl serde::Serialize for Metric {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Read from its name; an unknown name (a hand-edited file) is an error naming the metrics.
+impl<'de> serde::Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        Metric::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown SLO metric '{name}': one of {}", METRICS.join(", ")))
+        })
+    }
+}
+
 /// `v` to at most `places` decimals, without trailing zeros.
 fn trim(v: f64, places: usize) -> String {
     let s = format!("{v:.places$}");

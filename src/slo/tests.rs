@@ -54,7 +54,7 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         stages: vec![],
         intervals: vec![],
     };
-    Report::build(&m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
+    Report::build(m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
 }
 
 fn set(items: &[&str]) -> SloSet {
@@ -169,4 +169,19 @@ fn overlay_replaces_same_scope_and_metric() {
         base.rules.iter().map(|r| (r.scope.label(), r.metric.name(), r.threshold)).collect();
     assert_eq!(got, [("total".into(), "p95", 0.1), ("endpoint:home".into(), "p95", 2.0), ("total".into(), "p99", 1.0)]);
     assert_eq!(base.abort_on_fail_ns, Some(10_000_000_000));
+}
+
+#[test]
+fn slo_row_metric_is_written_and_read_as_its_name() {
+    let r = report(100, 0, 20, 0);
+    let rows = evaluate(&r, &set(&["p99.9=50ms", "error_rate=1%", "throughput=5"]));
+    let json = serde_json::to_value(&rows).unwrap();
+    let names: Vec<&str> = json.as_array().unwrap().iter().map(|v| v["metric"].as_str().unwrap()).collect();
+    assert_eq!(names, ["p99.9", "error_rate", "throughput"]);
+    let back: Vec<crate::report::SloRow> = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back.iter().map(|r| r.metric).collect::<Vec<_>>(), rows.iter().map(|r| r.metric).collect::<Vec<_>>());
+    let mut edited = json;
+    edited[0]["metric"] = "p42".into();
+    let err = serde_json::from_value::<Vec<crate::report::SloRow>>(edited).unwrap_err().to_string();
+    assert!(err.starts_with("unknown SLO metric 'p42': one of p50, p75"), "{err}");
 }

@@ -259,6 +259,17 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         Ok(sz)
     }
 
+    /// onslaught patch (12): whether the peer may have sent something (or closed) since the
+    /// last read: false only when a readiness poll is armed, no event arrived since a read
+    /// found the socket empty, and no close was seen. Free: no system call. An idle keep-alive
+    /// connection is then known clean without a `recv(MSG_PEEK)`.
+    pub(crate) fn maybe_readable(&self) -> bool {
+        let quiet = !self.rx_ready
+            && !self.rx_closed
+            && self.source_rx.as_ref().is_some_and(|s| s.is_armed() && !s.has_result());
+        !quiet
+    }
+
     /// onslaught patch (8): reads wait on one multishot readiness poll per stream, armed once
     /// and kept, instead of a one-shot poll armed (a Source, an SQE, a kernel wait-queue entry)
     /// for every response. A read tries the socket only when an event arrived since a read
@@ -523,6 +534,11 @@ impl<S: AsRawFd, B: RxBuf> GlommioStream<S, B> {
 
     pub(crate) fn stream(&self) -> &S {
         &self.stream.stream
+    }
+
+    /// onslaught patch (12): see `NonBufferedStream::maybe_readable`.
+    pub(crate) fn maybe_readable(&self) -> bool {
+        self.stream.maybe_readable()
     }
 }
 

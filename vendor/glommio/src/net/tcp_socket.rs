@@ -582,6 +582,13 @@ impl<B: RxBuf> TcpStream<B> {
         self.stream.stream().set_nodelay(value).map_err(Into::into)
     }
 
+    /// onslaught patch (12): whether the peer may have sent bytes or closed since the last
+    /// read. `false` is certain (an armed readiness poll saw nothing since a read found the
+    /// socket empty) and costs no system call; `true` means look (e.g. a `recv(MSG_PEEK)`).
+    pub fn maybe_readable(&self) -> bool {
+        self.stream.maybe_readable()
+    }
+
     /// Gets the `TCP_NODELAY` option on this socket.
     ///
     /// For more information about this option, see [`TcpStream::set_nodelay`].

@@ -230,6 +230,11 @@ impl Source {
         self.inner.borrow_mut().wakers.result.take()
     }
 
+    /// onslaught patch (12): whether an event left a result not yet taken (no side effects).
+    pub(crate) fn has_result(&self) -> bool {
+        self.inner.borrow().wakers.result.is_some()
+    }
+
     /// onslaught patch (8): whether the request is still queued or in the kernel (a multishot
     /// poll leaves the map only with its last CQE).
     pub(crate) fn is_armed(&self) -> bool {
