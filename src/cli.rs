@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
     #[arg(long = "set")]
     pub sets: Vec<String>,
+    /// Lay the plan's profile NAME (its `load` and `slo`) over the plan: smoke, ci, load, stress,
+    /// spike, soak, breakpoint, ... as the plan defines them. [env: ONSLAUGHT_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Target URL, e.g. http://127.0.0.1:8080/
     #[arg(long, short = 'u')]
     pub url: Option<String>,
@@ -153,6 +157,19 @@ pub struct RunArgs {
     pub out: Option<String>,
     #[command(flatten)]
     pub writers: WriterArgs,
+    /// Serve the run's metrics for Prometheus to scrape during the run, at http://ADDR/metrics
+    /// (e.g. 0.0.0.0:9464; port 0 picks a free one, printed on stderr). Same names and labels
+    /// as --prom, plus the current interval's (docs/reports.md).
+    #[arg(long = "metrics-listen", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// After the run, keep serving --metrics-listen until the final values have been scraped
+    /// once, or this long at most (e.g. 30s: one scrape interval of your Prometheus).
+    #[arg(long = "metrics-hold", value_name = "DURATION", default_value = "0s", requires = "metrics_listen")]
+    pub metrics_hold: String,
+    /// Push the live metrics to --push-gateway every DURATION during the run (e.g. 15s), not only
+    /// at the end.
+    #[arg(long = "push-every", value_name = "DURATION", requires = "push_gateway")]
+    pub push_every: Option<String>,
     /// Sample this process's CPU and memory each interval (the target, if it runs here).
     #[arg(long = "watch-pid", value_name = "PID", conflicts_with = "watch_cgroup")]
     pub watch_pid: Option<String>,
@@ -278,6 +295,10 @@ pub struct CheckArgs {
     /// Override any scalar of the plan: --set load.warmup=10s (repeatable).
     #[arg(long = "set")]
     pub sets: Vec<String>,
+    /// Expand with the plan's profile NAME laid over it (without: the plan as written, and every
+    /// profile it defines is checked too). [env: ONSLAUGHT_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -144,7 +144,7 @@ pub fn ensure_fd_limit(connections: usize) -> Result<(), String> {
 fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError> {
     use crate::engine::work::PlanWork;
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let plan = crate::plan::load(path, &a.sets, &env).map_err(|errs| {
+    let plan = crate::plan::load_profile(path, a.profile.as_deref(), &a.sets, &env).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         ConfigError(format!("{}\n{} error(s) in the plan; nothing was sent", lines.join("\n"), errs.len()))
     })?;
@@ -160,7 +160,9 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let (stages, duration_ns) = plan_stages(a, load)?;
     // -R turns any plan into one constant open-model stage.
     let closed = load.model == crate::plan::Model::Closed && a.rate.is_none();
-    let stage_plan = stage_plans(&stages, if closed { "users" } else { "req/s" });
+    // The plan's stage names, unless -R replaced its stages with one.
+    let names = if a.rate.is_none() { load.names.clone() } else { Vec::new() };
+    let stage_plan = stage_plans(&stages, &names, if closed { "users" } else { "req/s" });
     let stages_ns: Vec<u64> = stages.iter().map(|s| s.duration_ns).collect();
     let stages = with_warmup(stages, warmup_ns);
     let (schedule, users, connections) = match closed {
@@ -175,6 +177,7 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
     let report = RunConfig {
         plan: Some(path.display().to_string()),
+        profile: work.plan.profile.clone(),
         labels: work.labels(),
         users: users.as_ref().map(|u| u.peak()),
         stages: stage_plan,
@@ -265,8 +268,9 @@ fn assemble(
     })
 }
 
-/// The measured stages as reports show them: "stage N", start and end in seconds, the target.
-fn stage_plans(stages: &[crate::schedule::RateStage], unit: &str) -> Vec<crate::report::StagePlan> {
+/// The measured stages as reports show them: the name (the plan's, else "stage N"), start and
+/// end in seconds, the target.
+fn stage_plans(stages: &[crate::schedule::RateStage], names: &[String], unit: &str) -> Vec<crate::report::StagePlan> {
     let mut start = 0u64;
     stages
         .iter()
@@ -276,7 +280,7 @@ fn stage_plans(stages: &[crate::schedule::RateStage], unit: &str) -> Vec<crate::
             let target =
                 if s.from == s.to { format!("{} {unit}", s.from) } else { format!("{} -> {} {unit}", s.from, s.to) };
             let p = crate::report::StagePlan {
-                name: format!("stage {}", i + 1),
+                name: names.get(i).cloned().unwrap_or_else(|| format!("stage {}", i + 1)),
                 start_s: start as f64 / 1e9,
                 end_s: end as f64 / 1e9,
                 target,
@@ -338,6 +342,7 @@ impl Parts {
             max_error_rate: run.max_error_rate,
             tls_insecure: tls && a.insecure,
             plan: None,
+            profile: None,
             labels: Vec::new(),
             users: None,
             stages: Vec::new(),

@@ -69,12 +69,19 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
         eprintln!("onslaught: error: {e}");
         return Err(EXIT_CONFIG);
     }
+    let live = match live_exporter(a, &cfg) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("onslaught: error: {e}");
+            return Err(EXIT_CONFIG);
+        }
+    };
     let stop = onslaught::signal::install();
     let tty = onslaught::report::tty::detect();
     let e = &cfg.engine;
     let span = progress::Span { warmup_ns: e.warmup_ns, duration_ns: e.duration_ns, interval_ns: e.interval_ns };
     let mut progress = progress::Progress::new(&e.schedule, e.shard, span, tty.redraw);
-    let result = onslaught::run::execute(&cfg, stop, |row| {
+    let result = onslaught::run::execute_with(&cfg, stop, live.as_ref().map(|(x, _)| x), |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());
         }
@@ -94,7 +101,53 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
     for e in write_all(&report, &outputs).err().unwrap_or_default() {
         lost(&report, &e);
     }
+    if let Some((x, hold)) = live {
+        if let (n @ 1.., Some(last)) = x.push_failures() {
+            eprintln!("onslaught: WARNING: --push-every: {n} push(es) failed during the run; the last: {last}");
+        }
+        x.hold(hold);
+    }
     Ok(report)
+}
+
+/// `--metrics-listen` (and `--push-every`): the exporter, bound before any load is sent, and how
+/// long to hold it after the run. Its address is printed (port 0 picks one).
+fn live_exporter(
+    a: &RunArgs,
+    cfg: &onslaught::config::Config,
+) -> Result<Option<(onslaught::report::exporter::Exporter, std::time::Duration)>, String> {
+    use onslaught::report::exporter::{Exporter, PushEvery};
+    let dur = |flag: &str, v: &str| {
+        onslaught::units::parse_duration(v)
+            .map(std::time::Duration::from_nanos)
+            .map_err(|e| format!("{flag} '{v}': {e}"))
+    };
+    let push = match (&a.push_every, &a.writers.push_gateway) {
+        (Some(every), Some(gateway)) => {
+            let every = dur("--push-every", every)?;
+            if every < std::time::Duration::from_secs(1) {
+                return Err(format!(
+                    "--push-every {}: push at most once a second (e.g. 15s)",
+                    a.push_every.as_deref().unwrap_or("")
+                ));
+            }
+            let run = onslaught::report::live::run_label(&cfg.report);
+            Some(PushEvery { gateway: gateway.clone(), every, run })
+        }
+        _ => None,
+    };
+    let listen = match (&a.metrics_listen, &push) {
+        (Some(l), _) => l.clone(),
+        // Pushing alone still needs the exposition built: an exporter on a loopback port.
+        (None, Some(_)) => "127.0.0.1:0".to_string(),
+        (None, None) => return Ok(None),
+    };
+    let hold = dur("--metrics-hold", &a.metrics_hold)?;
+    let x = Exporter::start(&listen, push)?;
+    if a.metrics_listen.is_some() {
+        eprintln!("onslaught: live metrics at http://{}/metrics", x.addr());
+    }
+    Ok(Some((x, hold)))
 }
 
 /// A report that could not be written after the load: said loudly, the verdict kept.
@@ -309,9 +362,9 @@ fn compare(a: &CompareArgs) -> u8 {
 }
 
 /// Load a plan (file, then ONSLAUGHT_* environment, then --set), or print every error.
-fn load_plan(path: &std::path::Path, sets: &[String]) -> Result<onslaught::plan::Plan, u8> {
+fn load_plan(path: &std::path::Path, profile: Option<&str>, sets: &[String]) -> Result<onslaught::plan::Plan, u8> {
     let env: Vec<(String, String)> = std::env::vars().collect();
-    onslaught::plan::load(path, sets, &env).map_err(|errors| {
+    onslaught::plan::load_profile(path, profile, sets, &env).map_err(|errors| {
         for e in &errors {
             eprintln!("{e}");
         }
@@ -321,16 +374,33 @@ fn load_plan(path: &std::path::Path, sets: &[String]) -> Result<onslaught::plan:
     })
 }
 
+/// `check`: the plan expanded (with the chosen profile laid over it). Without a profile, every
+/// profile the plan defines is loaded too, so a broken one fails the check before it is run.
 fn check(a: &CheckArgs) -> u8 {
-    match load_plan(&a.plan, &a.sets) {
-        Ok(plan) => {
-            let mut out = std::io::stdout().lock();
-            let _ = onslaught::plan::describe(&plan, &mut out);
-            let _ = out.flush();
-            0
-        }
-        Err(code) => code,
+    let plan = match load_plan(&a.plan, a.profile.as_deref(), &a.sets) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = onslaught::plan::describe(&plan, &mut out);
+    let _ = out.flush();
+    if plan.profile.is_some() {
+        return 0;
     }
+    let broken: Vec<&str> = plan
+        .profiles
+        .iter()
+        .filter(|p| load_plan(&a.plan, Some(&p.name), &a.sets).is_err())
+        .map(|p| p.name.as_str())
+        .collect();
+    if broken.is_empty() {
+        return 0;
+    }
+    eprintln!(
+        "onslaught check: profile(s) {} do not load (see above); check one with --profile NAME",
+        broken.join(", ")
+    );
+    EXIT_CONFIG
 }
 
 fn serve(a: &ServeArgs) -> u8 {

@@ -90,13 +90,22 @@ impl Pending {
     }
 }
 
+/// What `collect` shows its caller as each interval completes: the interval's row and counters,
+/// and everything merged so far (a prefix of the final totals, so counts taken from it only grow).
+pub struct Progress<'a> {
+    pub row: &'a TimelineRow,
+    /// The interval's counters, merged over cores (its offered arrivals, errors by class).
+    pub interval: &'a Counters,
+    pub merged: &'a Merged,
+}
+
 /// Consume snapshots until every core has sent its last. `on_row` sees each completed interval
-/// as soon as it is complete (the live progress line feeds on it).
+/// as soon as it is complete (the live progress line and the live metrics feed on it).
 pub fn collect(
     rx: &Receiver<Snapshot>,
     cores: usize,
     interval_ns: u64,
-    mut on_row: impl FnMut(&TimelineRow),
+    mut on_row: impl FnMut(&Progress<'_>),
 ) -> Merged {
     let mut m = Merged {
         totals: Counters::default(),
@@ -126,7 +135,7 @@ pub fn collect(
             let mut row = summarise(k, interval_ns, &p);
             users = (users + p.counters.users_started).saturating_sub(p.counters.users_retired);
             row.users = users;
-            on_row(&row);
+            on_row(&Progress { row: &row, interval: &p.counters, merged: &m });
             m.timeline.push(row);
             m.intervals.push(IntervalHists::of(k, interval_ns, &p.hists));
         }

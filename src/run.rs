@@ -7,8 +7,9 @@ use crate::clock::now_ns;
 use crate::config::Config;
 use crate::engine::{self, EngineError, Running, StopFlag};
 use crate::merge::{self, Merged, TimelineRow};
+use crate::report::exporter::Exporter;
 use crate::report::progress::Span;
-use crate::report::{Judged, Report, RunEnd};
+use crate::report::{Judged, Report, RunEnd, live};
 use crate::slo::SloSet;
 use crate::slo::breaker::Breaker;
 use crate::watch::{TargetInfo, WatchSpec};
@@ -16,11 +17,24 @@ use std::sync::atomic::Ordering;
 
 /// Run the configured load; `on_row` sees each completed timeline interval (live progress).
 pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -> Result<Report, EngineError> {
+    execute_with(cfg, stop, None, on_row)
+}
+
+/// As `execute`, publishing the live exposition to `live` (`--metrics-listen`) as each interval
+/// completes (on the aggregating thread), and the final values once the report is judged.
+pub fn execute_with(
+    cfg: &Config,
+    stop: StopFlag,
+    live: Option<&Exporter>,
+    on_row: impl FnMut(&TimelineRow),
+) -> Result<Report, EngineError> {
     let running = engine::start(cfg.engine.clone(), stop.clone())?;
     let (clock, period_ns, host_timer) = (running.clock, running.cadence.period_ns, running.host_timer.clone());
     let e = &cfg.engine;
     let span = Span { warmup_ns: e.warmup_ns, duration_ns: e.duration_ns, interval_ns: e.interval_ns };
-    let a = aggregate(&running, span, &cfg.slo, cfg.watch.as_ref(), &stop, on_row);
+    let timing = live::Timing { interval_ns: e.interval_ns, warmup_ns: e.warmup_ns };
+    let mut feed = live.map(|x| live::Feed::new(x, &cfg.report, timing));
+    let a = aggregate(&running, span, &cfg.slo, cfg.watch.as_ref(), &stop, feed.as_mut(), on_row);
     let host_timer_run = running.join();
     let interrupted = stop.load(Ordering::SeqCst) > 0;
     let window_ns = window_ns(span, clock.t0, interrupted, a.aborted.as_ref().map(|(_, at)| *at));
@@ -33,6 +47,9 @@ pub fn execute(cfg: &Config, stop: StopFlag, on_row: impl FnMut(&TimelineRow)) -
     let replaces_max_error_rate = cfg.slo.has_total_error_rate();
     report.judge(Judged { slo, replaces_max_error_rate, aborted: a.aborted.map(|(why, _)| why) });
     crate::distributed::stamp(&mut report, cfg.distributed.as_ref(), clock);
+    if let Some(f) = &feed {
+        f.finish(&report);
+    }
     Ok(report)
 }
 
@@ -45,20 +62,25 @@ struct Aggregated {
 }
 
 /// The aggregating stage, on this thread: merge folds the engine's snapshots; as each interval
-/// completes, the watcher samples process and target resources, the caller sees the row and the
-/// breakers judge it (raising the stop flag, as Ctrl-C does).
+/// completes, the live metrics are published, the watcher samples process and target resources,
+/// the caller sees the row and the breakers judge it (raising the stop flag, as Ctrl-C does).
 fn aggregate(
     running: &Running,
     span: Span,
     slos: &SloSet,
     watch: Option<&WatchSpec>,
     stop: &StopFlag,
+    mut live: Option<&mut live::Feed<'_>>,
     mut on_row: impl FnMut(&TimelineRow),
 ) -> Aggregated {
     let mut breaker = Breaker::new(slos, span.interval_ns, (span.warmup_ns + span.duration_ns) as f64 / 1e9);
     let mut aborted: Option<(String, u64)> = None;
     let mut resources = crate::watch::Resources::start(watch, running.clock.t0);
-    let mut merged = merge::collect(&running.rx, running.cores, span.interval_ns, |row| {
+    let mut merged = merge::collect(&running.rx, running.cores, span.interval_ns, |p| {
+        let row = p.row;
+        if let Some(f) = live.as_deref_mut() {
+            f.interval(p);
+        }
         resources.sample(row.interval);
         on_row(row);
         if aborted.is_none()

@@ -157,10 +157,27 @@ fn k8s_refuses_a_bad_plan_and_bad_names_with_exit_2() {
         ),
         (vec!["k8s", "/nonexistent.yaml", "--shards", "4", "--image", "x"], "nonexistent.yaml"),
         (vec!["k8s", p, "--shards", "0", "--image", "x"], "--shards: give at least 1"),
+        (
+            vec!["k8s", p, "--shards", "2", "--image", "x", "--profile", "soak"],
+            "--profile `soak`: the plan defines no such profile",
+        ),
     ] {
         let o = Command::new(BIN).args(&args).output().unwrap();
         let e = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{e}");
         assert!(e.contains(want) && o.stdout.is_empty(), "{e}");
     }
+}
+
+/// `--profile NAME` is checked against the plan and passed to every shard's run.
+#[test]
+fn k8s_profile_reaches_every_shard_command() {
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/platform.yaml");
+    let o = Command::new(BIN)
+        .args(["k8s", plan.to_str().unwrap(), "--shards", "2", "--image", "x", "--profile", "spike"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("onslaught run /plan/plan.yaml --profile 'spike' --quiet"), "{text}");
 }

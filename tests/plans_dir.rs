@@ -11,7 +11,7 @@ fn plans() -> Vec<std::path::PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     v.sort();
-    assert!(v.len() >= 8, "{v:?}");
+    assert!(v.len() >= 5, "{v:?}");
     v
 }
 
@@ -22,6 +22,26 @@ fn every_plan_validates() {
             panic!("{}: {}", p.display(), errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"));
         }
     }
+}
+
+#[test]
+fn every_profile_of_every_plan_validates() {
+    let mut seen = 0;
+    for p in plans() {
+        let plan = onslaught::plan::load(&p, &[], &[]).unwrap();
+        for prof in &plan.profiles {
+            seen += 1;
+            if let Err(errs) = onslaught::plan::load_profile(&p, Some(&prof.name), &[], &[]) {
+                panic!(
+                    "{} --profile {}: {:?}",
+                    p.display(),
+                    prof.name,
+                    errs.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    assert!(seen >= 7, "plans/platform.yaml defines smoke, ci, load, stress, spike, soak and breakpoint");
 }
 
 #[test]

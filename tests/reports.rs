@@ -31,6 +31,7 @@ fn config() -> RunConfig {
         max_error_rate: 0.01,
         tls_insecure: false,
         plan: Some("plans/checkout.yaml".into()),
+        profile: None,
         labels: vec!["browse".into(), "buy \"now\"".into()],
         users: None,
         stages: Vec::new(),
@@ -434,6 +435,33 @@ fn html_is_self_contained_and_renders_its_charts_in_chromium() {
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "html-check.sh: {text}");
     assert!(text.contains("html-check: ok"), "{text}");
+}
+
+#[test]
+fn html_spectrum_draws_latency_service_time_and_send_lag_on_the_log_percentile_axis() {
+    let r = sample();
+    let html = render(report::html::write, &r);
+    let svg =
+        html.split("<svg id=\"spectrum-chart\"").nth(1).expect("the spectrum chart").split("</svg>").next().unwrap();
+    for name in ["latency (from intended time)", "service time (from send)", "send lag"] {
+        let line =
+            svg.lines().find(|l| l.contains(&format!("data-series=\"{name}\""))).unwrap_or_else(|| panic!("{name}"));
+        // Points from 0% to the last tick, 20 per nine.
+        let nines = (r.hists.latency.len() as f64).log10().ceil().clamp(2.0, 6.0) as usize;
+        assert_eq!(line.matches(',').count(), nines * 20 + 1, "{name}");
+    }
+    for tick in [">0%<", ">90%<", ">99%<"] {
+        assert!(svg.contains(tick), "{tick}");
+    }
+    // Latency from the intended time is never below service time from the send, percentile by
+    // percentile: the latency curve lies on or above (smaller y) the service-time curve.
+    let ys = |name: &str| -> Vec<f64> {
+        let l = svg.lines().find(|l| l.contains(&format!("data-series=\"{name}\""))).unwrap();
+        let pts = l.split("points=\"").nth(1).unwrap().trim_end_matches("\"/>");
+        pts.split(' ').map(|p| p.split(',').nth(1).unwrap().parse().unwrap()).collect()
+    };
+    let (lat, svc) = (ys("latency (from intended time)"), ys("service time (from send)"));
+    assert!(lat.iter().zip(&svc).all(|(l, s)| l <= s), "{lat:?} {svc:?}");
 }
 
 #[test]

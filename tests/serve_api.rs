@@ -50,7 +50,30 @@ fn a_session_login_list_detail_write_logout() {
     assert_eq!((r.status, r.body.len()), (204, 0));
     assert_eq!(server.stats(), ServerStats { requests: 6, logins: 2, authorized: 4, rejected: 0 });
     let s = json(&get(&mut c, "/__stats", None));
-    assert_eq!(s, serde_json::json!({ "requests": 6, "logins": 2, "authorized": 4, "rejected": 0 }));
+    let paths = serde_json::json!({
+        "POST /login": 2, "GET /api/items": 1, "GET /api/items/N": 1, "POST /api/items": 1, "POST /logout": 1
+    });
+    assert_eq!(s, serde_json::json!({ "requests": 6, "logins": 2, "authorized": 4, "rejected": 0, "paths": paths }));
+    server.stop();
+}
+
+/// The learning-platform plans' background traffic: a health probe and a webhook sink, neither
+/// needing a token, each counted on its own path.
+#[test]
+fn health_and_webhook_sink_answer_without_a_token_and_are_counted_per_path() {
+    let server = start(one_core());
+    let mut c = Client::connect(server.addr);
+    let r = get(&mut c, "/health", None);
+    assert_eq!((r.status, json(&r)["status"].as_str()), (200, Some("ok")));
+    let r = post(&mut c, "/webhooks/payments", None, r#"{"event": "payment.succeeded"}"#);
+    assert_eq!((r.status, json(&r)["accepted"].as_bool()), (202, Some(true)));
+    assert_eq!(post(&mut c, "/webhooks/crm", None, "").status, 202);
+    assert_eq!(get(&mut c, "/webhooks/payments", None).status, 405);
+    assert_eq!(post(&mut c, "/health", None, "").status, 405);
+    assert_eq!(get(&mut c, "/webhooks/", None).status, 404);
+    let p = server.paths();
+    assert_eq!((p.get("/health"), p.get("POST /webhooks/NAME"), p.get("/status/CODE"), p.get("other")), (1, 2, 2, 1));
+    assert_eq!(p.0.iter().sum::<u64>(), server.stats().requests);
     server.stop();
 }
 

@@ -48,7 +48,11 @@ fn endpoints_answer_exactly() {
     let r = c.get("/__stats");
     assert_eq!((r.status, r.header("content-type")), (200, Some("application/json")));
     let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(json, serde_json::json!({ "requests": 14, "logins": 0, "authorized": 0, "rejected": 0 }));
+    let paths = serde_json::json!({ "/": 1, "/bytes/N": 2, "/delay/MS": 1, "/status/CODE": 5, "other": 5 });
+    assert_eq!(
+        json,
+        serde_json::json!({ "requests": 14, "logins": 0, "authorized": 0, "rejected": 0, "paths": paths })
+    );
     assert_eq!(server.stats(), ServerStats { requests: 14, ..Default::default() });
     server.stop();
 }

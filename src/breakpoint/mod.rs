@@ -184,6 +184,8 @@ pub fn configure(b: &crate::cli::BreakpointArgs) -> Result<(Config, Options), Co
         ("--hlog", a.writers.hlog.is_some(), "breakpoint writes --json, --md and --html"),
         ("--push-gateway", a.writers.push_gateway.is_some(), "breakpoint writes --json, --md and --html"),
         ("--shard/--shards/--start-at", a.shard.is_set(), "a breakpoint search runs on one host"),
+        ("--metrics-listen", a.metrics_listen.is_some(), "live metrics are for run and gate"),
+        ("--push-every", a.push_every.is_some(), "live metrics are for run and gate"),
     ];
     if let Some((flag, _, fix)) = refused.iter().find(|r| r.1) {
         return Err(ConfigError(format!("{flag}: not a breakpoint flag (each step is set by the search): {fix}")));

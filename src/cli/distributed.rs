@@ -84,4 +84,7 @@ pub struct K8sArgs {
     /// Storage class of the shared results volume (it must support ReadWriteMany).
     #[arg(long = "storage-class")]
     pub storage_class: Option<String>,
+    /// Run the plan's profile NAME on every shard (checked here: an unknown one is exit 2).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }

@@ -22,6 +22,8 @@ pub struct Options {
     pub plan_text: String,
     /// Warm-up plus duration plus grace of the plan, seconds: how long pod 0 waits for the others.
     pub run_s: u64,
+    /// The plan profile every shard runs (`--profile`), if any.
+    pub profile: Option<String>,
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
@@ -121,7 +123,7 @@ fn script(o: &Options) -> String {
     format!(
         "ulimit -l unlimited 2>/dev/null || ulimit -l \"$(ulimit -H -l)\"\n\
          mkdir -p {dir}\n\
-         onslaught run /plan/plan.yaml --quiet --cores {c} --out {dir}/.shard-$JOB_COMPLETION_INDEX.json\n\
+         onslaught run /plan/plan.yaml{profile} --quiet --cores {c} --out {dir}/.shard-$JOB_COMPLETION_INDEX.json\n\
          code=$?\n\
          [ -f {dir}/.shard-$JOB_COMPLETION_INDEX.json ] && mv {dir}/.shard-$JOB_COMPLETION_INDEX.json {dir}/shard-$JOB_COMPLETION_INDEX.json\n\
          echo \"onslaught: shard $JOB_COMPLETION_INDEX/{n} exit $code (the verdict is the merge's)\"\n\
@@ -131,7 +133,8 @@ fn script(o: &Options) -> String {
          while [ \"$(ls {dir}/shard-*.json 2>/dev/null | wc -l)\" -lt {n} ] && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done\n\
          onslaught merge {dir}/shard-*.json --out {dir}/merged.json --md {dir}/merged.md --junit {dir}/merged.xml\n\
          echo $? > {dir}/merged.exit\n",
-        c = o.cores_per_shard
+        c = o.cores_per_shard,
+        profile = o.profile.as_deref().map_or(String::new(), |p| format!(" --profile '{}'", p.replace('\'', "'\\''")))
     )
 }
 
@@ -209,7 +212,7 @@ pub fn from_args(a: &super::args::K8sArgs) -> Result<Options, String> {
     if a.cores_per_shard == 0 {
         return Err("--cores-per-shard: give at least 1 whole core".into());
     }
-    let plan = crate::plan::load(&a.plan, &[], &[]).map_err(|errs| {
+    let plan = crate::plan::load_profile(&a.plan, a.profile.as_deref(), &[], &[]).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         format!("{}\n{} error(s) in the plan; nothing was printed", lines.join("\n"), errs.len())
     })?;
@@ -235,5 +238,6 @@ pub fn from_args(a: &super::args::K8sArgs) -> Result<Options, String> {
         plan_name: a.plan.file_name().map_or("plan.yaml".into(), |f| f.to_string_lossy().into_owned()),
         plan_text,
         run_s,
+        profile: a.profile.clone(),
     })
 }

@@ -34,6 +34,7 @@ fn config(cores: usize) -> RunConfig {
         max_error_rate: 0.01,
         tls_insecure: false,
         plan: None,
+        profile: None,
         labels: Vec::new(),
         users: None,
         stages: Vec::new(),

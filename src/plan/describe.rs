@@ -52,6 +52,7 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
         }
         Model::Closed => writeln!(s, "model     closed: virtual users, each looping its journey with think time")?,
     }
+    profiles(plan, s)?;
     if let Some(shape) = &plan.load.shape {
         writeln!(s, "shape     {shape}")?;
     }
@@ -74,6 +75,25 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
     }
     slo(&plan.slo, s)?;
     writeln!(s, "\nnothing was sent (check only validates and expands the plan)")
+}
+
+/// The profile laid over the plan, and the others it defines.
+fn profiles(plan: &Plan, s: &mut String) -> std::fmt::Result {
+    if let Some(p) = &plan.profile {
+        writeln!(s, "profile   {p} (its load and slo laid over the plan's)")?;
+    }
+    if plan.profiles.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = plan
+        .profiles
+        .iter()
+        .map(|p| match &p.description {
+            Some(d) => format!("{} ({d})", p.name),
+            None => p.name.clone(),
+        })
+        .collect();
+    writeln!(s, "profiles  {}  (choose with --profile NAME)", list.join(", "))
 }
 
 /// The plan's own SLOs (before --slo-file, ONSLAUGHT_SLO_* and --slo).
@@ -104,27 +124,29 @@ fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
     let open = load.model == Model::Open;
     let per = steps_per_iteration(plan);
     let (unit, it, rq) = if open { ("rate (req/s)", "iterations", "requests") } else { ("users", "", "") };
-    let row = |s: &mut String, c: [&str; 6]| {
-        writeln!(s, "  {:>6}  {:>9}  {:>9}  {:<20} {:>12} {:>12}", c[0], c[1], c[2], c[3], c[4], c[5])
+    let row = |s: &mut String, c: [&str; 7]| {
+        let line = format!("  {:>6}  {:>9}  {:>9}  {:<20} {:>12} {:>12}  {}", c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+        writeln!(s, "{}", line.trim_end())
     };
     writeln!(s, "\nstages")?;
-    row(s, ["#", "start", "duration", unit, it, rq])?;
+    row(s, ["#", "start", "duration", unit, it, rq, "name"])?;
     let counts = |n: f64| if open { (count(n), count(n * per)) } else { (String::new(), String::new()) };
     let mut start = 0;
     if load.warmup_ns > 0 {
         let v = load.stages.first().map(|st| st.from).unwrap_or(super::stages::ZERO);
         let (i, r) = counts(load.warmup_ns as f64 / 1e9 * v.per_sec());
-        row(s, ["warmup", "0s", &human(load.warmup_ns), &v.to_string(), &i, &r])?;
+        row(s, ["warmup", "0s", &human(load.warmup_ns), &v.to_string(), &i, &r, ""])?;
         start = load.warmup_ns;
     }
     for (n, st) in load.stages.iter().enumerate() {
         let v = if st.is_ramp() { format!("{} -> {}", st.from, st.to) } else { format!("{}", st.from) };
         let (i, r) = counts(st.integral());
-        row(s, [&(n + 1).to_string(), &human(start), &human(st.duration_ns), &v, &i, &r])?;
+        let name = load.names.get(n).map_or("", String::as_str);
+        row(s, [&(n + 1).to_string(), &human(start), &human(st.duration_ns), &v, &i, &r, name])?;
         start += st.duration_ns;
     }
     let (i, r) = counts(load.expected_iterations().unwrap_or(0.0));
-    row(s, ["total", "", &human(start), &format!("{} measured", human(load.duration_ns())), &i, &r])?;
+    row(s, ["total", "", &human(start), &format!("{} measured", human(load.duration_ns())), &i, &r, ""])?;
     if !open {
         let users = |r: crate::units::Rate| r.num / r.den.max(1);
         let peak = load.stages.iter().map(|st| users(st.from).max(users(st.to))).max().unwrap_or(0);

@@ -20,9 +20,11 @@ mod model;
 mod overrides;
 pub use overrides::RUN_VARS;
 mod path;
+mod profiles;
 mod raw;
 mod secrets;
 mod slo;
+mod stage_names;
 mod stages;
 mod template;
 mod validate;
@@ -39,6 +41,7 @@ pub use model::{
     Plan, Step, Target, Think,
 };
 pub use overrides::ENV_PREFIX;
+pub use profiles::{ENV_VAR as PROFILE_ENV, ProfileInfo};
 pub use secrets::{INLINE, REDACTED, Secret, expand};
 pub use stages::{Load, Model, Shape, ShapeKind, Stage};
 pub use template::{Func, Template, Vars};
@@ -53,8 +56,19 @@ use std::path::Path;
 /// then `sets` (`--set key.path=value`). Precedence: set > env > file > default. Command-line
 /// flags are the caller's to apply over the returned Plan.
 pub fn load(path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Plan, Vec<PlanError>> {
+    load_profile(path, None, sets, env)
+}
+
+/// As `load`, with the profile `--profile` names (None: `ONSLAUGHT_PROFILE` in `env`, else the
+/// plan as written). Precedence: set > env > profile > file.
+pub fn load_profile(
+    path: &Path,
+    profile: Option<&str>,
+    sets: &[String],
+    env: &[(String, String)],
+) -> Result<Plan, Vec<PlanError>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => load_str(&text, path, sets, env),
+        Ok(text) => load_str_profile(&text, path, profile, sets, env),
         Err(e) => Err(vec![PlanError {
             file: path.display().to_string(),
             line: 1,
@@ -111,11 +125,24 @@ pub fn load_slo_file(path: &Path) -> Result<crate::slo::spec::SloSet, Vec<PlanEr
 /// As `load`, with the plan's text given; `path` names it in errors and anchors relative paths
 /// (CSV and secret files are relative to its directory).
 pub fn load_str(text: &str, path: &Path, sets: &[String], env: &[(String, String)]) -> Result<Plan, Vec<PlanError>> {
+    load_str_profile(text, path, None, sets, env)
+}
+
+/// As `load_str`, with a profile (see `load_profile`).
+pub fn load_str_profile(
+    text: &str,
+    path: &Path,
+    profile: Option<&str>,
+    sets: &[String],
+    env: &[(String, String)],
+) -> Result<Plan, Vec<PlanError>> {
     let mut diag = Diag::default();
     let mut sources = Sources { file: path.display().to_string(), ..Default::default() };
     let Some(mut root) = yaml::parse(text, &mut diag) else {
         return Err(diag.finish(&sources));
     };
+    let choice = profiles::choose(profile, env);
+    let defined = profiles::apply(&mut root, choice.as_ref(), &mut diag);
     sources.env = overrides::apply(&mut root, sets, env, &mut diag);
     let index = yaml::Index::build(&root);
     let diag = RefCell::new(diag);
@@ -142,7 +169,11 @@ pub fn load_str(text: &str, path: &Path, sets: &[String], env: &[(String, String
     };
     sources.extra = std::mem::take(&mut cx.extra);
     match plan {
-        Some(p) if cx.diag.is_empty() => Ok(p),
+        Some(mut p) if cx.diag.is_empty() => {
+            p.profile = choice.map(|c| c.name.to_string());
+            p.profiles = defined;
+            Ok(p)
+        }
         _ => Err(cx.diag.finish(&sources)),
     }
 }

@@ -33,6 +33,10 @@ pub struct Plan {
     pub slots: usize,
     /// `slo:` (before `--slo-file`, `ONSLAUGHT_SLO_*` and `--slo` are laid over it).
     pub slo: crate::slo::spec::SloSet,
+    /// The profile laid over `load:` and `slo:` (`--profile`, `ONSLAUGHT_PROFILE`), if any.
+    pub profile: Option<String>,
+    /// Every profile the plan defines, in file order.
+    pub profiles: Vec<super::profiles::ProfileInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -22,7 +22,10 @@ pub(crate) fn apply(root: &mut Node, sets: &[String], env: &[(String, String)], 
     let mut names = Vec::new();
     for (name, value) in env {
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
-        if name.starts_with(crate::slo::parse::ENV_PREFIX) || RUN_VARS.contains(&name.as_str()) {
+        if name.starts_with(crate::slo::parse::ENV_PREFIX)
+            || RUN_VARS.contains(&name.as_str())
+            || name == super::profiles::ENV_VAR
+        {
             // Read by crate::slo, above --slo-file (flag > env > file > plan).
             continue;
         }

@@ -162,6 +162,8 @@ pub(crate) struct RawLoad {
 #[derive(Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStage {
+    /// Names the stage in every report and in `stage:NAME` SLO scopes (default: "stage N").
+    pub name: Option<String>,
     pub duration: Option<String>,
     pub rate: Option<String>,
     pub users: Option<String>,
@@ -303,6 +305,7 @@ pub(crate) fn key_hint(parent: &str, key: &str) -> Option<String> {
         ("stages" | "shape" | "warmup" | "model", "") => format!("`{key}` goes under `load:`"),
         ("base_url" | "headers" | "timeout" | "connections" | "cores", "") => format!("`{key}` goes under `target:`"),
         ("url", "target") => "the key is `base_url`".to_string(),
+        ("profile", "") => "the key is `profiles` (a mapping of named variants of `load` and `slo`)".to_string(),
         ("expect" | "expected" | "status", _) if in_item("endpoints") || in_item("steps") => {
             "expected statuses go in `check: { status: [200, 204] }`".to_string()
         }

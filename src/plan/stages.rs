@@ -134,6 +134,9 @@ pub struct Load {
     pub stages: Vec<Stage>,
     /// The shape the stages were expanded from, if any.
     pub shape: Option<Shape>,
+    /// Each stage's name, as reports and `stage:NAME` SLO scopes use it: the plan's `name:`, a
+    /// shape's phase name ("ramp-up", "hold", ...), else "stage N" (1-based).
+    pub names: Vec<String>,
 }
 
 impl Load {
@@ -188,7 +191,7 @@ pub(crate) fn load(cx: &mut Cx<'_>, raw: Option<&RawLoad>) -> Option<Load> {
         RawModel::Open => Model::Open,
         RawModel::Closed => Model::Closed,
     });
-    let (stages, model, shape) = match (&raw.stages, &raw.shape) {
+    let (stages, model, shape, names) = match (&raw.stages, &raw.shape) {
         (Some(_), Some(_)) => {
             let hint = "stages list each phase; a shape expands into stages: keep one";
             cx.err("load.shape", "both `stages` and `shape` are given", "one of them", hint);
@@ -200,16 +203,17 @@ pub(crate) fn load(cx: &mut Cx<'_>, raw: Option<&RawLoad>) -> Option<Load> {
             return None;
         }
         (Some(st), None) => {
+            let names = super::stage_names::written(cx, st);
             let (stages, model) = stage_list(cx, st, explicit)?;
-            (stages, model, None)
+            (stages, model, None, names?)
         }
         (None, Some(sh)) => {
             let model = explicit.unwrap_or(Model::Open);
-            let (stages, shape) = expand(cx, sh, model)?;
-            (stages, model, Some(shape))
+            let (stages, shape, names) = expand(cx, sh, model)?;
+            (stages, model, Some(shape), names)
         }
     };
-    Some(Load { model, warmup_ns: warmup_ns?, stages, shape })
+    Some(Load { model, warmup_ns: warmup_ns?, stages, shape, names })
 }
 
 fn stage_list(cx: &mut Cx<'_>, raw: &[RawStage], explicit: Option<Model>) -> Option<(Vec<Stage>, Model)> {
@@ -299,7 +303,7 @@ fn ramp(cx: &mut Cx<'_>, path: &str, text: &str, model: Model) -> Option<(Rate, 
 /// stress: for k in 1..=steps, L_k = peak·factor·k/steps: [L_{k−1}→L_k over ramp, L_k for hold],
 /// then L_steps→0 over ramp_down (L_0 = 0); spike: [base for before, base→peak over ramp, peak
 /// for hold, peak→base over ramp, base for after]; breakpoint: [start→max over duration].
-fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, Shape)> {
+fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, Shape, Vec<String>)> {
     if cx.diag.is_poisoned("load.shape.type") {
         return None;
     }
@@ -328,13 +332,35 @@ fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, 
         }
     };
     let (ok, shown) = (p.ok, p.shown);
+    let phases = phase_names(kind, stages.len());
     // Zero-length phases (e.g. `ramp_down: 0s`) are dropped; every phase may not be.
-    let stages: Vec<Stage> = stages.into_iter().filter(|s| s.duration_ns > 0).collect();
+    let (stages, names): (Vec<Stage>, Vec<String>) =
+        stages.into_iter().zip(phases).filter(|(s, _)| s.duration_ns > 0).unzip();
     if ok && stages.is_empty() {
         cx.err("load.shape", "every phase of the shape lasts 0s", "a positive duration", "");
         return None;
     }
-    ok.then_some((stages, Shape { kind, params: shown }))
+    ok.then_some((stages, Shape { kind, params: shown }, names))
+}
+
+/// The names of a shape's `n` phases, before zero-length phases are dropped (see
+/// stages::expand for the phases of each shape).
+fn phase_names(kind: ShapeKind, n: usize) -> Vec<String> {
+    let fixed: &[&str] = match kind {
+        ShapeKind::Smoke => &["smoke"],
+        ShapeKind::Load | ShapeKind::Soak => &["ramp-up", "hold", "ramp-down"],
+        ShapeKind::Spike => &["before", "ramp-up", "peak", "ramp-down", "after"],
+        ShapeKind::Breakpoint => &["ramp"],
+        ShapeKind::Stress => &[],
+    };
+    if kind != ShapeKind::Stress {
+        return fixed.iter().map(|s| s.to_string()).collect();
+    }
+    // Stress: `ramp k` and `hold k` for each step k, then `ramp-down`.
+    let steps = n.saturating_sub(1) / 2;
+    let mut out: Vec<String> = (1..=steps).flat_map(|k| [format!("ramp {k}"), format!("hold {k}")]).collect();
+    out.push("ramp-down".into());
+    out
 }
 
 fn ramp_hold_down(v: Rate, up: u64, hold: u64, down: u64) -> Vec<Stage> {
@@ -524,5 +550,17 @@ impl ShapeParams<'_, '_, '_> {
         }
         self.shown.push(("steps", s.to_string()));
         s.max(1)
+    }
+}
+
+#[cfg(test)]
+mod phase_tests {
+    use super::*;
+
+    #[test]
+    fn shape_phases_are_named_one_per_stage() {
+        assert_eq!(phase_names(ShapeKind::Spike, 5), ["before", "ramp-up", "peak", "ramp-down", "after"]);
+        assert_eq!(phase_names(ShapeKind::Stress, 5), ["ramp 1", "hold 1", "ramp 2", "hold 2", "ramp-down"]);
+        assert_eq!(phase_names(ShapeKind::Load, 3).len(), 3);
     }
 }

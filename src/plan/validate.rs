@@ -111,6 +111,8 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
         data,
         secrets,
         slo: slo?,
+        profile: None,
+        profiles: Vec::new(),
     })
 }
 

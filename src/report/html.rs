@@ -1,5 +1,6 @@
 //! The self-contained HTML report: inline CSS and inline SVG charts (latency p50/p95/p99 over
-//! time, throughput against the target rate, outcome breakdown), the results table, latency,
+//! time, the percentile spectrum (`spectrum_chart`), throughput against the target rate, outcome
+//! breakdown), the results table, latency,
 //! endpoints and stages. No script, font or network: it opens from a file anywhere, offline.
 //! scripts/html-check.sh renders it in headless Chromium and checks the charts are drawn.
 use super::fmt::{Point, pass_fail, pct, rps, series, slo_actual, xml};
@@ -50,6 +51,7 @@ fn page(r: &Report, s: &mut String) -> std::fmt::Result {
     let lat: [(&str, &str, Pick); 3] =
         [("p50", P50, |p| p.p50_ms), ("p95", P95, |p| p.p95_ms), ("p99", P99, |p| p.p99_ms)];
     chart(s, "latency-chart", "ms", &pts, &lat, None)?;
+    super::spectrum_chart::write(r, s)?;
     writeln!(
         s,
         "<h2>Throughput over time</h2>\n<p>Requests sent and responses completed per second, against the target rate (dashed).</p>"
@@ -100,7 +102,8 @@ fn config(r: &Report, s: &mut String) -> std::fmt::Result {
         ("TLS verification", if c.tls_insecure { "OFF (--insecure)".into() } else { "on".into() }),
     ];
     if let Some(p) = &c.plan {
-        rows.insert(2, ("Plan", p.clone()));
+        let profile = c.profile.as_ref().map_or(String::new(), |n| format!(" (profile {n})"));
+        rows.insert(2, ("Plan", format!("{p}{profile}")));
     }
     for (k, v) in rows {
         writeln!(s, "<tr><th>{k}</th><td>{}</td></tr>", xml(&v))?;

@@ -45,6 +45,9 @@ fn configuration(r: &Report, out: &mut impl Write) -> io::Result<()> {
     if let Some(p) = &c.plan {
         writeln!(out, "| Plan | `{}` |", cell(p))?;
     }
+    if let Some(p) = &c.profile {
+        writeln!(out, "| Profile | `{}` |", cell(p))?;
+    }
     let model =
         c.target_rate.map_or("closed loop (as fast as possible)".to_string(), |t| format!("open, target {t} req/s"));
     writeln!(out, "| Load model | {model} |")?;

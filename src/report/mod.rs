@@ -1,6 +1,7 @@
 //! The Report model: every number a writer prints, computed once by `Report::build` from the
 //! merged result. Writers only format it: each takes `(&Report, &mut impl Write)`.
 pub mod compare;
+pub mod exporter;
 pub mod files;
 pub mod fmt;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod lag;
+pub mod live;
 pub mod markdown;
 pub mod preflight;
 pub mod progress;
@@ -17,6 +19,7 @@ pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod shards;
+mod spectrum_chart;
 pub mod terminal;
 pub mod tty;
 mod verdict;
@@ -51,6 +54,9 @@ pub struct RunConfig {
     pub tls_insecure: bool,
     /// The plan file, in plan runs.
     pub plan: Option<String>,
+    /// The plan's profile laid over it (`--profile`, `ONSLAUGHT_PROFILE`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Names of the plan's requests (endpoint, or journey/step), by label id.
     pub labels: Vec<String>,
     /// Closed model: the most virtual users at once (each owns one connection). None: open model.

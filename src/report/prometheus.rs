@@ -5,6 +5,18 @@ use super::Report;
 use std::io::{self, Write};
 
 pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    measures(r, out)?;
+    slo(r, &escape(&run_label(r)), out)
+}
+
+/// Every family but `loadtest_slo_pass` (what the live exposition shows while SLOs are not yet
+/// judged): latency, throughput, rates, send lag and the request counters.
+pub fn measures(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    overall(r, out)?;
+    stages(r, &escape(&run_label(r)), out)
+}
+
+fn overall(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let run = run_label(r);
     let run = escape(&run);
     let mut all: Vec<(String, f64, f64, f64)> =
@@ -65,8 +77,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
         let p99 = secs(r.generator.host_timer_run.p99_ns);
         writeln!(out, "loadtest_host_timer_run_late_p99_seconds{{run=\"{run}\"}} {p99}")?;
     }
-    requests(r, &run, out)?;
-    slo(r, &run, out)
+    requests(r, &run, out)
 }
 
 fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
@@ -79,6 +90,31 @@ fn requests(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
         let name = escape(&e.name);
         writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"ok\"}} {}", e.ok)?;
         writeln!(out, "loadtest_requests_total{{run=\"{run}\",endpoint=\"{name}\",outcome=\"error\"}} {}", e.errors)?;
+    }
+    Ok(())
+}
+
+/// Per load stage of a plan, labelled `stage` with its name (none in quick mode).
+fn stages(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
+    if r.stages.is_empty() {
+        return Ok(());
+    }
+    head(out, "loadtest_stage_requests_total", "Intended requests of each load stage by how they ended.", "counter")?;
+    for st in &r.stages {
+        let stage = escape(&st.name);
+        writeln!(out, "loadtest_stage_requests_total{{run=\"{run}\",stage=\"{stage}\",outcome=\"ok\"}} {}", st.ok)?;
+        writeln!(
+            out,
+            "loadtest_stage_requests_total{{run=\"{run}\",stage=\"{stage}\",outcome=\"error\"}} {}",
+            st.errors
+        )?;
+    }
+    for q in ["p95", "p99"] {
+        let name = format!("loadtest_stage_latency_{q}_seconds");
+        head(out, &name, &format!("Latency from the intended start within each load stage, {q}."), "gauge")?;
+        for st in &r.stages {
+            writeln!(out, "{name}{{run=\"{run}\",stage=\"{}\"}} {}", escape(&st.name), secs(st.latency.p(q)))?;
+        }
     }
     Ok(())
 }
@@ -105,17 +141,13 @@ fn slo(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn head(out: &mut impl Write, name: &str, help: &str, kind: &str) -> io::Result<()> {
+pub(crate) fn head(out: &mut impl Write, name: &str, help: &str, kind: &str) -> io::Result<()> {
     writeln!(out, "# HELP {name} {}\n# TYPE {name} {kind}", help.replace('\\', "\\\\").replace('\n', "\\n"))
 }
 
 /// The `run` label: the plan's file name without extension, else "quick".
 pub fn run_label(r: &Report) -> String {
-    r.config
-        .plan
-        .as_deref()
-        .and_then(|p| std::path::Path::new(p).file_stem())
-        .map_or_else(|| "quick".to_string(), |s| s.to_string_lossy().into_owned())
+    super::live::run_label(&r.config)
 }
 
 fn secs(ns: u64) -> f64 {
@@ -123,6 +155,6 @@ fn secs(ns: u64) -> f64 {
 }
 
 /// A label value: backslash, double quote and line feed escaped (exposition format).
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }

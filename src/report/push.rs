@@ -18,6 +18,14 @@ pub fn push_path(base: &str, run: &str) -> String {
 
 /// PUT the report's exposition to the Pushgateway at `gateway` (http://HOST:PORT[/PREFIX]).
 pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
+    let mut body = Vec::new();
+    super::prometheus::write(r, &mut body).map_err(|e| e.to_string())?;
+    push_text(&body, &super::prometheus::run_label(r), gateway)
+}
+
+/// PUT `body` (an exposition) as the group of run label `run` (`--push-every` pushes the live
+/// exposition this way).
+pub fn push_text(body: &[u8], run: &str, gateway: &str) -> Result<(), String> {
     let shown = crate::redact::url(gateway);
     let url = crate::url::parse_url(gateway).map_err(|e| format!("--push-gateway: {e}"))?;
     if url.tls {
@@ -25,9 +33,7 @@ pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
             "--push-gateway '{shown}': https is not supported; use http:// (e.g. a local gateway or a sidecar)"
         ));
     }
-    let mut body = Vec::new();
-    super::prometheus::write(r, &mut body).map_err(|e| e.to_string())?;
-    let path = push_path(url.target.split('?').next().unwrap_or("/"), &super::prometheus::run_label(r));
+    let path = push_path(url.target.split('?').next().unwrap_or("/"), run);
     let host = if url.host.contains(':') { format!("[{}]", url.host) } else { url.host.clone() };
     let head = format!(
         "PUT {path} HTTP/1.1\r\nHost: {host}:{}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: onslaught\r\n\r\n",
@@ -44,7 +50,7 @@ pub fn push(r: &Report, gateway: &str) -> Result<(), String> {
     s.set_write_timeout(Some(TIMEOUT)).map_err(fail)?;
     s.set_read_timeout(Some(TIMEOUT)).map_err(fail)?;
     s.write_all(head.as_bytes()).map_err(fail)?;
-    s.write_all(&body).map_err(fail)?;
+    s.write_all(body).map_err(fail)?;
     let mut answer = Vec::new();
     s.take(MAX_ANSWER).read_to_end(&mut answer).map_err(fail)?;
     let text = String::from_utf8_lossy(&answer);

@@ -297,6 +297,7 @@ mod tests {
             max_error_rate: 0.01,
             tls_insecure: false,
             plan: None,
+            profile: None,
             labels: vec![],
             users: None,
             stages: vec![],

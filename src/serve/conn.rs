@@ -65,7 +65,7 @@ impl Connection {
                     if !head.route.reads_body() {
                         self.discard_body(head.body, core).await?;
                     } else if head.body > request::MAX_API_BODY {
-                        core.count();
+                        core.count(head.route);
                         response::render_error(&mut self.out, 413);
                         return self.flush().await;
                     } else {
@@ -84,7 +84,7 @@ impl Connection {
                     }
                 }
                 Err(e) => {
-                    core.count();
+                    core.count(Route::NotFound);
                     response::render_error(&mut self.out, e.status());
                     return self.flush().await;
                 }
@@ -147,7 +147,7 @@ impl Connection {
         let conn = response::Conn::new(head.keep_alive, head.http10);
         if head.route == Route::Stats {
             // Introspection: neither counted nor paced.
-            response::render(&mut self.out, head.route, conn, head.head_method, core.stats());
+            response::render_stats(&mut self.out, conn, head.head_method, core.stats(), &core.paths());
             return Ok(());
         }
         if core.pacing.is_active() {
@@ -163,7 +163,7 @@ impl Connection {
             glommio::timer::sleep(Duration::from_millis(ms)).await;
         }
         // Counted before the bytes leave, so a client that has its answer sees it counted.
-        core.count();
+        core.count(head.route);
         let route = if core.failing() { Route::Status(500) } else { head.route };
         if route.is_api() {
             let tally = api::render(&mut self.out, route, conn, head.bearer, &self.body, &core.api_ctx());

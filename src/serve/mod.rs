@@ -5,7 +5,9 @@
 //! Endpoints: `/` (small text), `/bytes/N` (N bytes, capped at 64 MiB), `/delay/MS`,
 //! `/status/CODE` (100..=599), `/__stats` (`{"requests": N, "logins": L, "authorized": A,
 //! "rejected": R}`), a small JSON API with bearer tokens (`api`: `POST /login`, `GET /api/items`,
-//! `GET /api/items/N`, `POST /api/items`, `POST /logout`), anything else 404. docs/serve.md.
+//! `GET /api/items/N`, `POST /api/items`, `POST /logout`), `GET /health`, a webhook sink
+//! (`POST /webhooks/NAME`: 202), anything else 404. `/__stats` also counts answers per path
+//! class (`paths`). docs/serve.md.
 //! With `fail_after`, every answer but `/__stats` is `500` from that long after the first request.
 //!
 //! Layout: `listen` binds one SO_REUSEPORT socket per executor; each executor (pinned with
@@ -24,6 +26,7 @@ mod api;
 mod conn;
 mod listen;
 mod pacing;
+pub mod paths;
 mod request;
 mod response;
 
@@ -193,6 +196,11 @@ impl ServerHandle {
         self.shared.stats()
     }
 
+    /// Answered requests by route class (`paths::PATHS`), summed over cores.
+    pub fn paths(&self) -> paths::PathCounts {
+        self.shared.paths()
+    }
+
     /// Number of executors serving.
     pub fn cores(&self) -> usize {
         self.shared.counters.len()
@@ -233,6 +241,8 @@ pub fn render_stats_json(stats: ServerStats) -> String {
 struct Shared {
     /// One block of counters per core, each written by its core alone.
     counters: Box<[PaddedCounter]>,
+    /// Per core, answered requests by route class (`paths::PATHS`), written by that core alone.
+    paths: Box<[PaddedPaths]>,
     /// Signs the API's tokens.
     keys: api::Keys,
     /// Arrival of the first request in ns since `base`, at least 1; 0: none yet.
@@ -251,10 +261,16 @@ struct PaddedCounter([AtomicU64; 4]);
 
 const REQUESTS: usize = 0;
 
+/// A core's per-path counters, alone on their cache lines.
+#[repr(align(128))]
+#[derive(Default)]
+struct PaddedPaths([AtomicU64; paths::PATHS.len()]);
+
 impl Shared {
     fn new(cores: usize) -> Shared {
         Shared {
             counters: (0..cores).map(|_| PaddedCounter::default()).collect(),
+            paths: (0..cores).map(|_| PaddedPaths::default()).collect(),
             keys: api::Keys::new(),
             epoch: AtomicU64::new(0),
             base: Instant::now(),
@@ -274,6 +290,16 @@ impl Shared {
             authorized: self.sum(2),
             rejected: self.sum(3),
         }
+    }
+
+    fn paths(&self) -> paths::PathCounts {
+        let mut out = paths::PathCounts::default();
+        for core in self.paths.iter() {
+            for (o, c) in out.0.iter_mut().zip(&core.0) {
+                *o += c.load(Ordering::Relaxed);
+            }
+        }
+        out
     }
 
     /// The stall epoch, set by the first caller (any core) to its `arrival`.
@@ -352,8 +378,16 @@ impl Core {
 
     /// One response written. This core is the only writer of its counter, so a plain load and
     /// store suffice (no locked instruction).
-    fn count(&self) {
+    fn count(&self, route: request::Route) {
         self.bump(REQUESTS);
+        if let Some(i) = paths::class(route) {
+            let counter = &self.shared.paths[self.index].0[i];
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+    }
+
+    fn paths(&self) -> paths::PathCounts {
+        self.shared.paths()
     }
 
     fn bump(&self, i: usize) {
@@ -479,10 +513,11 @@ mod tests {
         let cores: Vec<Core> = (0..3)
             .map(|index| Core::new(CoreSpec { index, pacing: Pacing::default(), shared: shared.clone() }))
             .collect();
-        cores[0].count();
-        cores[2].count();
-        cores[2].count();
+        cores[0].count(request::Route::Root);
+        cores[2].count(request::Route::Health);
+        cores[2].count(request::Route::Root);
         assert_eq!(shared.stats().requests, 3);
+        assert_eq!((shared.paths().get("/"), shared.paths().get("/health")), (2, 1));
     }
 
     #[test]

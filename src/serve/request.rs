@@ -35,6 +35,10 @@ pub(crate) enum Route {
     Item(u64),
     /// `POST /api/items` (a JSON body): 201 with the new id (token required).
     CreateItem,
+    /// `GET /health` (or HEAD): 200 `{"status":"ok"}`, no token (a liveness probe to poll).
+    Health,
+    /// `POST /webhooks/NAME`: 202 `{"accepted":true}`, no token; the body is discarded (a sink).
+    Webhook,
 }
 
 impl Route {
@@ -167,6 +171,15 @@ pub(crate) fn api_route(method: &str, target: &[u8]) -> Option<Route> {
         b"/api/items" if get => Route::Items,
         b"/api/items" if post => Route::CreateItem,
         b"/login" | b"/logout" | b"/api/items" => Route::Status(405),
+        b"/health" if get || method == "HEAD" => Route::Health,
+        b"/health" => Route::Status(405),
+        _ if path.len() > 10 && path.starts_with(b"/webhooks/") => {
+            if post {
+                Route::Webhook
+            } else {
+                Route::Status(405)
+            }
+        }
         _ => match path.strip_prefix(b"/api/items/").map(parse_u64) {
             Some(Some(id)) if get => Route::Item(id),
             Some(Some(_)) => Route::Status(405),

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::ServerStats;
+use super::paths::PathCounts;
 use super::request::Route;
 
 /// Body of `/` and `/delay/MS`.
@@ -56,14 +57,11 @@ pub(crate) fn render(out: &mut Vec<u8>, route: Route, conn: Conn, head_method: b
         }
         Route::Status(code) => return status(out, code, conn, head_method),
         Route::Stats => {
-            let mut json = [0u8; STATS_JSON_MAX];
-            let len = stats_json(&mut json, stats);
-            head(out, 200, Some(len as u64), "application/json", conn);
-            if !head_method {
-                out.extend_from_slice(&json[..len]);
-            }
+            render_stats(out, conn, head_method, stats, &PathCounts::default());
             return Rendered { fill: 0 };
         }
+        Route::Health => return small_json(out, 200, b"{\"status\":\"ok\"}", conn, head_method),
+        Route::Webhook => return small_json(out, 202, b"{\"accepted\":true}", conn, head_method),
         _ => b"not found\n",
     };
     let code = if matches!(route, Route::Root | Route::Delay(_)) { 200 } else { 404 };
@@ -72,6 +70,24 @@ pub(crate) fn render(out: &mut Vec<u8>, route: Route, conn: Conn, head_method: b
         out.extend_from_slice(body);
     }
     Rendered { fill: 0 }
+}
+
+fn small_json(out: &mut Vec<u8>, code: u16, body: &[u8], conn: Conn, head_method: bool) -> Rendered {
+    head(out, code, Some(body.len() as u64), "application/json", conn);
+    if !head_method {
+        out.extend_from_slice(body);
+    }
+    Rendered { fill: 0 }
+}
+
+/// The `/__stats` answer: the figures and the per-path counts.
+pub(crate) fn render_stats(out: &mut Vec<u8>, conn: Conn, head_method: bool, stats: ServerStats, paths: &PathCounts) {
+    let mut json = [0u8; STATS_JSON_MAX];
+    let len = stats_json(&mut json, stats, paths);
+    head(out, 200, Some(len as u64), "application/json", conn);
+    if !head_method {
+        out.extend_from_slice(&json[..len]);
+    }
 }
 
 /// An error answer (`code` from `HeadError::status`); the connection closes after it.
@@ -129,16 +145,20 @@ pub(crate) fn head_with(
 }
 
 /// Room for the `/__stats` body with every figure at u64::MAX.
-const STATS_JSON_MAX: usize = 160;
+/// The longest `/__stats` body: the four figures and every path class at u64::MAX.
+const STATS_JSON_MAX: usize = 1024;
 
-/// `{"requests": N, "logins": L, "authorized": A, "rejected": R}` into `buf`; returns its length.
-fn stats_json(buf: &mut [u8; STATS_JSON_MAX], s: ServerStats) -> usize {
+/// `{"requests": N, "logins": L, "authorized": A, "rejected": R, "paths": {...}}` into `buf`;
+/// returns its length.
+fn stats_json(buf: &mut [u8; STATS_JSON_MAX], s: ServerStats, paths: &PathCounts) -> usize {
     let mut cursor = std::io::Cursor::new(&mut buf[..]);
     let _ = write!(
         cursor,
-        "{{\"requests\": {}, \"logins\": {}, \"authorized\": {}, \"rejected\": {}}}",
+        "{{\"requests\": {}, \"logins\": {}, \"authorized\": {}, \"rejected\": {}, ",
         s.requests, s.logins, s.authorized, s.rejected
     );
+    let _ = paths.write_json(&mut cursor);
+    let _ = write!(cursor, "}}");
     cursor.position() as usize
 }
 
@@ -294,11 +314,15 @@ mod tests {
     #[test]
     fn stats_body_is_json() {
         let (s, _) = text(Route::Stats, Conn::Default, false);
-        let body = "{\"requests\": 7, \"logins\": 0, \"authorized\": 0, \"rejected\": 0}";
+        let body = "{\"requests\": 7, \"logins\": 0, \"authorized\": 0, \"rejected\": 0, \"paths\": {}}";
         assert!(s.ends_with(&format!("content-length: {}\r\n\r\n{body}", body.len())), "{s}");
         let mut buf = [0u8; STATS_JSON_MAX];
         let m = u64::MAX;
-        let len = stats_json(&mut buf, ServerStats { requests: m, logins: m, authorized: m, rejected: m });
+        let len = stats_json(
+            &mut buf,
+            ServerStats { requests: m, logins: m, authorized: m, rejected: m },
+            &PathCounts([m; super::super::paths::PATHS.len()]),
+        );
         let v: serde_json::Value = serde_json::from_slice(&buf[..len]).unwrap();
         assert_eq!(v["requests"].as_u64(), Some(u64::MAX));
         assert_eq!(v["rejected"].as_u64(), Some(u64::MAX));

@@ -19,6 +19,7 @@ fn config(labels: &[&str]) -> RunConfig {
         max_error_rate: 0.01,
         tls_insecure: false,
         plan: None,
+        profile: None,
         labels: labels.iter().map(|s| s.to_string()).collect(),
         users: None,
         stages: Vec::new(),
