@@ -135,6 +135,9 @@ pub fn start(spec: EngineSpec, stop: StopFlag) -> Result<Running, EngineError> {
                 // Before anything arms a timer on this thread (docs/architecture.md, send lag).
                 timer_probe::tighten_timer_slack();
                 timer_probe::shorten_slice();
+                if cadence.during_run {
+                    timer_probe::raise_priority();
+                }
                 let mut builder =
                     glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(cpu)).name(&format!("onslaught-{k}"));
                 if ctx.spec.spin_ns > 0 {

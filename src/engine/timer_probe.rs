@@ -97,6 +97,26 @@ pub fn shorten_slice() -> bool {
     unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const libc::sched_attr, 0) == 0 }
 }
 
+/// The nice value asked for the executor threads (and the watch beside them) in a light run
+/// (`Cadence::during_run`: one slot per ms or slower per executor). On a CPU that others want,
+/// the scheduler favours a thread that barely runs (the probe) over one that does some work
+/// (the executor) at each wake-up, and a woken executor waited up to a scheduler tick (4 ms)
+/// behind a busy process. A higher weight puts it first, and costs nobody anything: at these
+/// rates it uses a few percent of its CPU, and it cannot use more than it needs. Measured with
+/// two busy loops on this project's 2-core VM (4 runs, 3 s, -c 4; send lag p99 medians): 200
+/// req/s 3.9 ms at nice 0, 2.7 ms at -5, 1.5 ms at -10; 2 000 req/s 615 µs, 587 µs, 186 µs.
+/// Lowering the nice value needs CAP_SYS_NICE (root has it); where refused the run goes on.
+pub const LIGHT_RUN_NICE: i32 = -10;
+
+/// Ask for `LIGHT_RUN_NICE` on this thread. False where refused.
+pub fn raise_priority() -> bool {
+    // SAFETY: gettid and setpriority act on the calling thread only.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, LIGHT_RUN_NICE) == 0
+    }
+}
+
 fn monotonic() -> libc::timespec {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime only writes the timespec we pass.
@@ -161,6 +181,8 @@ pub fn watch(
             core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
             tighten_timer_slack();
             shorten_slice();
+            // The same class of thread as the executor it watches (`LIGHT_RUN_NICE`).
+            raise_priority();
             let mut h = new_hist();
             // The engine's clock is CLOCK_MONOTONIC from another base: sleep on the raw clock.
             let offset = ns(&monotonic()) as i128 - super::clock::now_ns() as i128;
@@ -238,6 +260,24 @@ mod tests {
             Cadence::of(None, 3_000_000_000, 2),
             Cadence { period_ns: 1_000_000, samples: 300, during_run: false, lead_ns: 0 }
         );
+    }
+
+    #[test]
+    fn a_light_runs_threads_get_a_higher_weight_where_permitted() {
+        let (raised, nice) = std::thread::spawn(|| {
+            let raised = raise_priority();
+            // SAFETY: gettid and getpriority read the calling thread's nice value.
+            let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
+            (raised, nice)
+        })
+        .join()
+        .unwrap();
+        // Root (CAP_SYS_NICE) gets it; elsewhere the thread keeps the nice value it had.
+        if raised {
+            assert_eq!(nice, LIGHT_RUN_NICE);
+        } else {
+            assert!(nice > LIGHT_RUN_NICE, "{nice}");
+        }
     }
 
     #[test]
