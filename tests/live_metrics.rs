@@ -212,38 +212,6 @@ fn metric_names(expr: &str) -> Vec<String> {
         .collect()
 }
 
-fn tool(name: &str) -> Option<&'static str> {
-    let found = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {name}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some(Box::leak(name.to_string().into_boxed_str()));
-    }
-    assert!(std::env::var_os("CI").is_none(), "{name} is not installed but CI is set: .ci/run must install it");
-    eprintln!("NOT CHECKED here: {name} is not installed (CI installs it, see .ci/run)");
-    None
-}
-
-fn promtool_checks(promtool: &str, text: &str) {
-    let mut child = std::process::Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "promtool: {}{}\n{text}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 /// A `--metrics-listen` address that cannot be bound is a configuration error: exit 2, one line
 /// naming the flag, and nothing sent to the target.
 #[test]

@@ -3,6 +3,7 @@
 //! the hdrhistogram crate's interval-log reader, xmllint with a JUnit schema, promtool and an
 //! exposition parser, headless Chromium. A sample run is built through the real merge from
 //! recorded snapshots, so per-interval encoding is exercised too.
+mod support;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use onslaught::merge;
@@ -11,6 +12,7 @@ use onslaught::report::{self, Report, RunConfig, RunEnd, SloRow, StageRow};
 use onslaught::slo::Metric;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::{promtool_checks, tool};
 
 const INTERVALS: u64 = 5;
 const INTERVAL_NS: u64 = 1_000_000_000;
@@ -172,18 +174,6 @@ fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("onslaught-reports-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-/// A tool the check needs: Some(path) when installed; under CI its absence fails the test.
-fn tool(name: &str) -> Option<&'static str> {
-    let found =
-        Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().is_ok_and(|o| o.status.success());
-    if found {
-        return Some(Box::leak(name.to_string().into_boxed_str()));
-    }
-    assert!(std::env::var_os("CI").is_none(), "{name} is not installed but CI is set: .ci/run must install it");
-    eprintln!("NOT CHECKED here: {name} is not installed (CI installs it, see .ci/run)");
-    None
 }
 
 #[test]
@@ -399,22 +389,7 @@ fn prometheus_parses_as_the_exposition_format() {
     assert_eq!(get("loadtest_slo_pass", "browse", Some(("criterion", "p95 <= 2s"))), 1.0);
     assert_eq!(get("loadtest_throughput_rps", "all", None), r.rates.throughput_rps);
     let Some(promtool) = tool("promtool") else { return };
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "promtool: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    promtool_checks(promtool, &text);
 }
 
 #[test]

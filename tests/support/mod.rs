@@ -76,3 +76,39 @@ pub fn run(args: &[&str]) -> Report {
 pub fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
 }
+
+/// A tool a check needs (xmllint, promtool, chromium): Some(name) when installed; under CI its
+/// absence fails the test (.ci/run installs them).
+pub fn tool(name: &str) -> Option<&'static str> {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(Box::leak(name.to_string().into_boxed_str()));
+    }
+    assert!(std::env::var_os("CI").is_none(), "{name} is not installed but CI is set: .ci/run must install it");
+    eprintln!("NOT CHECKED here: {name} is not installed (CI installs it, see .ci/run)");
+    None
+}
+
+/// `promtool check metrics` accepts `text` (a Prometheus exposition).
+pub fn promtool_checks(promtool: &str, text: &str) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
