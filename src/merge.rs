@@ -43,6 +43,8 @@ pub struct Merged {
     pub labels: Vec<crate::record::LabelStats>,
     /// Per load stage (plan runs), merged over cores and intervals.
     pub stages: Vec<crate::record::StageStats>,
+    /// Per scenario (plans with `scenarios:`), merged over cores and intervals.
+    pub scenarios: Vec<crate::record::StageStats>,
     /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
     /// kept, so memory stays small however long the run): the result file's timeline.
     pub intervals: Vec<IntervalHists>,
@@ -66,12 +68,18 @@ impl Merged {
         for (a, b) in self.labels.iter_mut().zip(&s.labels) {
             a.add(b);
         }
-        if self.stages.len() < s.stages.len() {
-            self.stages.resize_with(s.stages.len(), Default::default);
-        }
-        for (a, b) in self.stages.iter_mut().zip(&s.stages) {
-            a.add(b);
-        }
+        add_all(&mut self.stages, &s.stages);
+        add_all(&mut self.scenarios, &s.scenarios);
+    }
+}
+
+/// `into[i] += from[i]`, growing `into` as needed.
+fn add_all(into: &mut Vec<crate::record::StageStats>, from: &[crate::record::StageStats]) {
+    if into.len() < from.len() {
+        into.resize_with(from.len(), Default::default);
+    }
+    for (a, b) in into.iter_mut().zip(from) {
+        a.add(b);
     }
 }
 
@@ -114,6 +122,7 @@ pub fn collect(
         timeline: Vec::new(),
         labels: Vec::new(),
         stages: Vec::new(),
+        scenarios: Vec::new(),
         intervals: Vec::new(),
     };
     let mut users = 0u64;

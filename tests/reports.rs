@@ -37,6 +37,7 @@ fn config() -> RunConfig {
         labels: vec!["browse".into(), "buy \"now\"".into()],
         users: None,
         stages: Vec::new(),
+        scenarios: Vec::new(),
         label_checks: Vec::new(),
     }
 }
@@ -71,6 +72,7 @@ fn snapshots() -> Vec<Snapshot> {
             hists: r.hists,
             labels: r.labels,
             stages: r.stages,
+            scenarios: r.scenarios,
             health: Default::default(),
             last: k == INTERVALS - 1,
         });

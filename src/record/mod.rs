@@ -113,6 +113,8 @@ pub struct Snapshot {
     pub labels: Vec<LabelStats>,
     /// Per load stage (plan runs with stages; else empty).
     pub stages: Vec<StageStats>,
+    /// Per scenario (plans with `scenarios:`; else empty), counted as the stages are.
+    pub scenarios: Vec<StageStats>,
     /// Set on the shard's last snapshot: nothing more will come from this core.
     pub last: bool,
     /// The executor's own health over the interval (busy time, connection backlog).
@@ -142,6 +144,10 @@ pub struct Recorder {
     /// into: the shard sets it from each request's intended time before recording.
     pub stages: Vec<StageStats>,
     pub stage: usize,
+    /// Per scenario (plans with `scenarios:`; else empty), and the scenario the next calls
+    /// record into (set with `stage`, from the request's scenario).
+    pub scenarios: Vec<StageStats>,
+    pub scenario: usize,
 }
 
 impl Default for Recorder {
@@ -153,6 +159,8 @@ impl Default for Recorder {
             labels: Vec::new(),
             stages: Vec::new(),
             stage: 0,
+            scenarios: Vec::new(),
+            scenario: 0,
         }
     }
 }
@@ -170,7 +178,7 @@ impl Recorder {
     #[inline]
     pub fn intended(&mut self) {
         self.counters.intended += 1;
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        for s in self.parts() {
             s.intended += 1;
         }
     }
@@ -181,8 +189,9 @@ impl Recorder {
         self.counters.sent += 1;
         self.counters.sent_late += u64::from(t.sent >= self.window_end);
         self.hists.record_send_lag(t.sent.saturating_sub(t.intended));
-        if let Some(s) = self.stages.get_mut(self.stage) {
-            s.sent += u64::from(t.sent < self.window_end);
+        let in_window = u64::from(t.sent < self.window_end);
+        for s in self.parts() {
+            s.sent += in_window;
         }
     }
 
@@ -198,10 +207,10 @@ impl Recorder {
         self.counters.completed_late += u64::from(t.completed >= self.window_end);
         self.hists.record_latency(t.completed.saturating_sub(t.intended));
         self.hists.record_service(t.completed.saturating_sub(t.sent));
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        let v = t.completed.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
+        for s in self.parts() {
             s.ok += u64::from(ok);
             s.http_error += u64::from(!ok);
-            let v = t.completed.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
             let _ = s.latency.get_or_insert_with(histograms::new_hist).record(v);
         }
     }
@@ -236,7 +245,7 @@ impl Recorder {
     #[inline]
     pub fn failed(&mut self, outcome: Outcome) {
         self.counters.add_outcome(outcome);
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        for s in self.parts() {
             s.failed += 1;
         }
     }
@@ -254,9 +263,16 @@ impl Recorder {
     pub fn incomplete(&mut self, censored: u64) {
         self.counters.incomplete += 1;
         self.hists.record_censored(censored);
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        for s in self.parts() {
             s.incomplete += 1;
         }
+    }
+
+    /// The stage and the scenario the current request counts in (each absent when not tracked).
+    #[inline]
+    fn parts(&mut self) -> impl Iterator<Item = &mut StageStats> {
+        let stage = self.stages.get_mut(self.stage);
+        stage.into_iter().chain(self.scenarios.get_mut(self.scenario))
     }
 
     /// Hand over this interval's data and start a fresh one.
@@ -270,12 +286,14 @@ impl Recorder {
     pub fn fresh(&self) -> Recorder {
         let labels = (0..self.labels.len()).map(|_| LabelStats::default()).collect();
         let stages = (0..self.stages.len()).map(|_| StageStats::default()).collect();
-        Recorder { window_end: self.window_end, labels, stages, stage: self.stage, ..Recorder::default() }
+        let scenarios = (0..self.scenarios.len()).map(|_| StageStats::default()).collect();
+        let (stage, scenario) = (self.stage, self.scenario);
+        Recorder { window_end: self.window_end, labels, stages, stage, scenarios, scenario, ..Recorder::default() }
     }
 
     /// Hand over this interval's data and continue in `spare` (made by `fresh`): no allocation.
     pub fn take_into(&mut self, mut spare: Recorder) -> Recorder {
-        (spare.window_end, spare.stage) = (self.window_end, self.stage);
+        (spare.window_end, spare.stage, spare.scenario) = (self.window_end, self.stage, self.scenario);
         std::mem::replace(self, spare)
     }
 }

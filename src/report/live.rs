@@ -58,6 +58,7 @@ fn summary_of(m: &Merged) -> Merged {
         timeline: Vec::new(),
         labels: m.labels.clone(),
         stages: m.stages.clone(),
+        scenarios: m.scenarios.clone(),
         intervals: Vec::new(),
     }
 }
@@ -100,6 +101,9 @@ fn count_only_what_ended(r: &mut Report, p: &Progress<'_>) {
     r.rates.error_rate = if ended == 0 { 0.0 } else { (ended - k.ok) as f64 / ended as f64 };
     for (row, m) in r.stages.iter_mut().zip(&p.merged.stages) {
         row.errors = m.http_error + m.failed + m.incomplete;
+    }
+    for (row, m) in r.scenarios.iter_mut().zip(&p.merged.scenarios) {
+        row.row.errors = m.http_error + m.failed + m.incomplete;
     }
 }
 

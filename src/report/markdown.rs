@@ -20,6 +20,7 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     health(r, out)?;
     super::shards::markdown(r, out)?;
     endpoints(r, out)?;
+    scenarios(r, out)?;
     stages(r, out)?;
     charts(r, out)
 }
@@ -260,6 +261,40 @@ fn endpoints(r: &Report, out: &mut impl Write) -> io::Result<()> {
             fmt_ns(l.p("p95")),
             fmt_ns(l.p("p99")),
             fmt_ns(l.max_ns)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// Per scenario (plans with `scenarios:`): each its own model, load and measurements.
+fn scenarios(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    if r.scenarios.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Scenarios\n")?;
+    writeln!(
+        out,
+        "| Scenario | Model | Window | Load | Connections | Intended | OK | Errors | Achieved | p50 | p95 | p99 | Conserved |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )?;
+    for sc in &r.scenarios {
+        let (s, l) = (&sc.row, &sc.row.latency);
+        writeln!(
+            out,
+            "| {} | {} | {}-{} s | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&s.name),
+            sc.model,
+            s.start_s,
+            s.end_s,
+            cell(&s.target),
+            sc.connections,
+            s.intended,
+            s.ok,
+            s.errors,
+            rps(s.achieved_rps),
+            fmt_ns(l.p("p50")),
+            fmt_ns(l.p("p95")),
+            fmt_ns(l.p("p99")),
+            if s.conserved { "yes" } else { "**no**" }
         )?;
     }
     writeln!(out)

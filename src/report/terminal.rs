@@ -19,6 +19,9 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         endpoints(r, out)?;
         failed_checks(r, out)?;
     }
+    if !r.scenarios.is_empty() {
+        scenarios(r, out)?;
+    }
     if r.stages.len() > 1 {
         stages(r, out)?;
     }
@@ -138,18 +141,50 @@ fn endpoints(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Per load stage: requests attributed by their intended time.
-fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+/// Per scenario: its model and load, and what it measured (each its own schedule).
+fn scenarios(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let w = r.scenarios.iter().map(|s| s.row.name.len()).max().unwrap_or(0).max(10);
     writeln!(
         out,
-        "\n  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
+        "\n  {:<w$} {:<7}{:>12}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
+        "Scenario", "model", "time", "load", "intended", "ok", "errors", "sent/s", "p50", "p95", "p99"
+    )?;
+    for sc in &r.scenarios {
+        let s = &sc.row;
+        let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
+        writeln!(
+            out,
+            "  {:<w$} {:<7}{:>12}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}{}",
+            s.name,
+            sc.model,
+            time,
+            s.target,
+            s.intended,
+            s.ok,
+            s.errors,
+            s.achieved_rps,
+            fmt_ns(s.latency.p("p50")),
+            fmt_ns(s.latency.p("p95")),
+            fmt_ns(s.latency.p("p99")),
+            if s.conserved { "" } else { "  (not conserved)" }
+        )?;
+    }
+    Ok(())
+}
+
+/// Per load stage: requests attributed by their intended time.
+fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let w = r.stages.iter().map(|s| s.name.len()).max().unwrap_or(0).max(10);
+    writeln!(
+        out,
+        "\n  {:<w$}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
         "Stage", "time", "target", "intended", "ok", "errors", "sent/s", "p50", "p95", "p99"
     )?;
     for s in &r.stages {
         let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
         writeln!(
             out,
-            "  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
+            "  {:<w$}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
             s.name,
             time,
             s.target,

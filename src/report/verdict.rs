@@ -282,6 +282,7 @@ mod tests {
             timeline: vec![],
             labels: vec![],
             stages: vec![],
+            scenarios: vec![],
             intervals: vec![],
         };
         let config = RunConfig {
@@ -301,6 +302,7 @@ mod tests {
             labels: vec![],
             users: None,
             stages: vec![],
+            scenarios: vec![],
             label_checks: vec![],
         };
         let mut r = Report::build(m, config, RunEnd { interrupted: false, window_s: 10.0 });

@@ -100,15 +100,22 @@ pub enum Scope {
     Endpoint(String),
     /// One load stage, by its name or its index (`stages[].index` in the JSON).
     Stage(String),
+    /// One scenario of the plan, by its name.
+    Scenario(String),
+    /// One named request of one scenario: (scenario, request).
+    ScenarioEndpoint(String, String),
 }
 
 impl Scope {
-    /// As `SloRow::scope` spells it: "total", "endpoint:<name>", "stage:<name>".
+    /// As `SloRow::scope` spells it: "total", "endpoint:<name>", "stage:<name>",
+    /// "scenario:<name>", "scenario:<name>:endpoint:<name>".
     pub fn label(&self) -> String {
         match self {
             Scope::Total => "total".into(),
             Scope::Endpoint(n) => format!("endpoint:{n}"),
             Scope::Stage(n) => format!("stage:{n}"),
+            Scope::Scenario(n) => format!("scenario:{n}"),
+            Scope::ScenarioEndpoint(s, n) => format!("scenario:{s}:endpoint:{n}"),
         }
     }
 }

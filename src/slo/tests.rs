@@ -23,6 +23,7 @@ fn config(labels: &[&str]) -> RunConfig {
         labels: labels.iter().map(|s| s.to_string()).collect(),
         users: None,
         stages: Vec::new(),
+        scenarios: Vec::new(),
         label_checks: Vec::new(),
     }
 }
@@ -52,6 +53,7 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         timeline: vec![],
         labels: vec![home],
         stages: vec![],
+        scenarios: vec![],
         intervals: vec![],
     };
     Report::build(m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })

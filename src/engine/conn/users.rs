@@ -54,7 +54,7 @@ impl User {
                 wait_until(self.ready).await;
                 let index = self.iteration * self.peak + self.v;
                 self.iteration += 1;
-                return Some(Slot { index, intended: self.ready, measured: shard.measured(self.ready) });
+                return Some(Slot { index, intended: self.ready, measured: shard.measured(self.ready), sc: task.sc });
             }
             // Active until its next step would have been due, or its period (or the run) ended:
             // so the active-user count follows the schedule, not the moment the user gave up.
