@@ -1,0 +1,231 @@
+//! Scenarios: several traffic models in one run, in one engine on the same cores. Three at once
+//! (20 users looping a slowed 4-step journey, a constant 50/s API mix, a health check every
+//! 500 ms): each scenario's counts equal the built-in target's own per-path counts exactly, the
+//! open scenario's rate holds while the users are slowed, conservation holds per scenario and in
+//! total. Under a stalling target the open scenario follows MEASUREMENT.md §5 while the closed
+//! one shows the closed model's picture (docs/latency-model.md). Bad scenario plans: one error
+//! each, with file:line:column, exit 2.
+mod support;
+use onslaught::report::{Report, ScenarioRow};
+use onslaught::serve::paths::PathCounts;
+use std::path::Path;
+use support::*;
+
+const PLAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plans/scenarios.yaml");
+/// The host pausing this VM: a pause of P adds at most P to any sample (co_contract.rs).
+const PAUSE_MS: f64 = 40.0;
+
+fn scenario<'r>(r: &'r Report, name: &str) -> &'r ScenarioRow {
+    r.scenarios.iter().find(|s| s.row.name == name).unwrap_or_else(|| panic!("no scenario {name}: {:?}", r.scenarios))
+}
+
+fn requests(r: &Report, name: &str) -> u64 {
+    r.endpoints.iter().find(|e| e.name == name).map_or(0, |e| e.requests)
+}
+
+/// A scenario's latency histogram, from the report's encoded ones.
+fn latency(r: &Report, name: &str) -> hdrhistogram::Histogram<u64> {
+    let h = r.histograms.scenarios.iter().find(|h| h.name == name).expect("a histogram per scenario");
+    h.latency.decode().unwrap()
+}
+
+fn run_plan(plan: &str, extra: &[&str], stall: Option<onslaught::serve::Stall>) -> (Report, PathCounts) {
+    let srv = target(|o| o.stall = stall);
+    let set = format!("target.base_url=http://{}", srv.addr);
+    let mut args = vec![plan, "--set", &set, "-q"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    let paths = srv.paths();
+    srv.stop();
+    (r, paths)
+}
+
+/// Every scenario conserved, and the scenarios add up to the run.
+fn assert_conserved(r: &Report) {
+    assert!(r.counts.conserved, "{:?}", r.counts);
+    for s in &r.scenarios {
+        assert!(s.row.conserved, "{}: {:?}", s.row.name, s.row);
+    }
+    assert_eq!(r.scenarios.iter().map(|s| s.row.intended).sum::<u64>(), r.counts.intended);
+    assert_eq!(r.scenarios.iter().map(|s| s.row.ok).sum::<u64>(), r.counts.ok);
+}
+
+#[test]
+fn three_scenarios_count_exactly_and_the_open_rate_holds_while_users_are_slowed() {
+    let _x = exclusive();
+    let (r, paths) = run_plan(PLAN, &[], None);
+    assert_conserved(&r);
+    assert_eq!(r.counts.ok, r.counts.intended, "{:?}", r.verdict.reasons);
+    // Each scenario's requests, and only those, reached its own paths.
+    let users = scenario(&r, "users");
+    let steps = ["learner/login", "learner/slow", "learner/lesson", "learner/logout"];
+    let targets = ["POST /login", "/delay/MS", "GET /api/items/N", "POST /logout"];
+    for (step, path) in steps.iter().zip(targets) {
+        assert_eq!(paths.get(path), requests(&r, step), "{step}: {paths:?}");
+    }
+    assert_eq!(users.row.intended, targets.iter().map(|p| paths.get(p)).sum::<u64>(), "{paths:?}");
+    let api = scenario(&r, "api");
+    assert_eq!((paths.get("/"), paths.get("/bytes/N")), (requests(&r, "home"), requests(&r, "bytes")));
+    assert_eq!(api.row.intended, paths.get("/") + paths.get("/bytes/N"));
+    let health = scenario(&r, "health");
+    assert_eq!(paths.get("/health"), health.row.intended);
+    assert_eq!(paths.0.iter().sum::<u64>(), r.counts.intended, "{paths:?}");
+    // The open scenarios follow their own schedules exactly: R·D arrivals, all sent in the window.
+    assert_eq!((api.row.intended, api.row.sent), (150, 150), "{:?}", api.row);
+    assert_eq!(api.row.achieved_rps, 50.0);
+    assert_eq!(health.row.intended, 6, "every 500 ms for 3 s");
+    // The users are slowed by the journey's 100 ms step: each iteration takes at least
+    // 100 ms + 3 × 50 ms of think, so 20 users start at most 20·ceil(3 s / 250 ms) iterations;
+    // the slowdown shows in that step's latency, not in the open scenario's rate or latency.
+    assert!(requests(&r, "learner/login") <= 20 * 12, "{}", requests(&r, "learner/login"));
+    assert!(requests(&r, "learner/login") >= 20, "every user ran");
+    let slow = r.endpoints.iter().find(|e| e.name == "learner/slow").unwrap();
+    assert!(ms(slow.latency.p("p50")) >= 100.0, "{:?}", slow.latency);
+    assert!(ms(api.row.latency.p("p95")) < 2.0 + PAUSE_MS, "{:?}", api.row.latency);
+    assert_eq!((users.model.as_str(), api.model.as_str()), ("closed", "open"));
+    assert_eq!(users.endpoints, steps);
+    let slo = r.slo.iter().find(|s| s.scope == "scenario:api").expect("the plan's scenario SLO");
+    assert!(slo.pass, "{slo:?}");
+}
+
+/// The stall plan: an open scenario at R = 200/s with a connection per frozen request (C = 150 >
+/// R·S = 100: no drain term), and 10 closed users looping one request with 50 ms think time, both
+/// against a target that freezes S = 500 ms every T = 2 s; the second stall ends with the run.
+const STALL_PLAN: &str = "
+target: { base_url: http://127.0.0.1:8080, cores: \"1\", timeout: 5s }
+scenarios:
+  - name: arrivals
+    connections: 150
+    load: { stages: [{ duration: 4s, rate: 200 }] }
+    endpoints: [{ name: item, path: /delay/1 }]
+  - name: users
+    load: { stages: [{ duration: 4s, users: 10 }] }
+    endpoints: [{ name: home, path: /, think: 50ms }]
+";
+
+/// d + S − T·(1 − q) in ms (MEASUREMENT.md §5); d below the knee.
+fn model(q: f64, d: f64, s: f64, t: f64) -> f64 {
+    if q <= 1.0 - s / t { d } else { d + s - t * (1.0 - q) }
+}
+
+#[test]
+fn under_a_stall_the_open_scenario_follows_the_model_and_the_closed_one_shows_one_slow_request_per_user() {
+    let _x = exclusive();
+    let dir = scratch("scenarios", "stall");
+    let plan = dir.join("stall.yaml");
+    std::fs::write(&plan, STALL_PLAN).unwrap();
+    let (r, paths) = run_plan(plan.to_str().unwrap(), &[], stall(500, 2000, 1500));
+    assert_conserved(&r);
+    assert_eq!(r.counts.ok, r.counts.intended, "{:?}", r.verdict.reasons);
+    let open = scenario(&r, "arrivals");
+    assert_eq!((open.row.intended, paths.get("/delay/MS")), (800, 800));
+    let h = latency(&r, "arrivals");
+    let (d, s, t) = (1.0, 500.0, 2000.0);
+    // Just below and above the knee (q = 0.75), never at it; tolerances as in co_contract.rs.
+    for q in [0.5, 0.7, 0.8, 0.9, 0.95, 0.99] {
+        let (got, want) = (ms(h.value_at_quantile(q)), model(q, d, s, t));
+        let tol = want * 0.001 + (2.0f64).max(want * 0.005) + PAUSE_MS;
+        assert!((got - want).abs() <= tol, "open q={q}: {got:.2} ms, model {want:.2} ± {tol:.2}");
+    }
+    // Closed model: each user has exactly one request caught by each stall (it waits out the
+    // rest of the stall; 50 ms of think means it was sent within ~51 ms of the stall's start, so
+    // it waits over 400 ms); the requests it would have made meanwhile never exist.
+    let closed = scenario(&r, "users");
+    assert_eq!(closed.row.intended, paths.get("/"));
+    let h = latency(&r, "users");
+    let slow = h.count_between(300_000_000, u64::MAX);
+    assert_eq!(slow, 10 * 2, "one slow request per user per stall");
+    // Everything else is fast: the stall is 20 samples of the closed scenario, a tail its
+    // percentiles show only beyond 1 − 20/N, while the open scenario's p90 is over 300 ms.
+    let fast = h.count_between(0, ((d + PAUSE_MS) * 1e6) as u64);
+    assert_eq!(fast + slow, closed.row.ok, "nothing between a normal answer and a stalled one");
+    assert!(ms(closed.row.latency.p("p50")) < d + PAUSE_MS, "{:?}", closed.row.latency);
+    assert!(ms(open.row.latency.p("p95")) > 300.0, "{:?}", open.row.latency);
+}
+
+fn errors(text: &str) -> Vec<onslaught::plan::PlanError> {
+    onslaught::plan::load_str(text, Path::new("p.yaml"), &[], &[]).expect_err("the plan is invalid")
+}
+
+const HEAD: &str = "target: { base_url: http://127.0.0.1:8080 }\n";
+
+#[test]
+fn bad_scenarios_are_one_positioned_error_each() {
+    let cases: [(&str, (usize, usize), &str, &str); 5] = [
+        (
+            "scenarios:\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: x, path: / }] }\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: y, path: / }] }\n",
+            (4, 13),
+            "scenarios[1].name",
+            "already used by scenarios[0]",
+        ),
+        (
+            "scenarios:\n  - name: a\n    load: { stages: [{ duration: 1s, rate: 1 }] }\n",
+            (3, 9),
+            "scenarios[0].endpoints",
+            "nothing to send",
+        ),
+        (
+            "load: { stages: [{ duration: 1s, rate: 1 }] }\nscenarios:\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: x, path: / }] }\n",
+            (2, 1),
+            "load",
+            "`load` beside `scenarios`",
+        ),
+        (
+            "scenarios:\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: x, path: / }] }\nslo:\n  scenarios:\n    b: { p99: 1s }\n",
+            (6, 5),
+            "slo.scenarios.b",
+            "`b` is not a scenario of this plan",
+        ),
+        (
+            "scenarios:\n  - { name: a, load: { warmup: 2s, stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: x, path: / }] }\n",
+            (3, 24),
+            "scenarios[0].load.warmup",
+            "no warm-up of its own",
+        ),
+    ];
+    for (body, at, path, message) in cases {
+        let errs = errors(&format!("{HEAD}{body}"));
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        let e = &errs[0];
+        assert_eq!(((e.line, e.column), e.path.as_str()), (at, path), "{e}");
+        assert!(e.message.contains(message), "{e}");
+        assert!(e.to_string().starts_with(&format!("p.yaml:{}:{}: ", at.0, at.1)), "{e}");
+    }
+}
+
+#[test]
+fn bad_scenario_input_exits_2_and_sends_nothing() {
+    let dir = scratch("scenarios", "bad");
+    let bad = dir.join("dup.yaml");
+    let dup = "scenarios:\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: x, path: / }] }\n  - { name: a, load: { stages: [{ duration: 1s, rate: 1 }] }, endpoints: [{ name: y, path: / }] }\n";
+    std::fs::write(&bad, format!("{HEAD}{dup}")).unwrap();
+    let o = bin().args(["run", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("dup.yaml:4:13: scenarios[1].name"), "{}", text(&o));
+    for slo in ["scenario:nope:p99=1s", "scenario:api:endpoint:health:p99=1s"] {
+        let o = bin().args(["run", PLAN, "--slo", slo]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("slo:"), "{}", text(&o));
+    }
+    let o = bin().args(["run", PLAN, "-R", "10"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn check_prints_each_scenarios_schedule_and_profiles_override_a_scenarios_load() {
+    let o = bin().args(["check", PLAN]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    for line in
+        ["scenario  users  (starts at +0s, one connection per user)", "scenario  api  (starts at +0s, 16 connections)"]
+    {
+        assert!(out.contains(line), "{out}");
+    }
+    // The api scenario's 150 arrivals, the health scenario's 6.
+    assert!(out.contains("   total                    3s  3s measured                   150          150"), "{out}");
+    assert!(out.contains("   total                    3s  3s measured                     6            6"), "{out}");
+    let o = bin().args(["check", PLAN, "--profile", "busy"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("       1         0s         2s  100                           200          200"), "{out}");
+}
