@@ -151,7 +151,8 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     })?;
     let slo = slo_set(a, Some(plan.slo.clone()), &env, &plan_labels(&plan))?;
     scenarios::check_slo(&slo, &plan)?;
-    let work = PlanWork::new(plan).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let work =
+        PlanWork::new(scenarios::collapse(a, plan)).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
     let t = &work.plan.target;
     let connections = plan_connections(a, t.connections)?;
     let timeout_ns = duration_flag("--timeout", &a.timeout, t.timeout_ns)?.max(1);

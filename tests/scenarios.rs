@@ -207,8 +207,9 @@ fn bad_scenario_input_exits_2_and_sends_nothing() {
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
         assert!(text(&o).contains("slo:"), "{}", text(&o));
     }
-    let o = bin().args(["run", PLAN, "-R", "10"]).output().unwrap();
+    let o = bin().args(["run", PLAN, "-c", "10"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--connections/-c: a plan with scenarios has a load per scenario"), "{}", text(&o));
 }
 
 #[test]

@@ -25,14 +25,20 @@ pub(crate) struct Built {
     pub users: Option<u64>,
 }
 
-/// Flags that mean one load for the whole run do not fit a plan of several.
+/// `-R` turns any plan into one constant open-model stage: a plan with scenarios too, then run
+/// as one unnamed scenario over every request, weighted as written (`Plan::mix`).
+pub(crate) fn collapse(a: &RunArgs, mut plan: crate::plan::Plan) -> crate::plan::Plan {
+    if a.rate.is_some() {
+        plan.scenarios.clear();
+    }
+    plan
+}
+
+/// Flags that mean one load for the whole run do not fit a plan of several (without `-R`).
 fn refuse_flags(a: &RunArgs) -> Result<(), ConfigError> {
-    let hint = "a plan with scenarios has a load per scenario: use --profile, or --set scenarios[I].load...";
-    let given = [
-        ("--rate/-R", a.rate.is_some()),
-        ("--duration/-d", a.duration.is_some()),
-        ("--connections/-c", a.connections.is_some()),
-    ];
+    let hint = "a plan with scenarios has a load per scenario: use --profile, or --set scenarios[I].load..., \
+                or -R to run every request as one open-model stage";
+    let given = [("--duration/-d", a.duration.is_some()), ("--connections/-c", a.connections.is_some())];
     match given.iter().find(|(_, g)| *g) {
         Some((f, _)) => Err(ConfigError(format!("{f}: {hint}"))),
         None => Ok(()),

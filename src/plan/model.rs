@@ -170,6 +170,13 @@ impl Plan {
         }
     }
 
+    /// The measured window the plan runs: its load's stages, or (with scenarios) until the
+    /// scenario that ends last ends.
+    pub fn measured_ns(&self) -> u64 {
+        let ends = self.scenarios.iter().map(|s| s.start_ns + s.load.duration_ns());
+        ends.max().unwrap_or(self.load.duration_ns())
+    }
+
     /// Every step of every journey, with its journey.
     pub fn steps(&self) -> impl Iterator<Item = (&Journey, &Step)> {
         self.journeys.iter().flat_map(|j| j.steps.iter().map(move |s| (j, s)))
