@@ -86,6 +86,77 @@ fn three_scenarios_count_exactly_and_the_open_rate_holds_while_users_are_slowed(
     assert_eq!(users.endpoints, steps);
     let slo = r.slo.iter().find(|s| s.scope == "scenario:api").expect("the plan's scenario SLO");
     assert!(slo.pass, "{slo:?}");
+    assert_every_writer_shows_the_scenarios(&r);
+}
+
+/// Every writer has a per-scenario part, and the result file keeps it (so `report` and `merge`
+/// regenerate it).
+fn assert_every_writer_shows_the_scenarios(r: &Report) {
+    use onslaught::report::{html, json, markdown, prometheus, result};
+    let mut md = Vec::new();
+    markdown::write(r, &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(
+        md.contains("## Scenarios") && md.contains("| api | open | 0-3 s | 50 req/s | 16 | 150 | 150 | 0 |"),
+        "{md}"
+    );
+    let mut html = Vec::new();
+    html::write(r, &mut html).unwrap();
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("<table id=\"scenarios\">") && html.contains("<td>users</td><td>closed</td>"), "{html}");
+    let mut prom = Vec::new();
+    prometheus::write(r, &mut prom).unwrap();
+    let prom = String::from_utf8(prom).unwrap();
+    assert!(
+        prom.contains("loadtest_scenario_requests_total{run=\"scenarios\",scenario=\"api\",outcome=\"ok\"} 150"),
+        "{prom}"
+    );
+    let mut j = Vec::new();
+    json::write(r, &mut j).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&j).unwrap();
+    assert_eq!(v["scenarios"][1]["name"], "api");
+    assert_eq!(v["scenarios"][1]["intended"], 150);
+    let mut out = Vec::new();
+    result::write(r, &mut out).unwrap();
+    let back = result::parse(std::str::from_utf8(&out).unwrap()).unwrap();
+    assert_eq!(back.scenarios.len(), 3);
+    assert_eq!(back.histograms.scenarios.len(), 3);
+    let mut terminal = Vec::new();
+    let opts = onslaught::report::terminal::Options { spectrum: false, color: false };
+    onslaught::report::terminal::write(r, &opts, &mut terminal).unwrap();
+    let terminal = String::from_utf8(terminal).unwrap();
+    assert!(terminal.contains("Scenario") && terminal.contains("users      closed"), "{terminal}");
+}
+
+/// plans/platform.yaml as written runs its four scenarios at once against the built-in target
+/// (the smoke profile, each scenario cut to 2 s): every scenario's requests land on its own paths.
+#[test]
+fn the_platform_plan_runs_its_scenarios_against_the_built_in_target() {
+    let _x = exclusive();
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/plans/platform.yaml");
+    let cut = [
+        "scenarios.learners.load.shape.duration=2s",
+        "scenarios.admins.load.shape.duration=2s",
+        "scenarios.health.load.stages[0].duration=2s",
+        "scenarios.background.load.shape.duration=2s",
+    ];
+    let mut extra = vec!["--profile", "smoke"];
+    for c in &cut {
+        extra.extend(["--set", c]);
+    }
+    let (r, p) = run_plan(plan, &extra, None);
+    assert_conserved(&r);
+    assert_eq!(r.counts.ok, r.counts.intended, "{:?}", r.verdict.reasons);
+    let names: Vec<&str> = r.scenarios.iter().map(|s| s.row.name.as_str()).collect();
+    assert_eq!(names, ["learners", "admins", "health", "background"]);
+    let n = |names: &[&str]| -> u64 { names.iter().map(|n| requests(&r, n)).sum() };
+    assert_eq!(scenario(&r, "background").row.intended, 2, "1/s for 2 s");
+    assert_eq!(p.get("POST /webhooks/NAME") + p.get("/status/CODE"), n(&["webhook", "cron"]));
+    assert_eq!(scenario(&r, "health").row.intended, p.get("/health"));
+    assert_eq!(p.get("POST /login"), n(&["learner/login", "admin/login"]));
+    assert_eq!(scenario(&r, "learners").row.intended, n(&["learner/login", "learner/dashboard", "learner/lesson"]));
+    assert!(requests(&r, "learner/login") >= 3 && requests(&r, "admin/login") >= 1, "every user logged in");
+    assert_eq!(p.0.iter().sum::<u64>(), r.counts.intended, "{p:?}");
 }
 
 /// The stall plan: an open scenario at R = 200/s with a connection per frozen request (C = 150 >
