@@ -215,6 +215,7 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
             check_fails: e.checks.iter().map(|c| c.failed).collect(),
             extract_fails: e.extractions.iter().map(|c| c.failed).collect(),
             latency: decode(r.histograms.endpoints.get(i))?,
+            classes: [0; 4],
         };
         m.labels[i].add(&l);
     }
@@ -241,6 +242,7 @@ fn add_rows(
             failed: st.errors - st.incomplete.min(st.errors),
             incomplete: st.incomplete,
             latency: Some(latency(i)?),
+            ..StageStats::default()
         };
         into[i].add(&s);
     }

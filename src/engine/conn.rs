@@ -431,6 +431,7 @@ impl ConnTask {
             r.failed(outcome);
             if let Some(l) = req.label() {
                 r.label(l, false, false, None);
+                r.label_outcome(l, outcome);
             }
         });
         Ended { ok: false, completed }
