@@ -93,6 +93,7 @@ fn config(r: &Report, s: &mut String) -> std::fmt::Result {
     let c = &r.config;
     writeln!(s, "<h2>Configuration</h2>\n<table>")?;
     let model = c.target_rate.map_or("closed loop".to_string(), |t| format!("open, target {t} req/s"));
+    let model = c.scenarios_line().unwrap_or(model);
     let mut rows = vec![
         ("Tool", r.tool.clone()),
         ("Target", format!("{} {}", c.method, c.url)),

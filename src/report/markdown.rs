@@ -25,6 +25,19 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     charts(r, out)
 }
 
+/// `write`, then the percentile spectrum as an image: `svg`, the companion file's name (beside
+/// the Markdown file; `spectrum_chart::standalone` draws it). Markdown viewers show an image
+/// where they would not show inline SVG.
+pub fn write_linked(r: &Report, out: &mut impl Write, svg: &str) -> io::Result<()> {
+    write(r, out)?;
+    writeln!(out, "## Percentile spectrum\n")?;
+    writeln!(
+        out,
+        "Latency (from the intended time), service time (from the send) and send lag at every percentile, on HdrHistogram's logarithmic axis: where latency leaves service time, requests waited before they were sent.\n"
+    )?;
+    writeln!(out, "![Percentile spectrum: latency, service time and send lag]({})", svg.replace(' ', "%20"))
+}
+
 fn verdict(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let v = &r.verdict;
     let word = r.status_word();
@@ -51,7 +64,8 @@ fn configuration(r: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     let model =
         c.target_rate.map_or("closed loop (as fast as possible)".to_string(), |t| format!("open, target {t} req/s"));
-    writeln!(out, "| Load model | {model} |")?;
+    let model = c.scenarios_line().unwrap_or(model);
+    writeln!(out, "| Load model | {} |", cell(&model))?;
     writeln!(
         out,
         "| Duration | {} s configured, {:.3} s measured (+ {} s warm-up, excluded) |",

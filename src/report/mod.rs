@@ -19,7 +19,7 @@ pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod shards;
-mod spectrum_chart;
+pub mod spectrum_chart;
 pub mod terminal;
 pub mod tty;
 mod verdict;
@@ -82,6 +82,23 @@ pub struct StagePlan {
     pub end_s: f64,
     /// "100 req/s", "0 -> 1000 req/s", "50 users".
     pub target: String,
+}
+
+impl RunConfig {
+    /// The load model of a plan with scenarios, in one line: each scenario's model and load
+    /// (None without scenarios: the run's own model describes it).
+    pub fn scenarios_line(&self) -> Option<String> {
+        if self.scenarios.is_empty() {
+            return None;
+        }
+        let each: Vec<String> =
+            self.scenarios.iter().map(|s| format!("{} ({}, {})", s.name, s.model, s.target)).collect();
+        Some(format!(
+            "{} scenarios at once: {}; each measured from its own intended times",
+            each.len(),
+            each.join(", ")
+        ))
+    }
 }
 
 /// One scenario as planned.

@@ -44,6 +44,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
 fn header(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let c = &r.config;
     let model = match (c.target_rate, c.users) {
+        _ if !c.scenarios.is_empty() => c.scenarios_line().unwrap_or_default(),
         (_, Some(users)) => format!(
             "closed model: up to {users} virtual users, latency from when each user was ready to send (docs/latency-model.md)"
         ),
