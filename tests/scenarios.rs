@@ -70,9 +70,12 @@ fn three_scenarios_count_exactly_and_the_open_rate_holds_while_users_are_slowed(
     let health = scenario(&r, "health");
     assert_eq!(paths.get("/health"), health.row.intended);
     assert_eq!(paths.0.iter().sum::<u64>(), r.counts.intended, "{paths:?}");
-    // The open scenarios follow their own schedules exactly: R·D arrivals, all sent in the window.
-    assert_eq!((api.row.intended, api.row.sent), (150, 150), "{:?}", api.row);
-    assert_eq!(api.row.achieved_rps, 50.0);
+    // The open scenarios follow their own schedules exactly: R·D arrivals, sent in the window but
+    // for those a pause of the VM at the very end could push past it (R·PAUSE).
+    assert_eq!(api.row.intended, 150, "{:?}", api.row);
+    let late = (50.0 * PAUSE_MS / 1000.0).ceil() as u64;
+    assert!(api.row.sent + late >= 150 && api.row.sent <= 150, "{:?}", api.row);
+    assert!(api.row.achieved_rps >= 50.0 * (150 - late) as f64 / 150.0, "{:?}", api.row);
     assert_eq!(health.row.intended, 6, "every 500 ms for 3 s");
     // The users are slowed by the journey's 100 ms step: each iteration takes at least
     // 100 ms + 3 × 50 ms of think, so 20 users start at most 20·ceil(3 s / 250 ms) iterations;
@@ -300,4 +303,25 @@ fn check_prints_each_scenarios_schedule_and_profiles_override_a_scenarios_load()
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("       1         0s         2s  100                           200          200"), "{out}");
+}
+
+/// Regression: an open scenario with fewer connections than cores (a probe with one) left the
+/// slots of the cores without one of its connections unsent, counted incomplete at the end. Each
+/// core now has at least one connection of every open scenario.
+#[test]
+fn an_open_scenario_with_fewer_connections_than_cores_sends_every_slot() {
+    let _x = exclusive();
+    let dir = scratch("scenarios", "one-conn");
+    let plan = dir.join("probe.yaml");
+    let text = "target: { base_url: http://127.0.0.1:8080, cores: \"2\" }
+scenarios:
+  - { name: probe, connections: 1, load: { stages: [{ duration: 1s, rate: 10 }] }, endpoints: [{ name: health, path: /health }] }
+  - { name: api, connections: 1, load: { stages: [{ duration: 1s, rate: 20 }] }, endpoints: [{ name: home, path: / }] }
+";
+    std::fs::write(&plan, text).unwrap();
+    let (r, paths) = run_plan(plan.to_str().unwrap(), &[], None);
+    assert_conserved(&r);
+    assert_eq!((scenario(&r, "probe").row.ok, paths.get("/health")), (10, 10), "{:?}", r.counts);
+    assert_eq!((scenario(&r, "api").row.ok, paths.get("/")), (20, 20), "{:?}", r.counts);
+    assert_eq!(r.counts.incomplete, 0);
 }

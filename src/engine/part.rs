@@ -22,7 +22,7 @@ impl Part {
         spec.runs()
             .into_iter()
             .map(|run| {
-                let n = core_slot_count(run.connections as u64, lane, lanes) as usize;
+                let n = Part::conns(&run, lane, lanes);
                 let start = t0 + spec.warmup_ns + run.start_ns;
                 let stage_ends = run
                     .stages_ns
@@ -37,6 +37,16 @@ impl Part {
                 part
             })
             .collect()
+    }
+
+    /// Scenario `run`'s connections on core lane `lane` of `lanes`: its share, and at least one
+    /// in the open model, whose schedule gives every lane slots (a scenario with fewer
+    /// connections than lanes, such as a probe with one, would otherwise leave a lane's slots
+    /// unsent). The closed model's users are its connections: a lane may have none.
+    pub fn conns(run: &Scenario, lane: u64, lanes: u64) -> usize {
+        let share = core_slot_count(run.connections as u64, lane, lanes) as usize;
+        let open = !matches!(run.schedule, Schedule::Saturate);
+        if open { share.max(1) } else { share }
     }
 
     /// The open model: slots come from the schedule at their intended times.

@@ -108,7 +108,11 @@ fn outcomes(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "  Status     {}", s.join(", "))?;
     }
     let rt = &r.rates;
-    let closed = if r.config.users.is_some() { "none (closed model)" } else { "none (closed loop)" };
+    let closed = match (r.config.scenarios.is_empty(), r.config.users.is_some()) {
+        (false, _) => "per scenario (below)",
+        (true, true) => "none (closed model)",
+        (true, false) => "none (closed loop)",
+    };
     let target = rt.target_rps.map_or(closed.to_string(), |t| format!("{t:.1}/s"));
     writeln!(
         out,
