@@ -21,10 +21,12 @@ impl Rate {
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.num.is_multiple_of(self.den) {
-            write!(f, "{}", self.num / self.den)
-        } else {
-            write!(f, "{}", self.per_sec())
+            return write!(f, "{}", self.num / self.den);
         }
+        // An exact short decimal as it is (0.5, 2.5); a repeating one (2/min) to 5 places.
+        let v = self.per_sec();
+        let exact = format!("{v}");
+        if exact.len() <= 8 { write!(f, "{exact}") } else { write!(f, "{}", format!("{v:.5}").trim_end_matches('0')) }
     }
 }
 
@@ -177,6 +179,13 @@ mod tests {
         for s in ["0", "-5", "abc", "", "5x", "1.2.3", "0.0"] {
             assert!(parse_rate(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn rates_print_exactly_or_to_five_places() {
+        let shown: Vec<String> =
+            ["500", "0.5", "0.001", "2/min", "1/h"].iter().map(|s| parse_rate(s).unwrap().to_string()).collect();
+        assert_eq!(shown, ["500", "0.5", "0.001", "0.03333", "0.00028"]);
     }
 
     #[test]

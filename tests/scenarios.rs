@@ -325,3 +325,30 @@ scenarios:
     assert_eq!((scenario(&r, "api").row.ok, paths.get("/")), (20, 20), "{:?}", r.counts);
     assert_eq!(r.counts.incomplete, 0);
 }
+
+/// Each open scenario's rate is judged as the run's is: one that cannot keep its own (one
+/// connection for requests of 100 ms at 50/s, the rest dropped by a 200 ms timeout) makes the run
+/// invalid with a reason naming it, while the other scenario keeps its rate.
+#[test]
+fn an_open_scenario_that_misses_its_own_rate_is_named_in_the_verdict() {
+    let _x = exclusive();
+    let dir = scratch("scenarios", "missed");
+    let plan = dir.join("missed.yaml");
+    let text = "target: { base_url: http://127.0.0.1:8080, cores: \"1\", timeout: 200ms }
+scenarios:
+  - { name: starved, connections: 1, load: { stages: [{ duration: 1s, rate: 50 }] }, endpoints: [{ name: slow, path: /delay/100 }] }
+  - { name: fine, connections: 4, load: { stages: [{ duration: 1s, rate: 20 }] }, endpoints: [{ name: home, path: / }] }
+";
+    std::fs::write(&plan, text).unwrap();
+    let (r, _) = run_plan(plan.to_str().unwrap(), &[], None);
+    assert_conserved(&r);
+    let starved = scenario(&r, "starved");
+    assert_eq!(starved.target_rps, Some(50.0));
+    // One connection serves at most 1 s / 100 ms = 10 (+1 for a pause's slack) of the 50.
+    assert!(starved.row.sent <= 11, "{:?}", starved.row);
+    assert!(r.verdict.target_rate_missed, "{:?}", r.verdict);
+    let line = r.verdict.reasons.iter().find(|l| l.starts_with("target rate missed: scenario starved: achieved"));
+    assert!(line.is_some(), "{:?}", r.verdict.reasons);
+    assert!(!r.verdict.reasons.iter().any(|l| l.contains("scenario fine")), "{:?}", r.verdict.reasons);
+    assert_eq!(scenario(&r, "fine").row.ok, 20);
+}

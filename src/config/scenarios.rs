@@ -47,7 +47,6 @@ fn refuse_flags(a: &RunArgs) -> Result<(), ConfigError> {
 
 pub(crate) fn build(a: &RunArgs, work: &Arc<PlanWork>, warmup_ns: u64) -> Result<Built, ConfigError> {
     refuse_flags(a)?;
-    let plan = &work.plan;
     let mut b = Built {
         scenarios: Vec::new(),
         stages: Vec::new(),
@@ -56,40 +55,43 @@ pub(crate) fn build(a: &RunArgs, work: &Arc<PlanWork>, warmup_ns: u64) -> Result
         connections: 0,
         users: None,
     };
-    for s in &plan.scenarios {
-        let lead = RateStage { duration_ns: s.start_ns, from: ZERO, to: ZERO };
-        let own: Vec<RateStage> =
-            s.load.stages.iter().map(|x| RateStage { duration_ns: x.duration_ns, from: x.from, to: x.to }).collect();
-        let stages: Vec<RateStage> =
-            std::iter::once(lead).filter(|l| l.duration_ns > 0).chain(own.iter().copied()).collect();
-        let stages = super::with_warmup(stages, warmup_ns);
-        let (workload, schedule, connections) = match s.load.model {
-            Model::Closed => {
-                let users = UserStages(stages);
-                let peak = users.peak();
-                b.users = Some(b.users.unwrap_or(0) + peak);
-                (Workload::Users(work.clone(), users), Schedule::Saturate, peak.max(1) as usize)
-            }
-            Model::Open => (
-                Workload::Plan(work.clone()),
-                Schedule::Stages(stages),
-                s.connections.unwrap_or(plan.target.connections).max(1),
-            ),
-        };
-        let end = s.start_ns + s.load.duration_ns();
-        b.duration_ns = b.duration_ns.max(end);
-        b.connections += connections;
+    for s in &work.plan.scenarios {
+        let (run, own) = engine_scenario(s, work, warmup_ns);
+        if s.load.model == Model::Closed {
+            b.users = Some(b.users.unwrap_or(0) + run.connections as u64);
+        }
+        b.duration_ns = b.duration_ns.max(s.start_ns + s.load.duration_ns());
+        b.connections += run.connections;
         b.stages.extend(stage_plans(s, &own));
-        b.plans.push(plan_of(s, work, &own, connections));
-        b.scenarios.push(Scenario {
-            workload,
-            schedule,
-            connections,
-            start_ns: s.start_ns,
-            stages_ns: own.iter().map(|x| x.duration_ns).collect(),
-        });
+        b.plans.push(plan_of(s, work, &own, &run, warmup_ns));
+        b.scenarios.push(run);
     }
     Ok(b)
+}
+
+/// Scenario `s` for the engine (its schedule: the warm-up, its start offset as a stage of
+/// nothing, then its stages), and its own measured stages.
+fn engine_scenario(s: &crate::plan::Scenario, work: &Arc<PlanWork>, warmup_ns: u64) -> (Scenario, Vec<RateStage>) {
+    let plan = &work.plan;
+    let lead = RateStage { duration_ns: s.start_ns, from: ZERO, to: ZERO };
+    let own: Vec<RateStage> =
+        s.load.stages.iter().map(|x| RateStage { duration_ns: x.duration_ns, from: x.from, to: x.to }).collect();
+    let stages: Vec<RateStage> =
+        std::iter::once(lead).filter(|l| l.duration_ns > 0).chain(own.iter().copied()).collect();
+    let stages = super::with_warmup(stages, warmup_ns);
+    let (workload, schedule, connections) = match s.load.model {
+        Model::Closed => {
+            let users = UserStages(stages);
+            let peak = users.peak().max(1) as usize;
+            (Workload::Users(work.clone(), users), Schedule::Saturate, peak)
+        }
+        Model::Open => {
+            let c = s.connections.unwrap_or(plan.target.connections).max(1);
+            (Workload::Plan(work.clone()), Schedule::Stages(stages), c)
+        }
+    };
+    let stages_ns = own.iter().map(|x| x.duration_ns).collect();
+    (Scenario { workload, schedule, connections, start_ns: s.start_ns, stages_ns }, own)
 }
 
 /// A scenario's stages as reports show them: `SCENARIO/STAGE`, in seconds of the measured window.
@@ -104,7 +106,7 @@ fn stage_plans(s: &crate::plan::Scenario, own: &[RateStage]) -> Vec<StagePlan> {
 }
 
 /// What reports show of a scenario: its model, window, load and requests.
-fn plan_of(s: &crate::plan::Scenario, work: &PlanWork, own: &[RateStage], connections: usize) -> ScenarioPlan {
+fn plan_of(s: &crate::plan::Scenario, work: &PlanWork, own: &[RateStage], run: &Scenario, w: u64) -> ScenarioPlan {
     let unit = s.load.model.unit();
     let target = match own {
         [one] if one.from == one.to => format!("{} {unit}", one.from),
@@ -121,9 +123,17 @@ fn plan_of(s: &crate::plan::Scenario, work: &PlanWork, own: &[RateStage], connec
         start_s: s.start_ns as f64 / 1e9,
         end_s: (s.start_ns + s.load.duration_ns()) as f64 / 1e9,
         target,
-        connections,
+        connections: run.connections,
+        target_rps: target_rps(&run.schedule, w + s.start_ns, s.load.duration_ns()),
         endpoints: journeys.iter().flat_map(|j| j.steps.iter().map(|st| st.label.clone())).collect(),
     }
+}
+
+/// Open model: the arrivals the schedule intends over `[from, from + d)` (offsets from t0) per
+/// second of it, as the run's own target rate is (config::Parts::report). None when closed.
+fn target_rps(schedule: &Schedule, from: u64, d: u64) -> Option<f64> {
+    let slots = |t: u64| schedule.slots_before(t);
+    slots(from + d).zip(slots(from)).map(|(end, start)| (end - start) as f64 / (d.max(1) as f64 / 1e9))
 }
 
 /// An SLO scope that names a scenario must name one of the plan's (and, with an endpoint, one of

@@ -114,6 +114,9 @@ pub struct ScenarioPlan {
     pub target: String,
     /// Its connections in all (closed: its peak users).
     pub connections: usize,
+    /// Open model: the arrivals its schedule intends per second of its window (None: closed).
+    #[serde(default)]
+    pub target_rps: Option<f64>,
     /// Its named requests (label names: endpoint, or journey/step).
     pub endpoints: Vec<String>,
 }
@@ -412,6 +415,9 @@ pub struct ScenarioRow {
     /// "open" or "closed".
     pub model: String,
     pub connections: usize,
+    /// Open model: the rate its schedule intends (None: closed), judged as the run's target rate.
+    #[serde(default)]
+    pub target_rps: Option<f64>,
     /// Its named requests (rows of `Report::endpoints`).
     pub endpoints: Vec<String>,
 }
@@ -627,6 +633,7 @@ fn scenario_rows(plan: &[ScenarioPlan], measured: &[crate::record::StageStats], 
             row,
             model: p.model.clone(),
             connections: p.connections,
+            target_rps: p.target_rps,
             endpoints: p.endpoints.clone(),
         })
         .collect()
@@ -718,6 +725,7 @@ impl Report {
             lag: &self.send_lag,
             generator: &self.generator,
             timeline: &self.timeline,
+            scenarios: &self.scenarios,
         };
         let (v, cause) = verdict::decide(&e, interrupted, j);
         self.verdict = v;
