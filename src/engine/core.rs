@@ -73,7 +73,7 @@ async fn control(shard: &Shard, ctx: &ShardCtx, end: u64) {
     loop {
         let next_flush = shard.st.borrow().interval_end;
         let now = now_ns();
-        let tick = (now + 10_000_000).min(next_flush).min(deadline);
+        let tick = shard.clear_of_slots((now + 10_000_000).min(next_flush).min(deadline));
         wait_until(tick).await;
         let now = now_ns();
         match ctx.stop.load(Ordering::Relaxed) {

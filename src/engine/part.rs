@@ -60,11 +60,13 @@ impl Part {
         self.stage_base + own
     }
 
-    /// The intended instant of lane `k` of `n`'s first slot after `now` (None in the closed loop).
+    /// The intended instant of lane `k` of `n`'s first slot after `now` (None in the closed loop
+    /// and after a staged schedule's last slot).
     pub fn next_due(&self, t0: u64, k: u64, n: u64, now: u64) -> Option<u64> {
         let s = &self.run.schedule;
         let j = s.slots_before(now.saturating_sub(t0) + 1)?;
         let mine = j + (k + n - j % n) % n;
-        s.intended(mine).map(|off| t0 + off)
+        // A staged schedule has no slot after its last stage (u64::MAX).
+        s.intended(mine).filter(|off| *off != u64::MAX).map(|off| t0 + off)
     }
 }
