@@ -352,3 +352,42 @@ scenarios:
     assert!(!r.verdict.reasons.iter().any(|l| l.contains("scenario fine")), "{:?}", r.verdict.reasons);
     assert_eq!(scenario(&r, "fine").row.ok, 20);
 }
+
+/// A distributed run of a plan with scenarios: two shards (`--shard K/2`, one `--start-at`),
+/// merged by `onslaught merge`: each scenario's counts are the two shards' together, equal to the
+/// target's own per-path counts, the open scenario's arrivals are its schedule's exactly, and each
+/// scenario stays conserved.
+#[test]
+fn two_shards_of_a_scenario_plan_merge_per_scenario() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let dir = scratch("scenarios", "shards");
+    let set = format!("target.base_url=http://{}", srv.addr);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64 + 1500;
+    let start = format!("{}.{:03}", now / 1000, now % 1000);
+    let out = |k: u32| dir.join(format!("s{k}.json")).display().to_string();
+    let children: Vec<_> = (0..2)
+        .map(|k| {
+            let shard = format!("{k}/2");
+            let args = [PLAN, "--set", &set, "-q", "--shard", &shard, "--start-at", &start, "--out", &out(k)];
+            bin().arg("run").args(args).stdout(std::process::Stdio::null()).spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert_eq!(c.wait().unwrap().code(), Some(0), "each shard passes");
+    }
+    let merged = dir.join("merged.json");
+    let o = bin().args(["merge", &out(0), &out(1), "--out", merged.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = onslaught::report::result::load(&merged).unwrap();
+    let paths = srv.paths();
+    srv.stop();
+    assert_conserved(&r);
+    assert_eq!(scenario(&r, "api").row.intended, 150, "50/s for 3 s over both shards");
+    assert_eq!(scenario(&r, "api").target_rps, Some(50.0), "the shards' targets together");
+    assert_eq!(scenario(&r, "api").row.intended, paths.get("/") + paths.get("/bytes/N"));
+    assert_eq!(scenario(&r, "health").row.intended, paths.get("/health"));
+    let users = ["POST /login", "/delay/MS", "GET /api/items/N", "POST /logout"];
+    assert_eq!(scenario(&r, "users").row.intended, users.iter().map(|p| paths.get(p)).sum::<u64>());
+    assert_eq!(paths.0.iter().sum::<u64>(), r.counts.intended, "{paths:?}");
+}

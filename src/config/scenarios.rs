@@ -7,7 +7,7 @@ use crate::cli::RunArgs;
 use crate::engine::{Scenario, Workload, work::PlanWork};
 use crate::plan::Model;
 use crate::report::{ScenarioPlan, StagePlan};
-use crate::schedule::{RateStage, Schedule, UserStages};
+use crate::schedule::{RateStage, Schedule, ShardOf, UserStages};
 use crate::units::Rate;
 
 const ZERO: Rate = Rate { num: 0, den: 1 };
@@ -132,8 +132,23 @@ fn plan_of(s: &crate::plan::Scenario, work: &PlanWork, own: &[RateStage], run: &
 /// Open model: the arrivals the schedule intends over `[from, from + d)` (offsets from t0) per
 /// second of it, as the run's own target rate is (config::Parts::report). None when closed.
 fn target_rps(schedule: &Schedule, from: u64, d: u64) -> Option<f64> {
-    let slots = |t: u64| schedule.slots_before(t);
+    share_rps(schedule, from, d, ShardOf::default())
+}
+
+/// `target_rps` of shard `shard`'s part of the schedule (its lanes' slots).
+fn share_rps(schedule: &Schedule, from: u64, d: u64, shard: ShardOf) -> Option<f64> {
+    let slots = |t: u64| schedule.slots_before(t).map(|n| shard.share(n));
     slots(from + d).zip(slots(from)).map(|(end, start)| (end - start) as f64 / (d.max(1) as f64 / 1e9))
+}
+
+/// A distributed run's shard (config::shard): each open scenario's target rate is its part of
+/// the scenario's schedule, as the run's is.
+pub(crate) fn share_targets(cfg: &mut super::Config, shard: ShardOf) {
+    let w = cfg.engine.warmup_ns;
+    for (p, run) in cfg.report.scenarios.iter_mut().zip(&cfg.engine.scenarios) {
+        let (from, d) = ((p.start_s * 1e9).round() as u64, ((p.end_s - p.start_s) * 1e9).round() as u64);
+        p.target_rps = share_rps(&run.schedule, w + from, d, shard);
+    }
 }
 
 /// An SLO scope that names a scenario must name one of the plan's (and, with an endpoint, one of

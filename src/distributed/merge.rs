@@ -187,6 +187,9 @@ fn config(shards: &[Shard]) -> crate::report::RunConfig {
     c.cores = sum(|c| c.cores);
     c.users = shards.iter().map(|s| s.report.config.users).sum();
     c.target_rate = shards.iter().map(|s| s.report.config.target_rate).sum();
+    for (i, sc) in c.scenarios.iter_mut().enumerate() {
+        sc.target_rps = shards.iter().map(|s| s.report.config.scenarios.get(i).and_then(|x| x.target_rps)).sum();
+    }
     c
 }
 

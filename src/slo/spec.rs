@@ -107,6 +107,23 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope `label` spells (its inverse: how a result file's SLOs are read back).
+    pub fn from_label(s: &str) -> Option<Scope> {
+        if s == "total" {
+            return Some(Scope::Total);
+        }
+        let (kind, rest) = s.split_once(':')?;
+        match kind {
+            "endpoint" => Some(Scope::Endpoint(rest.into())),
+            "stage" => Some(Scope::Stage(rest.into())),
+            "scenario" => Some(match rest.split_once(":endpoint:") {
+                Some((sc, n)) => Scope::ScenarioEndpoint(sc.into(), n.into()),
+                None => Scope::Scenario(rest.into()),
+            }),
+            _ => None,
+        }
+    }
+
     /// As `SloRow::scope` spells it: "total", "endpoint:<name>", "stage:<name>",
     /// "scenario:<name>", "scenario:<name>:endpoint:<name>".
     pub fn label(&self) -> String {

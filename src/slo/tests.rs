@@ -187,3 +187,21 @@ fn slo_row_metric_is_written_and_read_as_its_name() {
     let err = serde_json::from_value::<Vec<crate::report::SloRow>>(edited).unwrap_err().to_string();
     assert!(err.starts_with("unknown SLO metric 'p42': one of p50, p75"), "{err}");
 }
+
+/// Regression: `onslaught merge` read a result file's SLO scopes back knowing only total,
+/// endpoint and stage, so a distributed run of a plan with scenario SLOs could not be merged.
+#[test]
+fn every_scope_reads_back_from_its_label() {
+    use crate::slo::spec::Scope;
+    let scopes = [
+        Scope::Total,
+        Scope::Endpoint("shop/login".into()),
+        Scope::Stage("stage 2".into()),
+        Scope::Scenario("api".into()),
+        Scope::ScenarioEndpoint("learners".into(), "learner/login".into()),
+    ];
+    for s in scopes {
+        assert_eq!(Scope::from_label(&s.label()), Some(s.clone()), "{}", s.label());
+    }
+    assert_eq!(Scope::from_label("nope:x"), None);
+}
