@@ -1,5 +1,6 @@
 //! Validation: Args (what the user wrote) into Config (what the engine runs). Every error names
 //! the flag, what is wrong and how to fix it; nothing is sent before validation passes.
+mod scenarios;
 pub mod shard;
 
 use crate::cli::RunArgs;
@@ -149,7 +150,9 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         ConfigError(format!("{}\n{} error(s) in the plan; nothing was sent", lines.join("\n"), errs.len()))
     })?;
     let slo = slo_set(a, Some(plan.slo.clone()), &env, &plan_labels(&plan))?;
-    let work = PlanWork::new(plan).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    scenarios::check_slo(&slo, &plan)?;
+    let work =
+        PlanWork::new(scenarios::collapse(a, plan)).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
     let t = &work.plan.target;
     let connections = plan_connections(a, t.connections)?;
     let timeout_ns = duration_flag("--timeout", &a.timeout, t.timeout_ns)?.max(1);
@@ -157,6 +160,9 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
         duration_flag("--connect-timeout", &a.connect_timeout, t.connect_timeout_ns)?.max(1_000_000);
     let load = &work.plan.load;
     let warmup_ns = duration_flag("--warmup", &a.warmup, load.warmup_ns)?;
+    if !work.plan.scenarios.is_empty() {
+        return from_scenarios(a, path, work, slo, warmup_ns);
+    }
     let (stages, duration_ns) = plan_stages(a, load)?;
     // -R turns any plan into one constant open-model stage.
     let closed = load.model == crate::plan::Model::Closed && a.rate.is_none();
@@ -194,6 +200,44 @@ fn from_plan(a: &RunArgs, path: &std::path::Path) -> Result<Config, ConfigError>
     assemble(a, engine, report, slo)
 }
 
+/// A plan run with `scenarios:` (config::scenarios): each its own schedule and connections.
+fn from_scenarios(
+    a: &RunArgs,
+    path: &std::path::Path,
+    work: crate::engine::work::PlanWork,
+    slo: crate::slo::SloSet,
+    warmup_ns: u64,
+) -> Result<Config, ConfigError> {
+    let work = std::sync::Arc::new(work);
+    let built = scenarios::build(a, &work, warmup_ns)?;
+    let t = &work.plan.target;
+    let timeout_ns = duration_flag("--timeout", &a.timeout, t.timeout_ns)?.max(1);
+    let connect_timeout_ns =
+        duration_flag("--connect-timeout", &a.connect_timeout, t.connect_timeout_ns)?.max(1_000_000);
+    let mut cpus = flag("--cores", parse_cores(a.cores.as_deref().or(t.cores.as_deref())))?;
+    cpus.truncate(built.connections);
+    flag("--connections/-c", ensure_fd_limit(built.connections))?;
+    let addr = flag("target.base_url", resolve(&t.url.host, t.url.port))?;
+    let run = RunFlags::parse(a, timeout_ns)?;
+    let (schedule, connections, duration_ns) = (Schedule::Saturate, built.connections, built.duration_ns);
+    let parts = Parts { addr, connections, cpus, schedule, warmup_ns, duration_ns, timeout_ns, connect_timeout_ns };
+    let report = RunConfig {
+        plan: Some(path.display().to_string()),
+        profile: work.plan.profile.clone(),
+        labels: work.labels(),
+        users: built.users,
+        stages: built.stages,
+        scenarios: built.plans,
+        label_checks: label_checks(&work.plan),
+        ..parts.report(a, &run, t.base_url.clone(), "plan".into(), t.url.tls)
+    };
+    let tls = tls_target(&t.url, a)?;
+    let stages_ns = built.scenarios.iter().flat_map(|s| s.stages_ns.iter().copied()).collect();
+    let workload = Workload::Plan(work);
+    let engine = EngineSpec { workload, stages_ns, scenarios: built.scenarios, ..engine_spec(a, &run, parts, tls) };
+    assemble(a, engine, report, slo)
+}
+
 /// A duration flag over the plan's value.
 fn duration_flag(name: &str, v: &Option<String>, plan: u64) -> Result<u64, ConfigError> {
     match v {
@@ -226,7 +270,7 @@ fn plan_stages(a: &RunArgs, load: &crate::plan::Load) -> Result<(Vec<RateStage>,
 }
 
 /// A warm-up is the schedule's first stage, at the first stage's starting rate.
-fn with_warmup(mut stages: Vec<RateStage>, warmup_ns: u64) -> Vec<RateStage> {
+pub(crate) fn with_warmup(mut stages: Vec<RateStage>, warmup_ns: u64) -> Vec<RateStage> {
     if warmup_ns > 0 {
         let first = stages.first().map_or(crate::units::Rate { num: 0, den: 1 }, |s| s.from);
         stages.insert(0, RateStage { duration_ns: warmup_ns, from: first, to: first });
@@ -270,7 +314,11 @@ fn assemble(
 
 /// The measured stages as reports show them: the name (the plan's, else "stage N"), start and
 /// end in seconds, the target.
-fn stage_plans(stages: &[crate::schedule::RateStage], names: &[String], unit: &str) -> Vec<crate::report::StagePlan> {
+pub(crate) fn stage_plans(
+    stages: &[crate::schedule::RateStage],
+    names: &[String],
+    unit: &str,
+) -> Vec<crate::report::StagePlan> {
     let mut start = 0u64;
     stages
         .iter()
@@ -346,6 +394,7 @@ impl Parts {
             labels: Vec::new(),
             users: None,
             stages: Vec::new(),
+            scenarios: Vec::new(),
             label_checks: Vec::new(),
         }
     }
@@ -372,6 +421,7 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         stages_ns: Vec::new(),
         shard: Default::default(),
         start_at: None,
+        scenarios: Vec::new(),
     }
 }
 

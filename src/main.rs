@@ -80,7 +80,8 @@ fn run(a: &RunArgs, appends: &[(&'static str, std::path::PathBuf)]) -> Result<on
     let tty = onslaught::report::tty::detect();
     let e = &cfg.engine;
     let span = progress::Span { warmup_ns: e.warmup_ns, duration_ns: e.duration_ns, interval_ns: e.interval_ns };
-    let mut progress = progress::Progress::new(&e.schedule, e.shard, span, tty.redraw);
+    let mut progress =
+        progress::Progress::new(&e.schedule, e.shard, span, tty.redraw).with_scenarios(e.scenarios.len());
     let result = onslaught::run::execute_with(&cfg, stop, live.as_ref().map(|(x, _)| x), |row| {
         if !a.quiet {
             let _ = progress.row(row, &mut std::io::stderr().lock());

@@ -43,6 +43,8 @@ pub struct Merged {
     pub labels: Vec<crate::record::LabelStats>,
     /// Per load stage (plan runs), merged over cores and intervals.
     pub stages: Vec<crate::record::StageStats>,
+    /// Per scenario (plans with `scenarios:`), merged over cores and intervals.
+    pub scenarios: Vec<crate::record::StageStats>,
     /// Each completed interval's histograms, V2 compressed as it completes (only these bytes are
     /// kept, so memory stays small however long the run): the result file's timeline.
     pub intervals: Vec<IntervalHists>,
@@ -52,6 +54,9 @@ struct Pending {
     counters: Counters,
     hists: Histograms,
     health: Vec<CoreHealth>,
+    /// The interval's per-label and per-scenario figures (the live per-interval series).
+    labels: Vec<crate::record::LabelStats>,
+    scenarios: Vec<crate::record::StageStats>,
 }
 
 impl Merged {
@@ -66,18 +71,30 @@ impl Merged {
         for (a, b) in self.labels.iter_mut().zip(&s.labels) {
             a.add(b);
         }
-        if self.stages.len() < s.stages.len() {
-            self.stages.resize_with(s.stages.len(), Default::default);
-        }
-        for (a, b) in self.stages.iter_mut().zip(&s.stages) {
-            a.add(b);
-        }
+        add_all(&mut self.stages, &s.stages);
+        add_all(&mut self.scenarios, &s.scenarios);
+    }
+}
+
+/// `into[i] += from[i]`, growing `into` as needed.
+fn add_all(into: &mut Vec<crate::record::StageStats>, from: &[crate::record::StageStats]) {
+    if into.len() < from.len() {
+        into.resize_with(from.len(), Default::default);
+    }
+    for (a, b) in into.iter_mut().zip(from) {
+        a.add(b);
     }
 }
 
 impl Pending {
     fn new(cores: usize) -> Pending {
-        Pending { counters: Counters::default(), hists: Histograms::new(), health: vec![CoreHealth::default(); cores] }
+        Pending {
+            counters: Counters::default(),
+            hists: Histograms::new(),
+            health: vec![CoreHealth::default(); cores],
+            labels: Vec::new(),
+            scenarios: Vec::new(),
+        }
     }
 
     /// A snapshot into its interval (the core's health kept apart).
@@ -87,6 +104,13 @@ impl Pending {
         if let Some(h) = self.health.get_mut(s.core) {
             h.add(&s.health);
         }
+        if self.labels.len() < s.labels.len() {
+            self.labels.resize_with(s.labels.len(), Default::default);
+        }
+        for (a, b) in self.labels.iter_mut().zip(&s.labels) {
+            a.add(b);
+        }
+        add_all(&mut self.scenarios, &s.scenarios);
     }
 }
 
@@ -96,6 +120,11 @@ pub struct Progress<'a> {
     pub row: &'a TimelineRow,
     /// The interval's counters, merged over cores (its offered arrivals, errors by class).
     pub interval: &'a Counters,
+    /// The interval's figures per label (request name) and per scenario, merged over cores.
+    pub labels: &'a [crate::record::LabelStats],
+    pub scenarios: &'a [crate::record::StageStats],
+    /// Per scenario: its virtual users active at the end of the interval.
+    pub scenario_users: &'a [u64],
     pub merged: &'a Merged,
 }
 
@@ -114,9 +143,11 @@ pub fn collect(
         timeline: Vec::new(),
         labels: Vec::new(),
         stages: Vec::new(),
+        scenarios: Vec::new(),
         intervals: Vec::new(),
     };
     let mut users = 0u64;
+    let mut scenario_users: Vec<u64> = Vec::new();
     let mut progress = vec![0u64; cores];
     let mut done = vec![false; cores];
     let mut pending: BTreeMap<u64, Pending> = BTreeMap::new();
@@ -135,12 +166,30 @@ pub fn collect(
             let mut row = summarise(k, interval_ns, &p);
             users = (users + p.counters.users_started).saturating_sub(p.counters.users_retired);
             row.users = users;
-            on_row(&Progress { row: &row, interval: &p.counters, merged: &m });
+            active(&mut scenario_users, &p.scenarios);
+            let (labels, scenarios) = (&p.labels[..], &p.scenarios[..]);
+            let seen = Progress {
+                row: &row,
+                interval: &p.counters,
+                labels,
+                scenarios,
+                scenario_users: &scenario_users,
+                merged: &m,
+            };
+            on_row(&seen);
             m.timeline.push(row);
             m.intervals.push(IntervalHists::of(k, interval_ns, &p.hists));
         }
     }
     m
+}
+
+/// Each scenario's active users, moved on by one interval's starts and retirements.
+fn active(users: &mut Vec<u64>, interval: &[crate::record::StageStats]) {
+    users.resize(users.len().max(interval.len()), 0);
+    for (u, s) in users.iter_mut().zip(interval) {
+        *u = (*u + s.users_started).saturating_sub(s.users_retired);
+    }
 }
 
 fn summarise(k: u64, interval_ns: u64, p: &Pending) -> TimelineRow {

@@ -21,10 +21,12 @@ impl Rate {
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.num.is_multiple_of(self.den) {
-            write!(f, "{}", self.num / self.den)
-        } else {
-            write!(f, "{}", self.per_sec())
+            return write!(f, "{}", self.num / self.den);
         }
+        // An exact short decimal as it is (0.5, 2.5); a repeating one (2/min) to 5 places.
+        let v = self.per_sec();
+        let exact = format!("{v}");
+        if exact.len() <= 8 { write!(f, "{exact}") } else { write!(f, "{}", format!("{v:.5}").trim_end_matches('0')) }
     }
 }
 
@@ -48,9 +50,20 @@ fn exponent(suffix: &str) -> Option<u32> {
     (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse().unwrap_or(u32::MAX))
 }
 
-/// `20000`, `20k`, `1.5M`, `0.5`, `2e3`, optionally followed by `/s`. Must be > 0.
+/// Splits a rate's unit off: `/s` (or none), `/min`, `/h`; the seconds that unit is.
+fn per_unit(s: &str) -> (&str, u128) {
+    let t = s.trim();
+    match (t.strip_suffix("/min"), t.strip_suffix("/h")) {
+        (Some(n), _) => (n, 60),
+        (_, Some(n)) => (n, 3600),
+        _ => (t.trim_end_matches("/s"), 1),
+    }
+}
+
+/// `20000`, `20k`, `1.5M`, `0.5`, `2e3`, optionally followed by `/s`; or per minute or hour
+/// (`2/min`, `120/h`: a health check every 30 s). Must be > 0.
 pub fn parse_rate(s: &str) -> Result<Rate, String> {
-    let t = s.trim().trim_end_matches("/s");
+    let (t, per) = per_unit(s);
     let bad =
         || format!("'{s}' is not a rate: use a positive number of requests per second such as 500, 20k, 1.5M or 0.5");
     let (mantissa, places, suffix) = decimal(t).ok_or_else(bad)?;
@@ -63,7 +76,7 @@ pub fn parse_rate(s: &str) -> Result<Rate, String> {
         _ => return Err(bad()),
     };
     let mut num = mantissa.checked_mul(mult).ok_or_else(too_large)?;
-    let mut den = 10u128.pow(places);
+    let mut den = 10u128.pow(places) * per;
     let g = gcd(num, den);
     if num == 0 {
         return Err(format!("rate '{s}' must be greater than zero"));
@@ -157,12 +170,22 @@ mod tests {
             ("0.001", 1, 1000),
             ("2e3", 2000, 1),
             ("1.5E+2", 150, 1),
+            ("2/min", 1, 30),
+            ("120/h", 1, 30),
+            ("1.5/min", 1, 40),
         ] {
             assert_eq!(parse_rate(s).unwrap(), Rate { num, den }, "{s}");
         }
         for s in ["0", "-5", "abc", "", "5x", "1.2.3", "0.0"] {
             assert!(parse_rate(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn rates_print_exactly_or_to_five_places() {
+        let shown: Vec<String> =
+            ["500", "0.5", "0.001", "2/min", "1/h"].iter().map(|s| parse_rate(s).unwrap().to_string()).collect();
+        assert_eq!(shown, ["500", "0.5", "0.001", "0.03333", "0.00028"]);
     }
 
     #[test]

@@ -77,10 +77,22 @@ fn fake_gateway() -> (String, Arc<Mutex<Vec<String>>>) {
     (addr, bodies)
 }
 
-/// One bounded run, scraped every 250 ms until its final values are out (at most 60 s).
+/// One bounded run of PLAN, scraped every 250 ms until its final values are out (at most 60 s).
 fn observe() -> &'static Observed {
     static ONCE: OnceLock<Observed> = OnceLock::new();
-    ONCE.get_or_init(|| {
+    ONCE.get_or_init(|| observe_plan(PLAN))
+}
+
+/// The same for the three-scenario plan of tests/scenarios.rs.
+fn observe_scenarios() -> &'static Observed {
+    static ONCE: OnceLock<Observed> = OnceLock::new();
+    ONCE.get_or_init(|| observe_plan(SCENARIOS))
+}
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plans/scenarios.yaml");
+
+fn observe_plan(plan: &str) -> Observed {
+    {
         let _x = exclusive();
         let srv = target(|_| {});
         let (gateway, pushed) = fake_gateway();
@@ -88,7 +100,7 @@ fn observe() -> &'static Observed {
         let set = format!("target.base_url=http://{}", srv.addr);
         let gw = format!("http://{gateway}");
         let mut child = bin()
-            .args(["run", PLAN, "--set", &set, "-q"])
+            .args(["run", plan, "--set", &set, "-q"])
             .args(["--metrics-listen", "127.0.0.1:0", "--metrics-hold", "30s", "--prom", prom.to_str().unwrap()])
             .args(["--push-gateway", &gw, "--push-every", "1s"])
             .stdout(std::process::Stdio::null())
@@ -121,7 +133,7 @@ fn observe() -> &'static Observed {
         srv.stop();
         let pushes = pushed.lock().unwrap().clone();
         Observed { scrapes, file: std::fs::read_to_string(&prom).unwrap(), pushes, served }
-    })
+    }
 }
 
 #[test]
@@ -181,9 +193,13 @@ fn push_every_pushes_the_live_exposition_during_the_run() {
 #[test]
 fn the_grafana_dashboard_queries_only_metrics_the_exporter_emits() {
     let o = observe();
-    let emitted = families(o.scrapes.last().unwrap());
-    for f in onslaught::report::live::FAMILIES {
-        assert!(emitted.contains(f), "{f} is documented but not emitted");
+    // A plan with scenarios emits their families too: the dashboard may query both.
+    let emitted: BTreeSet<String> = families(o.scrapes.last().unwrap())
+        .union(&families(observe_scenarios().scrapes.last().unwrap()))
+        .cloned()
+        .collect();
+    for f in onslaught::report::live::FAMILIES.iter().chain(&onslaught::report::live::SCENARIO_FAMILIES) {
+        assert!(emitted.contains(*f), "{f} is documented but not emitted");
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/grafana/onslaught.json");
     let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -210,6 +226,46 @@ fn metric_names(expr: &str) -> Vec<String> {
         .filter(|w| w.starts_with("loadtest_"))
         .map(str::to_string)
         .collect()
+}
+
+/// A plan with scenarios: each interval has per-scenario and per-endpoint series (the same names
+/// and labels as the file's), valid exposition; per-scenario interval counts add up to what each
+/// scenario's file counter says at the end, and the final scrape equals the file.
+#[test]
+fn scenario_runs_show_each_scenario_and_endpoint_per_interval() {
+    let o = observe_scenarios();
+    let last = samples(o.scrapes.last().unwrap());
+    let file = samples(&o.file);
+    for (k, v) in &file {
+        assert_eq!(last.get(k), Some(v), "{k}");
+    }
+    let sc = |s: &str| format!("{{run=\"scenarios\",scenario=\"{s}\"}}");
+    let total = |s: &str| {
+        file[&format!("loadtest_scenario_requests_total{{run=\"scenarios\",scenario=\"{s}\",outcome=\"ok\"}}")]
+    };
+    assert_eq!(total("api"), 150.0, "50/s for 3 s");
+    // Mid-run scrapes: the open scenario offered its rate in the interval, the users were active,
+    // each endpoint had its own latency series.
+    let mid: Vec<_> = o
+        .scrapes
+        .iter()
+        .map(|s| samples(s))
+        .filter(|s| s.get("loadtest_run_finished{run=\"scenarios\"}") == Some(&0.0))
+        .collect();
+    let offered = format!("loadtest_interval_scenario_offered_rps{}", sc("api"));
+    let seen: Vec<f64> = mid.iter().filter_map(|s| s.get(&offered).copied()).collect();
+    assert!(seen.contains(&50.0), "the api scenario offered 50/s in a full interval: {seen:?}");
+    let users = format!("loadtest_scenario_active_users{}", sc("users"));
+    assert!(mid.iter().any(|s| s.get(&users) == Some(&20.0)), "20 users active mid-run");
+    assert!(mid.iter().any(|s| s.get(&format!("loadtest_scenario_active_users{}", sc("api"))) == Some(&0.0)));
+    let slow = "loadtest_interval_latency_p50_seconds{run=\"scenarios\",endpoint=\"learner/slow\"}";
+    assert!(mid.iter().any(|s| s.get(slow).is_some_and(|v| *v >= 0.1)), "the slowed step's own latency per interval");
+    let errors = "loadtest_interval_errors{run=\"scenarios\",endpoint=\"home\",class=\"timeout\"}";
+    assert!(mid.iter().any(|s| s.get(errors) == Some(&0.0)), "errors by class per endpoint");
+    let Some(promtool) = tool("promtool") else { return };
+    for s in &o.scrapes {
+        promtool_checks(promtool, s);
+    }
 }
 
 /// A `--metrics-listen` address that cannot be bound is a configuration error: exit 2, one line

@@ -74,7 +74,7 @@ fn errors_in_overrides_point_at_the_override() {
     assert_eq!(
         e,
         [
-            "--set:1:1: ok: unknown key `ok` (expected one of `target`, `seed`, `load`, `endpoints`, `journeys`, `data`, `secrets` or `slo`)",
+            "--set:1:1: ok: unknown key `ok` (expected one of `target`, `seed`, `load`, `endpoints`, `journeys`, `data`, `secrets`, `slo` or `scenarios`)",
             "--set:2:1: load.stages[3].rate: `load.stages` has 1 item(s): there is no [3]",
             "--set:3:1: load: `load` is a mapping: an override sets one value; name a key inside it",
             "--set:4:1: endpoints.nobody.weight: `endpoints` has no item named `nobody`",

@@ -37,6 +37,7 @@ fn config() -> RunConfig {
         labels: vec!["browse".into(), "buy \"now\"".into()],
         users: None,
         stages: Vec::new(),
+        scenarios: Vec::new(),
         label_checks: Vec::new(),
     }
 }
@@ -71,6 +72,7 @@ fn snapshots() -> Vec<Snapshot> {
             hists: r.hists,
             labels: r.labels,
             stages: r.stages,
+            scenarios: r.scenarios,
             health: Default::default(),
             last: k == INTERVALS - 1,
         });
@@ -301,6 +303,30 @@ fn junit_validates_against_the_junit_schema() {
     std::fs::write(&path, &xml).unwrap();
     let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit.xsd");
     let o = Command::new(xmllint).arg("--noout").arg("--schema").arg(&xsd).arg(&path).output().unwrap();
+    assert!(o.status.success(), "xmllint: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `--md` writes the percentile spectrum as an SVG file beside the Markdown, linked from it: a
+/// document xmllint parses, with the three curves drawn over the sample's data.
+#[test]
+fn markdown_links_its_percentile_spectrum_as_a_companion_svg() {
+    let r = sample();
+    let d = tmp("md-svg");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("result.json"), render(report::result::write, &r)).unwrap();
+    let o = support::bin().args(["report", "result.json", "--md", "run.md"]).current_dir(&d).output().unwrap();
+    assert!(support::text(&o).contains("Verdict"), "{}", support::text(&o));
+    let md = std::fs::read_to_string(d.join("run.md")).unwrap();
+    let svg = report::spectrum_chart::standalone(&r).expect("the sample has latencies");
+    let at = report::files::spectrum_path(d.join("run.md").to_str().unwrap(), &svg);
+    let name = at.file_name().unwrap().to_str().unwrap();
+    assert!(md.ends_with(&format!("![Percentile spectrum: latency, service time and send lag]({name})\n")), "{md}");
+    assert_eq!(std::fs::read_to_string(&at).unwrap(), svg, "the linked file is the chart");
+    assert_eq!(svg.matches("<polyline class=\"series\"").count(), 3, "{svg}");
+    assert!(svg.contains(">99%</text>") && svg.contains(">latency (from intended time)</text>"), "{svg}");
+    let Some(xmllint) = tool("xmllint") else { return };
+    let o = Command::new(xmllint).arg("--noout").arg(&at).output().unwrap();
     assert!(o.status.success(), "xmllint: {}", String::from_utf8_lossy(&o.stderr));
 }
 

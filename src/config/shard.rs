@@ -137,6 +137,7 @@ fn split(cfg: &mut Config, shard: ShardOf) -> Result<(), ConfigError> {
     let (w, d) = (e.warmup_ns, e.duration_ns);
     let slots = |t: u64| e.schedule.slots_before(t).map(|n| shard.share(n));
     r.target_rate = slots(w + d).zip(slots(w)).map(|(end, start)| (end - start) as f64 / (d as f64 / 1e9));
+    super::scenarios::share_targets(cfg, shard);
     Ok(())
 }
 

@@ -225,7 +225,7 @@ pub fn from_args(a: &super::args::K8sArgs) -> Result<Options, String> {
     };
     let plan_text = std::fs::read_to_string(&a.plan).map_err(|e| format!("cannot read '{}': {e}", a.plan.display()))?;
     let load = &plan.load;
-    let run_s = (load.warmup_ns + load.duration_ns() + plan.target.timeout_ns).div_ceil(1_000_000_000);
+    let run_s = (load.warmup_ns + plan.measured_ns() + plan.target.timeout_ns).div_ceil(1_000_000_000);
     Ok(Options {
         name: a.name.clone(),
         namespace: a.namespace.clone(),

@@ -9,7 +9,7 @@ use crate::record::histograms::percentile;
 use crate::record::hists::{IntervalHists, ShardHists};
 use crate::record::{Counters, Histograms, LabelStats, StageStats, TransportError};
 use crate::report::shards::{Distributed, Member};
-use crate::report::{CoreCounts, Judged, Report, RunEnd, Status};
+use crate::report::{CoreCounts, Judged, Report, RunEnd, StageRow, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One shard's result file, loaded.
@@ -138,6 +138,7 @@ pub fn merge(shards: &[Shard], missing: Vec<u64>) -> Result<Report, String> {
         timeline,
         labels: Vec::new(),
         stages: Vec::new(),
+        scenarios: Vec::new(),
         intervals,
     };
     for s in shards {
@@ -152,6 +153,9 @@ pub fn merge(shards: &[Shard], missing: Vec<u64>) -> Result<Report, String> {
     r.per_core = per_core(shards);
     for (i, row) in r.stages.iter_mut().enumerate() {
         row.conserved &= shards.iter().all(|s| s.report.stages.get(i).is_none_or(|x| x.conserved));
+    }
+    for (i, sc) in r.scenarios.iter_mut().enumerate() {
+        sc.row.conserved &= shards.iter().all(|s| s.report.scenarios.get(i).is_none_or(|x| x.row.conserved));
     }
     let d = first.distributed.clone().unwrap_or_default();
     r.histograms.start_unix_s = d.start_at_unix_ns.map_or(first.histograms.start_unix_s, |t| t as f64 / 1e9);
@@ -183,6 +187,9 @@ fn config(shards: &[Shard]) -> crate::report::RunConfig {
     c.cores = sum(|c| c.cores);
     c.users = shards.iter().map(|s| s.report.config.users).sum();
     c.target_rate = shards.iter().map(|s| s.report.config.target_rate).sum();
+    for (i, sc) in c.scenarios.iter_mut().enumerate() {
+        sc.target_rps = shards.iter().map(|s| s.report.config.scenarios.get(i).and_then(|x| x.target_rps)).sum();
+    }
     c
 }
 
@@ -211,11 +218,25 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
             check_fails: e.checks.iter().map(|c| c.failed).collect(),
             extract_fails: e.extractions.iter().map(|c| c.failed).collect(),
             latency: decode(r.histograms.endpoints.get(i))?,
+            classes: [0; 4],
         };
         m.labels[i].add(&l);
     }
-    m.stages.resize_with(m.stages.len().max(r.stages.len()), Default::default);
-    for (i, st) in r.stages.iter().enumerate() {
+    let rows: Vec<&StageRow> = r.stages.iter().collect();
+    add_rows(&mut m.stages, &rows, |i| decode(r.histograms.stages.get(i)))?;
+    let rows: Vec<&StageRow> = r.scenarios.iter().map(|s| &s.row).collect();
+    add_rows(&mut m.scenarios, &rows, |i| decode(r.histograms.scenarios.get(i)))
+}
+
+/// A shard's stage (or scenario) rows back into counts, added to `into`; `latency(i)` decodes
+/// row i's histogram.
+fn add_rows(
+    into: &mut Vec<StageStats>,
+    rows: &[&StageRow],
+    latency: impl Fn(usize) -> Result<hdrhistogram::Histogram<u64>, String>,
+) -> Result<(), String> {
+    into.resize_with(into.len().max(rows.len()), Default::default);
+    for (i, st) in rows.iter().enumerate() {
         let s = StageStats {
             intended: st.intended,
             sent: st.sent,
@@ -223,9 +244,10 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
             http_error: 0,
             failed: st.errors - st.incomplete.min(st.errors),
             incomplete: st.incomplete,
-            latency: Some(decode(r.histograms.stages.get(i))?),
+            latency: Some(latency(i)?),
+            ..StageStats::default()
         };
-        m.stages[i].add(&s);
+        into[i].add(&s);
     }
     Ok(())
 }

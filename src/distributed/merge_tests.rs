@@ -38,6 +38,7 @@ fn config(cores: usize) -> RunConfig {
         labels: Vec::new(),
         users: None,
         stages: Vec::new(),
+        scenarios: Vec::new(),
         label_checks: Vec::new(),
     }
 }
@@ -51,6 +52,7 @@ fn shard(k: u64, n: u64, intervals: &[Vec<u64>]) -> Shard {
         timeline: Vec::new(),
         labels: Vec::new(),
         stages: Vec::new(),
+        scenarios: Vec::new(),
         intervals: Vec::new(),
     };
     for (i, samples) in intervals.iter().enumerate() {

@@ -158,6 +158,8 @@ pub(crate) struct ConnTask {
     /// intended at or after it is sent). Open model: None and never.
     vu: Option<u64>,
     retire_at: u64,
+    /// The scenario this connection belongs to (index into `Shard::parts`).
+    sc: usize,
     /// The response kept for the current step's checks and extractions, when it has any
     /// (`capturing`: its body limit); other requests take the parser's discard path.
     capture: Capture,
@@ -193,7 +195,7 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
-    /// Connection `ci` of a shard whose lane is `lane` of `lanes`.
+    /// Connection `ci` of its scenario's connections on a shard whose lane is `lane` of `lanes`.
     pub fn of(workload: &Workload, ci: usize, lane: u64, lanes: u64) -> Mode {
         match workload {
             Workload::Single(r) => Mode::Single(r.clone()),
@@ -212,7 +214,7 @@ struct Ended {
 }
 
 impl ConnTask {
-    pub fn new(shard: Rc<Shard>, ci: usize, stream: Option<Stream>, mode: &Mode) -> Self {
+    pub fn new(shard: Rc<Shard>, ci: usize, sc: usize, stream: Option<Stream>, mode: &Mode) -> Self {
         let rng = 0x9E37_79B9_7F4A_7C15 ^ (shard.lane << 32 | ci as u64);
         let (vars, vu) = match mode {
             Mode::Single(_) => (None, None),
@@ -234,6 +236,7 @@ impl ConnTask {
             vars,
             vu,
             retire_at: u64::MAX,
+            sc,
             capture: Capture::default(),
             capturing: None,
         }
@@ -265,8 +268,8 @@ impl ConnTask {
         let slot = match mode {
             Mode::User(_, user) => user.next(self).await?,
             _ => {
-                let slot = self.shard.claim()?;
-                if self.shard.open() {
+                let slot = self.shard.claim(self.sc)?;
+                if self.shard.open(self.sc) {
                     wait_until(slot.intended).await;
                 }
                 slot
@@ -319,7 +322,7 @@ impl ConnTask {
     /// a failed step, or when the next step would be intended after the end of the run (or the
     /// user's retirement). Returns when the user is ready again: the last completion plus think.
     async fn iteration(&mut self, work: &PlanWork, first: Slot) -> u64 {
-        let (j, mut rng) = work.pick(first.index);
+        let (j, mut rng) = work.pick(self.sc, first.index);
         let user = self.vu.unwrap_or(first.index);
         if let Some(v) = self.vars.as_mut() {
             v.begin(&work.plan.data, first.index, user, &mut rng);
@@ -428,6 +431,7 @@ impl ConnTask {
             r.failed(outcome);
             if let Some(l) = req.label() {
                 r.label(l, false, false, None);
+                r.label_outcome(l, outcome);
             }
         });
         Ended { ok: false, completed }

@@ -3,10 +3,10 @@
 //! (engine/shard.rs), tick the shard until the run is over, account for the end.
 use super::clock::{now_ns, wait_until};
 use super::conn::{self, ConnTask, Mode};
+use super::part::Part;
 use super::shard::Shard;
 use super::spec::EngineSpec;
 use crate::record::Snapshot;
-use crate::schedule::core_slot_count;
 use crate::signal::StopFlag;
 use crossbeam_channel::Sender;
 use std::rc::Rc;
@@ -34,7 +34,7 @@ pub(crate) async fn run(ctx: ShardCtx) {
     let spec = ctx.spec.clone();
     let (k, n) = (ctx.core, ctx.cores);
     let (lane, lanes) = spec.shard.lane(k, n);
-    let my_conns = core_slot_count(spec.connections as u64, lane, lanes) as usize;
+    let my_conns = spec.runs().iter().map(|r| Part::conns(r, lane, lanes)).sum();
     let pre = conn::preconnect(&spec, my_conns).await;
     // Park once before the rendezvous: an executor's first sleep pays one-time kernel setup
     // (membarrier registration, ring wake-up plumbing) that would otherwise land on slot 0.
@@ -51,8 +51,10 @@ pub(crate) async fn run(ctx: ShardCtx) {
         .into_iter()
         .enumerate()
         .map(|(ci, stream)| {
-            let mode = Mode::of(&spec.workload, ci, lane, lanes);
-            glommio::spawn_local(ConnTask::new(shard.clone(), ci, stream, &mode).run(mode))
+            let sc = shard.scenario_of(ci);
+            let own = ci - shard.parts[sc].conns.start;
+            let mode = Mode::of(&shard.parts[sc].run.workload, own, lane, lanes);
+            glommio::spawn_local(ConnTask::new(shard.clone(), ci, sc, stream, &mode).run(mode))
         })
         .collect();
     control(&shard, &ctx, end).await;

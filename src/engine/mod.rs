@@ -4,6 +4,7 @@ pub mod clock;
 mod conn;
 mod core;
 pub mod correlate;
+mod part;
 mod shard;
 mod spec;
 pub mod timer_probe;
@@ -17,7 +18,7 @@ use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 
 pub use crate::signal::StopFlag;
-pub use spec::{EngineSpec, Single, TlsTarget, Workload};
+pub use spec::{EngineSpec, Scenario, Single, TlsTarget, Workload};
 
 /// What the run looked like from the engine's side, known once t0 is fixed.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +84,9 @@ impl Running {
 fn cadence(spec: &EngineSpec) -> timer_probe::Cadence {
     let window = spec.warmup_ns + spec.duration_ns;
     let lanes = spec.shard.count * spec.cpus.len().max(1) as u64;
-    let users = spec.workload.users().is_some();
-    let slots = if users { None } else { spec.schedule.slots_before(window) };
+    let runs = spec.runs();
+    let users = runs.iter().any(|r| r.workload.users().is_some());
+    let slots = if users { None } else { runs.iter().map(|r| r.schedule.slots_before(window)).sum() };
     let mut c = timer_probe::Cadence::of(slots, window, lanes);
     if users {
         // Users wait out think times: timed, at a pace no faster than a user's.

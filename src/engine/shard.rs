@@ -2,9 +2,10 @@
 //! flushes. Nothing here is shared with another core; the only way out is one Snapshot per
 //! interval on the channel.
 use super::clock::now_ns;
+use super::part::Part;
 use super::spec::EngineSpec;
 use crate::record::{Recorder, Snapshot};
-use crate::schedule::{Schedule, core_slot_count};
+use crate::schedule::core_slot_count;
 use crossbeam_channel::Sender;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -26,6 +27,8 @@ pub(crate) struct Slot {
     pub intended: u64,
     /// Outside the warm-up: counted in the results.
     pub measured: bool,
+    /// The scenario it belongs to (index into `Shard::parts`).
+    pub sc: usize,
 }
 
 pub(crate) struct Shard {
@@ -39,8 +42,8 @@ pub(crate) struct Shard {
     pub st: RefCell<State>,
     /// Connection tasks still running.
     pub live: Cell<usize>,
-    /// Absolute end of each measured load stage (plan runs with stages), for per-stage results.
-    stage_ends: Vec<u64>,
+    /// Each scenario's share of this shard (one for a run without scenarios).
+    pub parts: Vec<Part>,
     tx: Sender<Snapshot>,
     /// How long before a timer the executor stops sleeping and polls, when its CPU is its own
     /// (timer_probe::Cadence; `adapt_lead`).
@@ -54,10 +57,11 @@ pub(crate) struct Shard {
 
 pub(crate) struct State {
     pub rec: Recorder,
-    /// Next slot index this core hands out (open: k, k+n, …; closed: a sequence).
-    pub next: u64,
-    /// Open model: slots of the whole run below this index are due (shrinks on Ctrl-C).
-    pub total: u64,
+    /// Per scenario: next slot index this core hands out (open: k, k+n, …; closed: a sequence).
+    pub next: Vec<u64>,
+    /// Per scenario, open model: slots of the whole run below this index are due (shrinks on
+    /// Ctrl-C).
+    pub total: Vec<u64>,
     /// Absolute instant after which no new slot is issued.
     pub end: u64,
     /// Per connection: intended instant of its measured request in flight, or NONE.
@@ -93,24 +97,12 @@ impl Shard {
     ) -> Shard {
         let (lane, lanes) = spec.shard.lane(k, n);
         let end = t0 + spec.warmup_ns + spec.duration_ns;
-        let total = spec.schedule.slots_before(spec.warmup_ns + spec.duration_ns).unwrap_or(u64::MAX);
-        let rec = Recorder {
-            window_end: end,
-            labels: (0..spec.workload.plan().map_or(0, |p| p.steps.len())).map(|_| Default::default()).collect(),
-            stages: spec.stages_ns.iter().map(|_| Default::default()).collect(),
-            ..Recorder::default()
-        };
-        let stage_ends = spec
-            .stages_ns
-            .iter()
-            .scan(t0 + spec.warmup_ns, |at, d| {
-                *at += d;
-                Some(*at)
-            })
-            .collect();
+        let parts = Part::all(&spec, t0, lane, lanes);
+        let window = spec.warmup_ns + spec.duration_ns;
+        let total = parts.iter().map(|p| p.run.schedule.slots_before(window).unwrap_or(u64::MAX)).collect();
         let st = State {
-            rec,
-            next: if matches!(spec.schedule, Schedule::Saturate) { 0 } else { lane },
+            rec: Self::recorder(&spec, &parts, end),
+            next: parts.iter().map(|p| if p.open() { lane } else { 0 }).collect(),
             total,
             end,
             inflight: vec![NONE; conns],
@@ -125,7 +117,26 @@ impl Shard {
         let bufs = RefCell::new(Vec::new());
         let st = RefCell::new(st);
         let contention = Cell::new((crate::record::health::thread_runq_ns(), 0));
-        Shard { spec, core: k, lane, lanes, t0, st, live: Cell::new(conns), stage_ends, tx, lead_ns, contention, bufs }
+        Shard { spec, core: k, lane, lanes, t0, st, live: Cell::new(conns), parts, tx, lead_ns, contention, bufs }
+    }
+
+    /// The shard's first recorder: a slot per label (global over scenarios), per stage of every
+    /// scenario, and per named scenario.
+    fn recorder(spec: &EngineSpec, parts: &[Part], end: u64) -> Recorder {
+        let labels = parts.first().and_then(|p| p.run.workload.plan()).map_or(0, |w| w.steps.len());
+        let stages = parts.iter().map(|p| p.run.stages_ns.len()).sum();
+        Recorder {
+            window_end: end,
+            labels: (0..labels).map(|_| Default::default()).collect(),
+            stages: (0..stages).map(|_| Default::default()).collect(),
+            scenarios: spec.scenarios.iter().map(|_| Default::default()).collect(),
+            ..Recorder::default()
+        }
+    }
+
+    /// The scenario connection `ci` belongs to.
+    pub fn scenario_of(&self, ci: usize) -> usize {
+        self.parts.iter().position(|p| p.conns.contains(&ci)).unwrap_or(0)
     }
 
     /// Control tick: poll to timers (the lead) only while the executor has its CPU to itself.
@@ -159,39 +170,41 @@ impl Shard {
         }
         self.bufs.borrow_mut().push(buf);
     }
-    pub fn open(&self) -> bool {
-        !matches!(self.spec.schedule, Schedule::Saturate)
+    /// Scenario `sc` is an open model.
+    pub fn open(&self, sc: usize) -> bool {
+        self.parts[sc].open()
     }
     pub fn measured(&self, t: u64) -> bool {
         t >= self.t0 + self.spec.warmup_ns
     }
 
-    /// The load stage that contains instant `t` (the last one for anything after it).
-    fn stage_of(&self, t: u64) -> usize {
-        self.stage_ends.partition_point(|e| *e <= t).min(self.stage_ends.len().saturating_sub(1))
+    /// Point the recorder at the stage and scenario of a request of scenario `sc` intended at `t`.
+    fn aim(&self, rec: &mut Recorder, sc: usize, t: u64) {
+        rec.stage = self.parts[sc].stage_of(t);
+        rec.scenario = sc;
     }
 
-    /// Take the next slot for connection `ci`, or None when the run has issued its last.
-    pub fn claim(&self) -> Option<Slot> {
+    /// Take scenario `sc`'s next slot, or None when it has issued its last.
+    pub fn claim(&self, sc: usize) -> Option<Slot> {
         let mut st = self.st.borrow_mut();
-        match self.spec.schedule.intended(st.next) {
+        let st = &mut *st;
+        let next = st.next[sc];
+        match self.parts[sc].run.schedule.intended(next) {
             Some(off) => {
-                if st.next >= st.total {
+                if next >= st.total[sc] {
                     return None;
                 }
-                let index = st.next;
-                st.next += self.lanes;
+                st.next[sc] += self.lanes;
                 let intended = self.t0 + off;
-                Some(Slot { index, intended, measured: self.measured(intended) })
+                Some(Slot { index: next, intended, measured: self.measured(intended), sc })
             }
             None => {
                 let now = now_ns();
                 if now >= st.end {
                     return None;
                 }
-                let index = st.next;
-                st.next += 1;
-                Some(Slot { index, intended: now, measured: self.measured(now) })
+                st.next[sc] += 1;
+                Some(Slot { index: next, intended: now, measured: self.measured(now), sc })
             }
         }
     }
@@ -200,13 +213,13 @@ impl Shard {
     /// False when a Ctrl-C moved the end before it (it is then not part of the run).
     pub fn commit(&self, ci: usize, slot: &Slot) -> bool {
         let mut st = self.st.borrow_mut();
-        if self.open() && slot.index >= st.total {
+        if self.open(slot.sc) && slot.index >= st.total[slot.sc] {
             return false;
         }
         if slot.measured {
             // Counted in the interval of its intended time (never later than now).
             self.roll(&mut st, slot.intended);
-            st.rec.stage = self.stage_of(slot.intended);
+            self.aim(&mut st.rec, slot.sc, slot.intended);
             st.rec.intended();
             st.inflight[ci] = slot.intended;
         }
@@ -250,8 +263,10 @@ impl Shard {
         let mut st = self.st.borrow_mut();
         st.end = st.end.min(now);
         st.rec.window_end = st.end;
-        if let Some(n) = self.spec.schedule.slots_before(now.saturating_sub(self.t0)) {
-            st.total = st.total.min(n);
+        for (p, total) in self.parts.iter().zip(st.total.iter_mut()) {
+            if let Some(n) = p.run.schedule.slots_before(now.saturating_sub(self.t0)) {
+                *total = (*total).min(n);
+            }
         }
     }
 
@@ -267,9 +282,8 @@ impl Shard {
     /// `record_at` for one request: what `f` records is also attributed to the load stage of the
     /// request's intended time.
     pub fn record_slot(&self, slot: &Slot, at: u64, f: impl FnOnce(&mut Recorder)) {
-        let stage = self.stage_of(slot.intended);
         self.record_at(at, |r| {
-            r.stage = stage;
+            self.aim(r, slot.sc, slot.intended);
             f(r)
         });
     }
@@ -294,6 +308,7 @@ impl Shard {
             hists: rec.hists,
             labels: rec.labels,
             stages: rec.stages,
+            scenarios: rec.scenarios,
             last,
             health: st.health.take(),
         };
@@ -305,9 +320,12 @@ impl Shard {
     /// the closed loop has no due time, so nothing can wait).
     pub fn sample_backlog(&self, now: u64) {
         let mut st = self.st.borrow_mut();
-        let due = self.spec.schedule.slots_before(now.saturating_sub(self.t0)).map_or(0, |d| d.min(st.total));
         let (k, n) = (self.lane, self.lanes);
-        let waiting = core_slot_count(due, k, n).saturating_sub(core_slot_count(st.next, k, n));
+        let mut waiting = 0;
+        for (sc, p) in self.parts.iter().enumerate() {
+            let due = p.run.schedule.slots_before(now.saturating_sub(self.t0)).map_or(0, |d| d.min(st.total[sc]));
+            waiting += core_slot_count(due, k, n).saturating_sub(core_slot_count(st.next[sc], k, n));
+        }
         st.health.backlog(waiting);
     }
 
@@ -330,15 +348,10 @@ impl Shard {
         clear_of_slots(tick, |t| self.next_due(t))
     }
 
-    /// The intended instant of this core's first slot after `now` (None in the closed loop and
-    /// after a staged schedule's last slot).
+    /// The intended instant of this core's first slot after `now`, of any scenario (None in the
+    /// closed loop and after every staged schedule's last slot; engine::part::Part::next_due).
     fn next_due(&self, now: u64) -> Option<u64> {
-        let s = &self.spec.schedule;
-        let j = s.slots_before(now.saturating_sub(self.t0) + 1)?;
-        let (k, n) = (self.lane, self.lanes);
-        let mine = j + (k + n - j % n) % n;
-        // A staged schedule has no slot after its last stage (u64::MAX).
-        s.intended(mine).filter(|off| *off != u64::MAX).map(|off| self.t0 + off)
+        self.parts.iter().filter_map(|p| p.next_due(self.t0, self.lane, self.lanes, now)).min()
     }
 
     /// The last snapshot: everything left, in the interval of `at`.
@@ -353,25 +366,26 @@ impl Shard {
         let mut st = self.st.borrow_mut();
         let st = &mut *st;
         self.roll(st, stop);
-        for t in st.inflight.iter_mut() {
+        for (ci, t) in st.inflight.iter_mut().enumerate() {
             if *t != NONE {
-                st.rec.stage = self.stage_of(*t);
+                self.aim(&mut st.rec, self.scenario_of(ci), *t);
                 st.rec.incomplete(stop.saturating_sub(*t));
                 *t = NONE;
             }
         }
-        let mut j = st.next;
-        while self.open() && j < st.total {
-            let off = self.spec.schedule.intended(j).unwrap_or(0);
-            let t = self.t0 + off;
-            if self.measured(t) {
-                st.rec.stage = self.stage_of(t);
-                st.rec.intended();
-                st.rec.incomplete(stop.saturating_sub(t));
+        for (sc, p) in self.parts.iter().enumerate().filter(|(_, p)| p.open()) {
+            let mut j = st.next[sc];
+            while j < st.total[sc] {
+                let t = self.t0 + p.run.schedule.intended(j).unwrap_or(0);
+                if self.measured(t) {
+                    self.aim(&mut st.rec, sc, t);
+                    st.rec.intended();
+                    st.rec.incomplete(stop.saturating_sub(t));
+                }
+                j += self.lanes;
             }
-            j += self.lanes;
+            st.next[sc] = st.total[sc];
         }
-        st.next = st.total;
     }
 }
 

@@ -42,6 +42,39 @@ pub struct EngineSpec {
     /// `--start-at`: t0 on the clock::now_ns scale, mapped from the wall clock (None: start as
     /// soon as every executor is ready).
     pub start_at: Option<u64>,
+    /// A plan's `scenarios:`, run at once on every core. Empty: the run is one unnamed scenario
+    /// made of `workload`, `schedule`, `connections` and `stages_ns` (`EngineSpec::runs`).
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One scenario of the run: its own workload, schedule (offsets from t0, its start offset a
+/// leading stage of nothing), connections (the plan's total, split over cores as the run's are)
+/// and measured stages.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub workload: Workload,
+    pub schedule: Schedule,
+    pub connections: usize,
+    /// From the end of the warm-up to its first stage.
+    pub start_ns: u64,
+    /// Durations of its measured stages, in order.
+    pub stages_ns: Vec<u64>,
+}
+
+impl EngineSpec {
+    /// The scenarios the engine runs: the plan's, else the run's one unnamed scenario.
+    pub fn runs(&self) -> Vec<Scenario> {
+        if !self.scenarios.is_empty() {
+            return self.scenarios.clone();
+        }
+        vec![Scenario {
+            workload: self.workload.clone(),
+            schedule: self.schedule.clone(),
+            connections: self.connections,
+            start_ns: 0,
+            stages_ns: self.stages_ns.clone(),
+        }]
+    }
 }
 
 /// What the connections of a run do: the run modes, as data handed to the one connection loop

@@ -79,8 +79,10 @@ impl PlanWork {
 
     /// The journey slot `n` runs, and the iteration's random source (both depend only on the
     /// slot and the seed, never on the core).
-    pub fn pick(&self, n: u64) -> (usize, Rng) {
-        (self.plan.pick_journey(n), Rng::new(hash(self.plan.seed ^ 0x5EED_1234, n)))
+    /// `sc`: the slot's scenario (its own mix over its own journeys; 0 in a plan without).
+    pub fn pick(&self, sc: usize, n: u64) -> (usize, Rng) {
+        let seed = self.plan.seed ^ 0x5EED_1234 ^ ((sc as u64) << 32);
+        (self.plan.pick_journey_in(sc, n), Rng::new(hash(seed, n)))
     }
 
     pub fn step(&self, i: usize) -> &crate::plan::Step {

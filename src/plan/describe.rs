@@ -32,6 +32,7 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
     writeln!(s, "plan      {}", plan.file.display())?;
     let cores = t.cores.as_deref().unwrap_or("all");
     let conns = match plan.load.model {
+        _ if !plan.scenarios.is_empty() => "connections per scenario".to_string(),
         Model::Open => format!("{} connections", t.connections),
         Model::Closed => "one connection per user".to_string(),
     };
@@ -46,19 +47,20 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
         writeln!(s, "header    {}: {}", h.name, h.value)?;
     }
     writeln!(s, "seed      {}", plan.seed)?;
-    match plan.load.model {
-        Model::Open => {
-            writeln!(s, "model     open: arrivals per second, each starts one iteration (latency CO-corrected)")?
-        }
-        Model::Closed => writeln!(s, "model     closed: virtual users, each looping its journey with think time")?,
-    }
     profiles(plan, s)?;
-    if let Some(shape) = &plan.load.shape {
-        writeln!(s, "shape     {shape}")?;
+    for v in views(plan) {
+        if let Some(sc) = v.scenario {
+            let conns = match (sc.load.model, sc.connections) {
+                (Model::Closed, _) => "one connection per user".to_string(),
+                (Model::Open, c) => format!("{} connections", c.unwrap_or(t.connections)),
+            };
+            writeln!(s, "\nscenario  {}  (starts at +{}, {conns})", sc.name, human(sc.start_ns))?;
+        }
+        model(v.load, s)?;
+        stages(&v, s)?;
+        mix(&v, s)?;
+        steps(&v, s)?;
     }
-    stages(plan, s)?;
-    mix(plan, s)?;
-    steps(plan, s)?;
     if !plan.data.is_empty() {
         writeln!(s, "\ndata")?;
         for d in &plan.data {
@@ -75,6 +77,40 @@ fn write_plan(plan: &Plan, s: &mut String) -> std::fmt::Result {
     }
     slo(&plan.slo, s)?;
     writeln!(s, "\nnothing was sent (check only validates and expands the plan)")
+}
+
+/// A part of the plan with one load: the whole plan, or one of its scenarios.
+struct View<'p> {
+    scenario: Option<&'p super::model::Scenario>,
+    load: &'p super::stages::Load,
+    journeys: &'p [super::model::Journey],
+    shares: &'p [f64],
+}
+
+fn views(plan: &Plan) -> Vec<View<'_>> {
+    if plan.scenarios.is_empty() {
+        return vec![View { scenario: None, load: &plan.load, journeys: &plan.journeys, shares: plan.mix.shares() }];
+    }
+    let view = |sc| View {
+        scenario: Some(sc),
+        load: &sc.load,
+        journeys: &plan.journeys[sc.journeys.clone()],
+        shares: sc.mix.shares(),
+    };
+    plan.scenarios.iter().map(view).collect()
+}
+
+fn model(load: &super::stages::Load, s: &mut String) -> std::fmt::Result {
+    match load.model {
+        Model::Open => {
+            writeln!(s, "model     open: arrivals per second, each starts one iteration (latency CO-corrected)")?
+        }
+        Model::Closed => writeln!(s, "model     closed: virtual users, each looping its journey with think time")?,
+    }
+    if let Some(shape) = &load.shape {
+        writeln!(s, "shape     {shape}")?;
+    }
+    Ok(())
 }
 
 /// The profile laid over the plan, and the others it defines.
@@ -115,14 +151,14 @@ fn slo(set: &crate::slo::spec::SloSet, s: &mut String) -> std::fmt::Result {
 }
 
 /// Requests per iteration, averaged over the mix: Σ share × steps.
-fn steps_per_iteration(plan: &Plan) -> f64 {
-    plan.journeys.iter().zip(plan.mix.shares()).map(|(j, w)| w * j.steps.len() as f64).sum()
+fn steps_per_iteration(v: &View<'_>) -> f64 {
+    v.journeys.iter().zip(v.shares).map(|(j, w)| w * j.steps.len() as f64).sum()
 }
 
-fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
-    let load = &plan.load;
+fn stages(v: &View<'_>, s: &mut String) -> std::fmt::Result {
+    let load = v.load;
     let open = load.model == Model::Open;
-    let per = steps_per_iteration(plan);
+    let per = steps_per_iteration(v);
     let (unit, it, rq) = if open { ("rate (req/s)", "iterations", "requests") } else { ("users", "", "") };
     let row = |s: &mut String, c: [&str; 7]| {
         let line = format!("  {:>6}  {:>9}  {:>9}  {:<20} {:>12} {:>12}  {}", c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
@@ -131,7 +167,7 @@ fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
     writeln!(s, "\nstages")?;
     row(s, ["#", "start", "duration", unit, it, rq, "name"])?;
     let counts = |n: f64| if open { (count(n), count(n * per)) } else { (String::new(), String::new()) };
-    let mut start = 0;
+    let mut start = v.scenario.map_or(0, |sc| sc.start_ns);
     if load.warmup_ns > 0 {
         let v = load.stages.first().map(|st| st.from).unwrap_or(super::stages::ZERO);
         let (i, r) = counts(load.warmup_ns as f64 / 1e9 * v.per_sec());
@@ -158,15 +194,15 @@ fn stages(plan: &Plan, s: &mut String) -> std::fmt::Result {
     Ok(())
 }
 
-fn mix(plan: &Plan, s: &mut String) -> std::fmt::Result {
-    let total = plan.load.expected_iterations();
+fn mix(v: &View<'_>, s: &mut String) -> std::fmt::Result {
+    let total = v.load.expected_iterations();
     writeln!(s, "\nmix (normalised weights; expected counts over the measured stages)")?;
     writeln!(
         s,
         "  {:<20} {:<8} {:>8} {:>8} {:>5} {:>12} {:>12}",
         "name", "kind", "weight", "share", "steps", "iterations", "requests"
     )?;
-    for (j, share) in plan.journeys.iter().zip(plan.mix.shares()) {
+    for (j, &share) in v.journeys.iter().zip(v.shares) {
         let kind = if j.kind == JourneyKind::Endpoint { "endpoint" } else { "journey" };
         let (it, req) = match total {
             Some(t) => (count(t * share), count(t * share * j.steps.len() as f64)),
@@ -181,10 +217,10 @@ fn mix(plan: &Plan, s: &mut String) -> std::fmt::Result {
     Ok(())
 }
 
-fn steps(plan: &Plan, s: &mut String) -> std::fmt::Result {
+fn steps(v: &View<'_>, s: &mut String) -> std::fmt::Result {
     writeln!(s, "\nrequests (expected count over the measured stages)")?;
-    let total = plan.load.expected_iterations();
-    for (j, share) in plan.journeys.iter().zip(plan.mix.shares()) {
+    let total = v.load.expected_iterations();
+    for (j, &share) in v.journeys.iter().zip(v.shares) {
         for st in &j.steps {
             let n = total.map(|t| format!("  ({})", count(t * share))).unwrap_or_default();
             let path = crate::redact::plan_target(&st.path.to_string());

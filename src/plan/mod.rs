@@ -22,6 +22,7 @@ pub use overrides::RUN_VARS;
 mod path;
 mod profiles;
 mod raw;
+mod scenarios;
 mod secrets;
 mod slo;
 mod stage_names;
@@ -38,7 +39,7 @@ pub use error::PlanError;
 pub use extract::{Extraction, Extractor, JsonPath, extract_all, extract_each};
 pub use model::{
     DEFAULT_CONNECT_TIMEOUT_NS, DEFAULT_CONNECTIONS, DEFAULT_SEED, DEFAULT_TIMEOUT_NS, Header, Journey, JourneyKind,
-    Plan, Step, Target, Think,
+    Plan, Scenario, Step, Target, Think,
 };
 pub use overrides::ENV_PREFIX;
 pub use profiles::{ENV_VAR as PROFILE_ENV, ProfileInfo};

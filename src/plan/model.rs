@@ -22,7 +22,10 @@ pub struct Plan {
     /// Seeds every random choice (weighted picks, random rows, `random_int`, `uuid`).
     pub seed: u64,
     pub target: Target,
+    /// The load (with `scenarios:`, the first scenario's; each scenario's is in `scenarios`).
     pub load: Load,
+    /// `scenarios:` (empty: the plan is one unnamed scenario, `load` over every journey).
+    pub scenarios: Vec<Scenario>,
     /// Endpoints first (each a one-step journey, `kind: Endpoint`), then journeys, in file order.
     pub journeys: Vec<Journey>,
     /// The weighted choice over `journeys` (shares are the normalised weights).
@@ -37,6 +40,22 @@ pub struct Plan {
     pub profile: Option<String>,
     /// Every profile the plan defines, in file order.
     pub profiles: Vec<super::profiles::ProfileInfo>,
+}
+
+/// One named scenario: its own load over its own journeys, from `start_ns` after t0, run beside
+/// the others in the same engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub load: Load,
+    /// Offset of its first stage from the run's start (after the warm-up).
+    pub start_ns: u64,
+    /// Its own connections (open model; None: `target.connections`).
+    pub connections: Option<usize>,
+    /// Its journeys: a range of `Plan::journeys` (label ids stay global across scenarios).
+    pub journeys: std::ops::Range<usize>,
+    /// The weighted choice over its journeys (index 0 is `journeys.start`).
+    pub mix: Weights,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,6 +160,21 @@ impl Plan {
     /// Index into `journeys` for slot or user `n`: the same whichever core asks.
     pub fn pick_journey(&self, n: u64) -> usize {
         self.mix.pick_with(super::weights::hash(self.seed, n))
+    }
+
+    /// As `pick_journey`, for slot or user `n` of scenario `sc` (its own mix over its journeys).
+    pub fn pick_journey_in(&self, sc: usize, n: u64) -> usize {
+        match self.scenarios.get(sc) {
+            Some(s) => s.journeys.start + s.mix.pick_with(super::weights::hash(self.seed ^ sc as u64, n)),
+            None => self.pick_journey(n),
+        }
+    }
+
+    /// The measured window the plan runs: its load's stages, or (with scenarios) until the
+    /// scenario that ends last ends.
+    pub fn measured_ns(&self) -> u64 {
+        let ends = self.scenarios.iter().map(|s| s.start_ns + s.load.duration_ns());
+        ends.max().unwrap_or(self.load.duration_ns())
     }
 
     /// Every step of every journey, with its journey.

@@ -14,7 +14,7 @@ use super::yaml::{Entry, Node, Value};
 pub const ENV_VAR: &str = "ONSLAUGHT_PROFILE";
 
 /// The keys a profile may hold.
-const KEYS: [&str; 3] = ["description", "load", "slo"];
+const KEYS: [&str; 4] = ["description", "load", "slo", "scenarios"];
 
 /// A profile as the plan defines it (for `check`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +49,10 @@ pub(crate) fn apply(root: &mut Node, choice: Option<&Choice<'_>>, diag: &mut Dia
     let profiles = taken.as_ref().map(|e| defined(e, diag)).unwrap_or_default();
     let Some(choice) = choice else { return profiles.iter().map(|(i, _)| i.clone()).collect() };
     match profiles.iter().find(|(i, _)| i.name == choice.name) {
-        Some((_, node)) => overlay_profile(root, node),
+        Some((_, node)) => {
+            overlay_profile(root, node);
+            overlay_scenarios(root, node, diag);
+        }
         None => diag.note(unknown(choice, taken.as_ref(), &profiles)),
     }
     profiles.into_iter().map(|(i, _)| i).collect()
@@ -129,6 +132,43 @@ fn overlay_profile(root: &mut Node, profile: &Node) {
         }
         merge(target, &part.value);
     }
+}
+
+/// Lays the profile's `scenarios: { NAME: { load: ... } }` over the plan's scenario of that
+/// name (a list item of `scenarios:`); a name the plan does not have is an error at its key.
+fn overlay_scenarios(root: &mut Node, profile: &Node, diag: &mut Diag) {
+    let Value::Map(parts) = &profile.value else { return };
+    let Some(over) = parts.iter().find(|e| e.key == "scenarios") else { return };
+    let Value::Map(named) = &over.value.value else {
+        let issue = Issue::new(over.value.mark, "profiles.scenarios", "`scenarios` in a profile is not a mapping")
+            .expected("a mapping of scenario names, e.g. `scenarios: { api: { load: { stages: [...] } } }`");
+        return diag.push(issue);
+    };
+    for n in named {
+        match scenario_node(root, &n.key) {
+            Some(target) => overlay_profile(target, &n.value),
+            None => diag.push(
+                Issue::new(
+                    n.key_mark,
+                    &format!("scenarios.{}", n.key),
+                    format!("the plan has no scenario `{}`", n.key),
+                )
+                .expected("the name of one of the plan's `scenarios`"),
+            ),
+        }
+    }
+}
+
+/// The item of the plan's `scenarios:` list whose `name` is `name`.
+fn scenario_node<'n>(root: &'n mut Node, name: &str) -> Option<&'n mut Node> {
+    let Value::Map(entries) = &mut root.value else { return None };
+    let Value::Seq(items) = &mut entries.iter_mut().find(|e| e.key == "scenarios")?.value.value else { return None };
+    items.iter_mut().find(|item| match &item.value {
+        Value::Map(es) => {
+            es.iter().any(|e| e.key == "name" && matches!(&e.value.value, Value::Scalar { text, .. } if text == name))
+        }
+        _ => false,
+    })
 }
 
 fn gives_stages(load: &Node) -> bool {

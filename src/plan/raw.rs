@@ -14,6 +14,20 @@ pub(crate) struct RawPlan {
     pub data: Option<RawMap<RawData>>,
     pub secrets: Option<RawMap<String>>,
     pub slo: Option<RawSlo>,
+    pub scenarios: Option<Vec<RawScenario>>,
+}
+
+/// One item of `scenarios:`: a named traffic model with its own load, requests, start offset
+/// and connections, run at the same time as the others.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Option<String>,
+    pub start: Option<String>,
+    pub connections: Option<u64>,
+    pub load: Option<RawLoad>,
+    pub endpoints: Option<Vec<RawEndpoint>>,
+    pub journeys: Option<Vec<RawJourney>>,
 }
 
 /// `slo:` (and a `--slo-file`): global criteria, per-endpoint and per-stage ones, breakers.
@@ -37,6 +51,8 @@ pub(crate) struct RawSlo {
     pub latency: Option<RawLatency>,
     pub endpoints: Option<RawMap<RawCriteria>>,
     pub stages: Option<RawMap<RawCriteria>>,
+    /// Per scenario, by name (`scenario:NAME` scopes).
+    pub scenarios: Option<RawMap<RawCriteria>>,
     pub abort_on_fail: Option<RawAbortOnFail>,
     pub abort_if: Option<String>,
 }
@@ -287,6 +303,7 @@ pub(crate) fn known_keys() -> Vec<&'static str> {
         fields_of::<RawSlo>(),
         fields_of::<RawLatency>(),
         fields_of::<RawAbortOnFail>(),
+        fields_of::<RawScenario>(),
     ]
     .concat();
     keys.sort_unstable();

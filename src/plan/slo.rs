@@ -12,15 +12,20 @@ pub(crate) fn slo(cx: &mut Cx<'_>, raw: Option<&RawSlo>, base: &str) -> Option<S
     let Some(raw) = raw else { return Some(SloSet::default()) };
     let mut set = SloSet::default();
     let mut ok = criteria(cx, &raw.criteria(), base, Scope::Total, &mut set);
-    for (key, scope) in [("endpoints", Scope::Endpoint as fn(String) -> Scope), ("stages", Scope::Stage)] {
+    let scopes = [
+        ("endpoints", Scope::Endpoint as fn(String) -> Scope),
+        ("stages", Scope::Stage),
+        ("scenarios", Scope::Scenario),
+    ];
+    for (key, scope) in scopes {
         let p = path::key(base, key);
         for (name, c) in raw.endpoints_or_stages(key) {
             let cp = path::key(&p, name);
-            if key == "stages" && c.checks.is_some() {
+            if key != "endpoints" && c.checks.is_some() {
                 let hint = "check results are counted per request: set `checks` globally or per endpoint";
                 cx.err(
                     &path::key(&cp, "checks"),
-                    "`checks` cannot be judged per stage",
+                    format!("`checks` cannot be judged per {}", key.trim_end_matches('s')),
                     "a latency, error_rate or throughput",
                     hint,
                 );
@@ -102,7 +107,11 @@ fn thresholds(cx: &mut Cx<'_>, all: &[(String, &'static str, &str)], scope: &Sco
 
 impl RawSlo {
     fn endpoints_or_stages(&self, key: &str) -> &[(String, RawCriteria)] {
-        let m = if key == "endpoints" { &self.endpoints } else { &self.stages };
+        let m = match key {
+            "endpoints" => &self.endpoints,
+            "stages" => &self.stages,
+            _ => &self.scenarios,
+        };
         m.as_ref().map_or(&[], |m| m.0.as_slice())
     }
 }

@@ -11,7 +11,7 @@ pub(crate) fn default_name(i: usize) -> String {
 }
 
 /// Every stage's name: the one written, else "stage N". None after reporting a bad one.
-pub(crate) fn written(cx: &mut Cx<'_>, raw: &[RawStage]) -> Option<Vec<String>> {
+pub(crate) fn written(cx: &mut Cx<'_>, raw: &[RawStage], base: &str) -> Option<Vec<String>> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
     let mut ok = true;
     for (i, s) in raw.iter().enumerate() {
@@ -20,7 +20,7 @@ pub(crate) fn written(cx: &mut Cx<'_>, raw: &[RawStage]) -> Option<Vec<String>> 
             Some(n) => match problem(n, &names, i) {
                 Some((msg, hint)) => {
                     cx.err(
-                        &format!("load.stages[{i}].name"),
+                        &format!("{base}.stages[{i}].name"),
                         msg,
                         "a unique name such as `ramp-up` or `plateau`",
                         &hint,

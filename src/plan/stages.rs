@@ -182,11 +182,16 @@ fn gcd(a: u64, b: u64) -> u64 {
 
 /// Validates `load:` into a Load.
 pub(crate) fn load(cx: &mut Cx<'_>, raw: Option<&RawLoad>) -> Option<Load> {
+    load_at(cx, raw, "load")
+}
+
+/// Validates the load at key path `base` (`load`, or `scenarios[i].load`) into a Load.
+pub(crate) fn load_at(cx: &mut Cx<'_>, raw: Option<&RawLoad>, base: &str) -> Option<Load> {
     let Some(raw) = raw else {
-        cx.missing("load", "`stages` or a `shape`", "add `load: { stages: [{ duration: 30s, rate: 100 }] }`");
+        cx.missing(base, "`stages` or a `shape`", "add `load: { stages: [{ duration: 30s, rate: 100 }] }`");
         return None;
     };
-    let warmup_ns = cx.duration("load.warmup", raw.warmup.as_deref(), Some(0));
+    let warmup_ns = cx.duration(&format!("{base}.warmup"), raw.warmup.as_deref(), Some(0));
     let explicit = raw.model.map(|m| match m {
         RawModel::Open => Model::Open,
         RawModel::Closed => Model::Closed,
@@ -194,31 +199,31 @@ pub(crate) fn load(cx: &mut Cx<'_>, raw: Option<&RawLoad>) -> Option<Load> {
     let (stages, model, shape, names) = match (&raw.stages, &raw.shape) {
         (Some(_), Some(_)) => {
             let hint = "stages list each phase; a shape expands into stages: keep one";
-            cx.err("load.shape", "both `stages` and `shape` are given", "one of them", hint);
+            cx.err(&format!("{base}.shape"), "both `stages` and `shape` are given", "one of them", hint);
             return None;
         }
         (None, None) => {
             let hint = "e.g. `stages: [{ duration: 30s, rate: 100 }]` or `shape: { type: load, level: 100 }`";
-            cx.missing("load.stages", "`stages` or a `shape`", hint);
+            cx.missing(&format!("{base}.stages"), "`stages` or a `shape`", hint);
             return None;
         }
         (Some(st), None) => {
-            let names = super::stage_names::written(cx, st);
-            let (stages, model) = stage_list(cx, st, explicit)?;
+            let names = super::stage_names::written(cx, st, base);
+            let (stages, model) = stage_list(cx, st, explicit, base)?;
             (stages, model, None, names?)
         }
         (None, Some(sh)) => {
             let model = explicit.unwrap_or(Model::Open);
-            let (stages, shape, names) = expand(cx, sh, model)?;
+            let (stages, shape, names) = expand(cx, sh, model, base)?;
             (stages, model, Some(shape), names)
         }
     };
     Some(Load { model, warmup_ns: warmup_ns?, stages, shape, names })
 }
 
-fn stage_list(cx: &mut Cx<'_>, raw: &[RawStage], explicit: Option<Model>) -> Option<(Vec<Stage>, Model)> {
+fn stage_list(cx: &mut Cx<'_>, raw: &[RawStage], explicit: Option<Model>, base: &str) -> Option<(Vec<Stage>, Model)> {
     if raw.is_empty() {
-        cx.err("load.stages", "no stages", "at least one stage", "e.g. `- { duration: 30s, rate: 100 }`");
+        cx.err(&format!("{base}.stages"), "no stages", "at least one stage", "e.g. `- { duration: 30s, rate: 100 }`");
         return None;
     }
     // The model follows from the key the stages use (`rate` or `users`), unless `model` says it.
@@ -230,7 +235,7 @@ fn stage_list(cx: &mut Cx<'_>, raw: &[RawStage], explicit: Option<Model>) -> Opt
     let model = explicit.or(first).unwrap_or(Model::Open);
     let mut out = Vec::new();
     for (i, s) in raw.iter().enumerate() {
-        let p = format!("load.stages[{i}]");
+        let p = format!("{base}.stages[{i}]");
         let d = cx.duration(&format!("{p}.duration"), s.duration.as_deref(), None);
         if d == Some(0) {
             cx.err(&format!("{p}.duration"), "a stage must last longer than 0s", "a positive duration", "");
@@ -303,17 +308,18 @@ fn ramp(cx: &mut Cx<'_>, path: &str, text: &str, model: Model) -> Option<(Rate, 
 /// stress: for k in 1..=steps, L_k = peak·factor·k/steps: [L_{k−1}→L_k over ramp, L_k for hold],
 /// then L_steps→0 over ramp_down (L_0 = 0); spike: [base for before, base→peak over ramp, peak
 /// for hold, peak→base over ramp, base for after]; breakpoint: [start→max over duration].
-fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, Shape, Vec<String>)> {
-    if cx.diag.is_poisoned("load.shape.type") {
+fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model, base: &str) -> Option<(Vec<Stage>, Shape, Vec<String>)> {
+    let at = format!("{base}.shape");
+    if cx.diag.is_poisoned(&format!("{at}.type")) {
         return None;
     }
     let Some(kind) = raw.kind else {
         let kinds = "`smoke`, `load`, `stress`, `spike`, `soak` or `breakpoint`";
-        cx.missing("load.shape.type", kinds, "e.g. `shape: { type: load, level: 100 }`");
+        cx.missing(&format!("{at}.type"), kinds, "e.g. `shape: { type: load, level: 100 }`");
         return None;
     };
     let kind = ShapeKind::of(kind);
-    let mut p = ShapeParams { cx, raw, kind, model, ok: true, shown: Vec::new() };
+    let mut p = ShapeParams { cx, raw, kind, model, ok: true, shown: Vec::new(), at };
     p.reject_foreign();
     let stages = match kind {
         ShapeKind::Smoke => {
@@ -337,7 +343,7 @@ fn expand(cx: &mut Cx<'_>, raw: &RawShape, model: Model) -> Option<(Vec<Stage>, 
     let (stages, names): (Vec<Stage>, Vec<String>) =
         stages.into_iter().zip(phases).filter(|(s, _)| s.duration_ns > 0).unzip();
     if ok && stages.is_empty() {
-        cx.err("load.shape", "every phase of the shape lasts 0s", "a positive duration", "");
+        cx.err(&format!("{base}.shape"), "every phase of the shape lasts 0s", "a positive duration", "");
         return None;
     }
     ok.then_some((stages, Shape { kind, params: shown }, names))
@@ -391,6 +397,8 @@ struct ShapeParams<'c, 'a, 'r> {
     model: Model,
     ok: bool,
     shown: Vec<(&'static str, String)>,
+    /// The shape's key path (`load.shape`, or a scenario's).
+    at: String,
 }
 
 impl ShapeParams<'_, '_, '_> {
@@ -453,7 +461,7 @@ impl ShapeParams<'_, '_, '_> {
         let own: Vec<&str> = self.kind.params().iter().map(|(k, _)| *k).collect();
         for (key, given) in self.given() {
             if given && !own.contains(&key) {
-                let path = format!("load.shape.{key}");
+                let path = format!("{}.{key}", self.at);
                 let msg = format!("`{key}` does not apply to the {} shape", self.kind.name());
                 let expected = format!("its parameters: {}", super::error::one_of(own.iter().copied()));
                 let hint = super::error::did_you_mean(key, own.iter().copied()).unwrap_or_default();
@@ -488,7 +496,7 @@ impl ShapeParams<'_, '_, '_> {
     }
 
     fn level(&mut self, key: &'static str) -> Rate {
-        let path = format!("load.shape.{key}");
+        let path = format!("{}.{key}", self.at);
         let Some(text) = self.text(key).or_else(|| self.default(key).map(str::to_string)) else {
             let what = format!("{} ({})", key, self.model.unit());
             self.cx.missing(&path, &what, &format!("the {} shape needs `{key}`", self.kind.name()));
@@ -518,7 +526,7 @@ impl ShapeParams<'_, '_, '_> {
     }
 
     fn dur(&mut self, key: &'static str) -> u64 {
-        let path = format!("load.shape.{key}");
+        let path = format!("{}.{key}", self.at);
         let default = self.default(key).and_then(|d| crate::units::parse_duration(d).ok());
         match self.cx.duration(&path, self.text(key).as_deref(), default) {
             Some(ns) => {
@@ -535,7 +543,12 @@ impl ShapeParams<'_, '_, '_> {
     fn factor(&mut self) -> f64 {
         let f = self.raw.factor.unwrap_or(3.0);
         if f <= 0.0 {
-            self.cx.err("load.shape.factor", format!("factor {f} is not positive"), "a number > 0, e.g. 3", "");
+            self.cx.err(
+                &format!("{}.factor", self.at),
+                format!("factor {f} is not positive"),
+                "a number > 0, e.g. 3",
+                "",
+            );
             self.ok = false;
         }
         self.shown.push(("factor", format!("{f}")));
@@ -545,7 +558,7 @@ impl ShapeParams<'_, '_, '_> {
     fn steps(&mut self) -> u32 {
         let s = self.raw.steps.unwrap_or(4);
         if s == 0 {
-            self.cx.err("load.shape.steps", "steps must be at least 1", "a whole number ≥ 1", "");
+            self.cx.err(&format!("{}.steps", self.at), "steps must be at least 1", "a whole number ≥ 1", "");
             self.ok = false;
         }
         self.shown.push(("steps", s.to_string()));

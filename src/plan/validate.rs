@@ -10,6 +10,7 @@ use super::error::{Mark, Origin};
 use super::extract::{Extraction, Extractor, JsonPath};
 use super::model::*;
 use super::raw::*;
+use super::scenarios::Requests;
 use super::secrets::{INLINE, Secret, resolve};
 use super::template::{Scope, Template, TemplateError, inline_references};
 use super::weights::Weights;
@@ -90,10 +91,19 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
     let env = Env { data: &data, secrets: &secrets, broken: &broken };
     let scope = env.scope(&[], &[]);
     let target = target(cx, raw.target.as_ref(), &scope);
-    let load = stages::load(cx, raw.load.as_ref());
-    let journeys = journeys(cx, raw, target.as_ref(), &env);
-    let mix = mix(cx, raw, &journeys);
+    let groups = super::scenarios::groups(cx, raw);
+    let (journeys, ranges) = journeys(cx, &groups, target.as_ref(), &env);
+    let mixes: Vec<Option<Weights>> =
+        groups.iter().zip(&ranges).map(|(g, r)| mix(cx, g, &journeys[r.clone()])).collect();
+    let scenarios = super::scenarios::scenarios(cx, raw, &ranges, &mixes);
+    let load = match &raw.scenarios {
+        None => stages::load(cx, raw.load.as_ref()),
+        Some(_) => scenarios.as_ref().and_then(|s| s.first()).map(|s| s.load.clone()),
+    };
+    let all: Vec<f64> = journeys.iter().map(|j| j.weight).collect();
+    let mix = mixes.iter().all(Option::is_some).then(|| Weights::new(&all).ok()).flatten();
     let slo = super::slo::slo(cx, raw.slo.as_ref(), "slo");
+    super::scenarios::check_slo_scopes(cx, raw);
     if !cx.diag.is_empty() {
         return None;
     }
@@ -106,6 +116,7 @@ pub(crate) fn plan(cx: &mut Cx<'_>, raw: &RawPlan, file: &Path) -> Option<Plan> 
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         target: target?,
         load: load?,
+        scenarios: scenarios?,
         journeys,
         mix: mix?,
         data,
@@ -294,26 +305,58 @@ struct Req<'r> {
     think: Option<&'r String>,
 }
 
-fn journeys(cx: &mut Cx<'_>, raw: &RawPlan, target: Option<&Target>, env: &Env<'_>) -> Vec<Journey> {
+/// Every group's endpoints and journeys, in order, with each group's range of the result. Names
+/// are unique across the whole plan: they are the label ids of the results.
+fn journeys(
+    cx: &mut Cx<'_>,
+    groups: &[Requests<'_>],
+    target: Option<&Target>,
+    env: &Env<'_>,
+) -> (Vec<Journey>, Vec<std::ops::Range<usize>>) {
     let mut out = Vec::new();
+    let mut ranges = Vec::new();
     // Name → where it was first used: a hash, so a plan of many endpoints validates in linear time.
     let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut unique = |cx: &mut Cx<'_>, p: &str, name: &Option<String>| -> Option<String> {
-        let Some(n) = name else {
-            cx.missing(&format!("{p}.name"), "a name (it labels the results)", "");
-            return None;
-        };
-        if let Some(first) = names.get(n) {
-            cx.err(&format!("{p}.name"), format!("the name `{n}` is already used by {first}"), "a unique name", "");
-            return None;
-        }
-        names.insert(n.clone(), p.to_string());
-        Some(n.clone())
+    for g in groups {
+        let start = out.len();
+        group_journeys(cx, g, target, env, &mut names, &mut out);
+        ranges.push(start..out.len());
+    }
+    (out, ranges)
+}
+
+/// The name at `p`, checked unique among `names`.
+fn unique(
+    cx: &mut Cx<'_>,
+    names: &mut std::collections::HashMap<String, String>,
+    p: &str,
+    name: &Option<String>,
+) -> Option<String> {
+    let Some(n) = name else {
+        cx.missing(&format!("{p}.name"), "a name (it labels the results)", "");
+        return None;
     };
+    if let Some(first) = names.get(n) {
+        cx.err(&format!("{p}.name"), format!("the name `{n}` is already used by {first}"), "a unique name", "");
+        return None;
+    }
+    names.insert(n.clone(), p.to_string());
+    Some(n.clone())
+}
+
+/// One group's endpoints (one-step journeys), then its journeys, into `out`.
+fn group_journeys(
+    cx: &mut Cx<'_>,
+    g: &Requests<'_>,
+    target: Option<&Target>,
+    env: &Env<'_>,
+    names: &mut std::collections::HashMap<String, String>,
+    out: &mut Vec<Journey>,
+) {
     let scope = env.scope(&[], &[]);
-    for (i, e) in raw.endpoints.iter().flatten().enumerate() {
-        let p = path::index("endpoints", i);
-        let name = unique(cx, &p, &e.name);
+    for (i, e) in g.endpoints.iter().enumerate() {
+        let p = path::index(&format!("{}endpoints", g.prefix), i);
+        let name = unique(cx, names, &p, &e.name);
         let weight = weight(cx, &p, e.weight);
         let req = Req {
             path: p,
@@ -330,9 +373,9 @@ fn journeys(cx: &mut Cx<'_>, raw: &RawPlan, target: Option<&Target>, env: &Env<'
             out.push(Journey { name, kind: JourneyKind::Endpoint, weight, steps: vec![step] });
         }
     }
-    for (i, j) in raw.journeys.iter().flatten().enumerate() {
-        let p = path::index("journeys", i);
-        let name = unique(cx, &p, &j.name);
+    for (i, j) in g.journeys.iter().enumerate() {
+        let p = path::index(&format!("{}journeys", g.prefix), i);
+        let name = unique(cx, names, &p, &j.name);
         let weight = weight(cx, &p, j.weight);
         if let Some(steps) = journey_steps(cx, &p, j, target, env, name.as_deref().unwrap_or(""))
             && let Some(name) = name
@@ -340,7 +383,6 @@ fn journeys(cx: &mut Cx<'_>, raw: &RawPlan, target: Option<&Target>, env: &Env<'
             out.push(Journey { name, kind: JourneyKind::Journey, weight, steps });
         }
     }
-    out
 }
 
 fn weight(cx: &mut Cx<'_>, p: &str, w: Option<f64>) -> f64 {
@@ -647,24 +689,25 @@ fn think(cx: &mut Cx<'_>, p: &str, t: Option<&str>) -> Option<Think> {
     Some(if min_ns == max_ns { Think::Fixed(min_ns) } else { Think::Uniform { min_ns, max_ns } })
 }
 
-fn mix(cx: &mut Cx<'_>, raw: &RawPlan, journeys: &[Journey]) -> Option<Weights> {
-    let (e, j) = (raw.endpoints.as_deref().unwrap_or(&[]), raw.journeys.as_deref().unwrap_or(&[]));
+/// One group's weighted choice over its `journeys` (an error when it has nothing to send).
+fn mix(cx: &mut Cx<'_>, g: &Requests<'_>, journeys: &[Journey]) -> Option<Weights> {
+    let (e, j, pre) = (g.endpoints, g.journeys, &g.prefix);
     if e.is_empty() && j.is_empty() {
-        let at = if raw.journeys.is_some() { "journeys" } else { "endpoints" };
+        let at = if g.has_journeys { format!("{pre}journeys") } else { format!("{pre}endpoints") };
         let hint = "e.g. `endpoints: [{ name: home, path: / }]`";
-        cx.err(at, "nothing to send: no endpoints and no journeys", "`endpoints`, `journeys` or both", hint);
+        cx.err(&at, "nothing to send: no endpoints and no journeys", "`endpoints`, `journeys` or both", hint);
         return None;
     }
     let written: Vec<f64> =
         e.iter().map(|x| x.weight.unwrap_or(1.0)).chain(j.iter().map(|x| x.weight.unwrap_or(1.0))).collect();
     let poisoned = (0..e.len())
-        .map(|i| format!("endpoints[{i}].weight"))
-        .chain((0..j.len()).map(|i| format!("journeys[{i}].weight")))
+        .map(|i| format!("{pre}endpoints[{i}].weight"))
+        .chain((0..j.len()).map(|i| format!("{pre}journeys[{i}].weight")))
         .any(|p| cx.diag.is_poisoned(&p));
     if !poisoned && written.iter().all(|w| *w >= 0.0) && written.iter().sum::<f64>() <= 0.0 {
-        let at = if e.is_empty() { "journeys" } else { "endpoints" };
+        let at = if e.is_empty() { format!("{pre}journeys") } else { format!("{pre}endpoints") };
         let hint = "give at least one endpoint or journey a positive weight";
-        cx.err(at, "every weight is 0: nothing would ever be sent", "a positive total weight", hint);
+        cx.err(&at, "every weight is 0: nothing would ever be sent", "a positive total weight", hint);
         return None;
     }
     let weights: Vec<f64> = journeys.iter().map(|x| x.weight).collect();

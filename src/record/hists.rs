@@ -133,6 +133,9 @@ pub struct EncodedHists {
     pub endpoints: Vec<NamedHist>,
     /// Per load stage of a plan: pushed by whoever measures stages (`NamedHist::of`).
     pub stages: Vec<NamedHist>,
+    /// Per scenario of a plan with `scenarios:` (latency from each request's intended time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<NamedHist>,
     /// A merged result (`onslaught merge`): each shard's own intervals (the `.hlog` tags them
     /// `shard-K`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -24,6 +24,21 @@ pub struct LabelStats {
     /// Failures per extraction, by index in the step's `extract` list.
     pub extract_fails: Vec<u64>,
     pub latency: hdrhistogram::Histogram<u64>,
+    /// Of `errors`, by class: http_error (a response, not ok), transport_error, timeout, dropped
+    /// (`CLASSES`). For the live per-interval figures; not kept in the result file.
+    pub classes: [u64; 4],
+}
+
+/// The error classes of `LabelStats::classes`, as the live exposition labels them.
+pub const CLASSES: [&str; 4] = ["http_error", "transport_error", "timeout", "dropped"];
+
+/// The class index (into `CLASSES`) of a request that failed without a complete response.
+fn class_of(outcome: Outcome) -> usize {
+    match outcome {
+        Outcome::Transport(_) => 1,
+        Outcome::Timeout => 2,
+        Outcome::Dropped => 3,
+    }
 }
 
 impl Default for LabelStats {
@@ -36,6 +51,7 @@ impl Default for LabelStats {
             check_fails: Vec::new(),
             extract_fails: Vec::new(),
             latency: histograms::new_hist(),
+            classes: [0; 4],
         }
     }
 }
@@ -64,6 +80,7 @@ impl LabelStats {
         add_counts(&mut self.check_fails, &o.check_fails);
         add_counts(&mut self.extract_fails, &o.extract_fails);
         let _ = self.latency.add(&o.latency);
+        self.classes.iter_mut().zip(o.classes).for_each(|(a, b)| *a += b);
     }
 }
 
@@ -82,6 +99,13 @@ pub struct StageStats {
     pub incomplete: u64,
     /// c − t of complete responses.
     pub latency: Option<hdrhistogram::Histogram<u64>>,
+    /// Of `failed`, by class: transport_error, timeout, dropped (`CLASSES[1..]`).
+    pub classes: [u64; 3],
+    /// Scenarios only: s − t of the requests sent (made on the first send).
+    pub send_lag: Option<hdrhistogram::Histogram<u64>>,
+    /// Scenarios only (closed model): users that started and retired.
+    pub users_started: u64,
+    pub users_retired: u64,
 }
 
 impl StageStats {
@@ -95,6 +119,12 @@ impl StageStats {
         if let Some(h) = &o.latency {
             let _ = self.latency.get_or_insert_with(histograms::new_hist).add(h);
         }
+        if let Some(h) = &o.send_lag {
+            let _ = self.send_lag.get_or_insert_with(histograms::new_hist).add(h);
+        }
+        self.classes.iter_mut().zip(o.classes).for_each(|(a, b)| *a += b);
+        self.users_started += o.users_started;
+        self.users_retired += o.users_retired;
     }
     /// intended = ok + http_error + failed + incomplete, as for the totals.
     pub fn conserved(&self) -> bool {
@@ -113,6 +143,8 @@ pub struct Snapshot {
     pub labels: Vec<LabelStats>,
     /// Per load stage (plan runs with stages; else empty).
     pub stages: Vec<StageStats>,
+    /// Per scenario (plans with `scenarios:`; else empty), counted as the stages are.
+    pub scenarios: Vec<StageStats>,
     /// Set on the shard's last snapshot: nothing more will come from this core.
     pub last: bool,
     /// The executor's own health over the interval (busy time, connection backlog).
@@ -142,6 +174,10 @@ pub struct Recorder {
     /// into: the shard sets it from each request's intended time before recording.
     pub stages: Vec<StageStats>,
     pub stage: usize,
+    /// Per scenario (plans with `scenarios:`; else empty), and the scenario the next calls
+    /// record into (set with `stage`, from the request's scenario).
+    pub scenarios: Vec<StageStats>,
+    pub scenario: usize,
 }
 
 impl Default for Recorder {
@@ -153,6 +189,8 @@ impl Default for Recorder {
             labels: Vec::new(),
             stages: Vec::new(),
             stage: 0,
+            scenarios: Vec::new(),
+            scenario: 0,
         }
     }
 }
@@ -170,7 +208,7 @@ impl Recorder {
     #[inline]
     pub fn intended(&mut self) {
         self.counters.intended += 1;
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        for s in self.parts() {
             s.intended += 1;
         }
     }
@@ -181,8 +219,13 @@ impl Recorder {
         self.counters.sent += 1;
         self.counters.sent_late += u64::from(t.sent >= self.window_end);
         self.hists.record_send_lag(t.sent.saturating_sub(t.intended));
-        if let Some(s) = self.stages.get_mut(self.stage) {
-            s.sent += u64::from(t.sent < self.window_end);
+        let in_window = u64::from(t.sent < self.window_end);
+        for s in self.parts() {
+            s.sent += in_window;
+        }
+        if let Some(s) = self.scenarios.get_mut(self.scenario) {
+            let lag = t.sent.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
+            let _ = s.send_lag.get_or_insert_with(histograms::new_hist).record(lag);
         }
     }
 
@@ -198,10 +241,10 @@ impl Recorder {
         self.counters.completed_late += u64::from(t.completed >= self.window_end);
         self.hists.record_latency(t.completed.saturating_sub(t.intended));
         self.hists.record_service(t.completed.saturating_sub(t.sent));
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        let v = t.completed.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
+        for s in self.parts() {
             s.ok += u64::from(ok);
             s.http_error += u64::from(!ok);
-            let v = t.completed.saturating_sub(t.intended).clamp(histograms::LOW_NS, histograms::HIGH_NS);
             let _ = s.latency.get_or_insert_with(histograms::new_hist).record(v);
         }
     }
@@ -216,6 +259,7 @@ impl Recorder {
             l.checks_failed += u64::from(check_failed);
             if let Some(v) = latency {
                 let _ = l.latency.record(v.clamp(histograms::LOW_NS, histograms::HIGH_NS));
+                l.classes[0] += u64::from(!ok);
             }
         }
     }
@@ -232,12 +276,35 @@ impl Recorder {
         }
     }
 
+    /// A labelled request failed without a complete response: its class (beside `label`).
+    #[inline]
+    pub fn label_outcome(&mut self, label: usize, outcome: Outcome) {
+        if let Some(l) = self.labels.get_mut(label) {
+            l.classes[class_of(outcome)] += 1;
+        }
+    }
+
     /// The request failed without a complete response.
     #[inline]
     pub fn failed(&mut self, outcome: Outcome) {
         self.counters.add_outcome(outcome);
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        let class = class_of(outcome) - 1;
+        for s in self.parts() {
             s.failed += 1;
+            s.classes[class] += 1;
+        }
+    }
+
+    /// A virtual user of the current scenario started (or, `false`, retired).
+    pub fn user(&mut self, started: bool) {
+        let (c, s) = (&mut self.counters, self.scenarios.get_mut(self.scenario));
+        match started {
+            true => c.users_started += 1,
+            false => c.users_retired += 1,
+        }
+        if let Some(s) = s {
+            s.users_started += u64::from(started);
+            s.users_retired += u64::from(!started);
         }
     }
 
@@ -254,9 +321,16 @@ impl Recorder {
     pub fn incomplete(&mut self, censored: u64) {
         self.counters.incomplete += 1;
         self.hists.record_censored(censored);
-        if let Some(s) = self.stages.get_mut(self.stage) {
+        for s in self.parts() {
             s.incomplete += 1;
         }
+    }
+
+    /// The stage and the scenario the current request counts in (each absent when not tracked).
+    #[inline]
+    fn parts(&mut self) -> impl Iterator<Item = &mut StageStats> {
+        let stage = self.stages.get_mut(self.stage);
+        stage.into_iter().chain(self.scenarios.get_mut(self.scenario))
     }
 
     /// Hand over this interval's data and start a fresh one.
@@ -270,12 +344,14 @@ impl Recorder {
     pub fn fresh(&self) -> Recorder {
         let labels = (0..self.labels.len()).map(|_| LabelStats::default()).collect();
         let stages = (0..self.stages.len()).map(|_| StageStats::default()).collect();
-        Recorder { window_end: self.window_end, labels, stages, stage: self.stage, ..Recorder::default() }
+        let scenarios = (0..self.scenarios.len()).map(|_| StageStats::default()).collect();
+        let (stage, scenario) = (self.stage, self.scenario);
+        Recorder { window_end: self.window_end, labels, stages, stage, scenarios, scenario, ..Recorder::default() }
     }
 
     /// Hand over this interval's data and continue in `spare` (made by `fresh`): no allocation.
     pub fn take_into(&mut self, mut spare: Recorder) -> Recorder {
-        (spare.window_end, spare.stage) = (self.window_end, self.stage);
+        (spare.window_end, spare.stage, spare.scenario) = (self.window_end, self.stage, self.scenario);
         std::mem::replace(self, spare)
     }
 }

@@ -63,6 +63,7 @@ fn page(r: &Report, s: &mut String) -> std::fmt::Result {
     outcomes(r, s)?;
     latency_table(r, s)?;
     endpoints(r, s)?;
+    scenarios(r, s)?;
     stages(r, s)?;
     writeln!(s, "<footer>{}</footer>\n</body>\n</html>", xml(&r.tool))
 }
@@ -92,6 +93,7 @@ fn config(r: &Report, s: &mut String) -> std::fmt::Result {
     let c = &r.config;
     writeln!(s, "<h2>Configuration</h2>\n<table>")?;
     let model = c.target_rate.map_or("closed loop".to_string(), |t| format!("open, target {t} req/s"));
+    let model = c.scenarios_line().unwrap_or(model);
     let mut rows = vec![
         ("Tool", r.tool.clone()),
         ("Target", format!("{} {}", c.method, c.url)),
@@ -344,6 +346,39 @@ fn endpoints(r: &Report, s: &mut String) -> std::fmt::Result {
             fmt_ns(l.p("p50")),
             fmt_ns(l.p("p95")),
             fmt_ns(l.p("p99"))
+        )?;
+    }
+    writeln!(s, "</table>")
+}
+
+/// Per scenario (plans with `scenarios:`): each its own model, load and measurements.
+fn scenarios(r: &Report, s: &mut String) -> std::fmt::Result {
+    if r.scenarios.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        s,
+        "<h2>Scenarios</h2>\n<table id=\"scenarios\">\n<tr><th>Scenario</th><th>Model</th><th>Window</th><th>Load</th><th>Connections</th><th>Intended</th><th>OK</th><th>Errors</th><th>Achieved</th><th>p50</th><th>p95</th><th>p99</th><th>Conserved</th></tr>"
+    )?;
+    for sc in &r.scenarios {
+        let (st, l) = (&sc.row, &sc.row.latency);
+        writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}-{} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            xml(&st.name),
+            sc.model,
+            st.start_s,
+            st.end_s,
+            xml(&st.target),
+            sc.connections,
+            st.intended,
+            st.ok,
+            st.errors,
+            rps(st.achieved_rps),
+            fmt_ns(l.p("p50")),
+            fmt_ns(l.p("p95")),
+            fmt_ns(l.p("p99")),
+            if st.conserved { "yes" } else { "no" }
         )?;
     }
     writeln!(s, "</table>")

@@ -20,8 +20,22 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
     health(r, out)?;
     super::shards::markdown(r, out)?;
     endpoints(r, out)?;
+    scenarios(r, out)?;
     stages(r, out)?;
     charts(r, out)
+}
+
+/// `write`, then the percentile spectrum as an image: `svg`, the companion file's name (beside
+/// the Markdown file; `spectrum_chart::standalone` draws it). Markdown viewers show an image
+/// where they would not show inline SVG.
+pub fn write_linked(r: &Report, out: &mut impl Write, svg: &str) -> io::Result<()> {
+    write(r, out)?;
+    writeln!(out, "## Percentile spectrum\n")?;
+    writeln!(
+        out,
+        "Latency (from the intended time), service time (from the send) and send lag at every percentile, on HdrHistogram's logarithmic axis: where latency leaves service time, requests waited before they were sent.\n"
+    )?;
+    writeln!(out, "![Percentile spectrum: latency, service time and send lag]({})", svg.replace(' ', "%20"))
 }
 
 fn verdict(r: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -50,7 +64,8 @@ fn configuration(r: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     let model =
         c.target_rate.map_or("closed loop (as fast as possible)".to_string(), |t| format!("open, target {t} req/s"));
-    writeln!(out, "| Load model | {model} |")?;
+    let model = c.scenarios_line().unwrap_or(model);
+    writeln!(out, "| Load model | {} |", cell(&model))?;
     writeln!(
         out,
         "| Duration | {} s configured, {:.3} s measured (+ {} s warm-up, excluded) |",
@@ -260,6 +275,40 @@ fn endpoints(r: &Report, out: &mut impl Write) -> io::Result<()> {
             fmt_ns(l.p("p95")),
             fmt_ns(l.p("p99")),
             fmt_ns(l.max_ns)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// Per scenario (plans with `scenarios:`): each its own model, load and measurements.
+fn scenarios(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    if r.scenarios.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Scenarios\n")?;
+    writeln!(
+        out,
+        "| Scenario | Model | Window | Load | Connections | Intended | OK | Errors | Achieved | p50 | p95 | p99 | Conserved |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )?;
+    for sc in &r.scenarios {
+        let (s, l) = (&sc.row, &sc.row.latency);
+        writeln!(
+            out,
+            "| {} | {} | {}-{} s | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&s.name),
+            sc.model,
+            s.start_s,
+            s.end_s,
+            cell(&s.target),
+            sc.connections,
+            s.intended,
+            s.ok,
+            s.errors,
+            rps(s.achieved_rps),
+            fmt_ns(l.p("p50")),
+            fmt_ns(l.p("p95")),
+            fmt_ns(l.p("p99")),
+            if s.conserved { "yes" } else { "**no**" }
         )?;
     }
     writeln!(out)

@@ -19,7 +19,7 @@ pub mod prometheus;
 pub mod push;
 pub mod result;
 pub mod shards;
-mod spectrum_chart;
+pub mod spectrum_chart;
 pub mod terminal;
 pub mod tty;
 mod verdict;
@@ -65,6 +65,9 @@ pub struct RunConfig {
     /// The plan's measured load stages (empty in quick mode): what `Report::stages` reports on.
     #[serde(default)]
     pub stages: Vec<StagePlan>,
+    /// The plan's scenarios (empty without `scenarios:`): what `Report::scenarios` reports on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<ScenarioPlan>,
     /// Per label id: its checks and extractions, as text (plan runs; empty in quick mode).
     #[serde(default)]
     pub label_checks: Vec<LabelChecks>,
@@ -79,6 +82,43 @@ pub struct StagePlan {
     pub end_s: f64,
     /// "100 req/s", "0 -> 1000 req/s", "50 users".
     pub target: String,
+}
+
+impl RunConfig {
+    /// The load model of a plan with scenarios, in one line: each scenario's model and load
+    /// (None without scenarios: the run's own model describes it).
+    pub fn scenarios_line(&self) -> Option<String> {
+        if self.scenarios.is_empty() {
+            return None;
+        }
+        let each: Vec<String> =
+            self.scenarios.iter().map(|s| format!("{} ({}, {})", s.name, s.model, s.target)).collect();
+        Some(format!(
+            "{} scenarios at once: {}; each measured from its own intended times",
+            each.len(),
+            each.join(", ")
+        ))
+    }
+}
+
+/// One scenario as planned.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScenarioPlan {
+    pub name: String,
+    /// "open" (arrivals at a rate) or "closed" (virtual users).
+    pub model: String,
+    /// Seconds since the measured window began: its first stage's start, its last stage's end.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Its load in brief: "50 req/s", "20 users", "3 stages, peak 100 req/s".
+    pub target: String,
+    /// Its connections in all (closed: its peak users).
+    pub connections: usize,
+    /// Open model: the arrivals its schedule intends per second of its window (None: closed).
+    #[serde(default)]
+    pub target_rps: Option<f64>,
+    /// Its named requests (label names: endpoint, or journey/step).
+    pub endpoints: Vec<String>,
 }
 
 /// A plan request's checks and extractions, as a person reads them, by index.
@@ -309,6 +349,10 @@ pub struct Report {
     /// Per load stage of a plan (empty in quick mode): filled by merge (issue 4, item 7).
     #[serde(default)]
     pub stages: Vec<StageRow>,
+    /// Per scenario of a plan with `scenarios:` (absent without): requests attributed to the
+    /// scenario that sent them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<ScenarioRow>,
     /// Every SLO criterion evaluated, in the order given (empty when none): filled by crate::slo.
     #[serde(default)]
     pub slo: Vec<SloRow>,
@@ -360,6 +404,22 @@ pub struct StageRow {
     /// intended = ok + http_error + transport_error + timeout + dropped + incomplete, per stage.
     #[serde(default)]
     pub conserved: bool,
+}
+
+/// One scenario, measured: its counts and latency as a stage's are (its window is its own, from
+/// its start to the end of its last stage), with its model, connections and requests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScenarioRow {
+    #[serde(flatten)]
+    pub row: StageRow,
+    /// "open" or "closed".
+    pub model: String,
+    pub connections: usize,
+    /// Open model: the rate its schedule intends (None: closed), judged as the run's target rate.
+    #[serde(default)]
+    pub target_rps: Option<f64>,
+    /// Its named requests (rows of `Report::endpoints`).
+    pub endpoints: Vec<String>,
 }
 
 /// One SLO criterion, evaluated (crate::slo).
@@ -465,6 +525,7 @@ impl Report {
                 .collect(),
             endpoints: endpoint_rows(&m.labels, &config, window),
             stages: stage_rows(&config.stages, &m.stages, end.window_s),
+            scenarios: scenario_rows(&config.scenarios, &m.scenarios, end.window_s),
             slo: Vec::new(),
             verdict: Verdict::default(),
             spectrum: spectrum(&m.hists.latency),
@@ -546,8 +607,36 @@ fn encoded_hists(m: &mut Merged, config: &RunConfig) -> hists::EncodedHists {
                 hists::NamedHist::of(&p.name, h)
             })
             .collect(),
+        scenarios: config
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let h = m.scenarios.get(i).and_then(|s| s.latency.as_ref()).unwrap_or(&empty);
+                hists::NamedHist::of(&p.name, h)
+            })
+            .collect(),
         shards: Vec::new(),
     }
+}
+
+/// Per-scenario rows: each scenario's window and load with what was measured in it.
+fn scenario_rows(plan: &[ScenarioPlan], measured: &[crate::record::StageStats], window_s: f64) -> Vec<ScenarioRow> {
+    let as_stages: Vec<StagePlan> = plan
+        .iter()
+        .map(|p| StagePlan { name: p.name.clone(), start_s: p.start_s, end_s: p.end_s, target: p.target.clone() })
+        .collect();
+    let rows = stage_rows(&as_stages, measured, window_s);
+    rows.into_iter()
+        .zip(plan)
+        .map(|(row, p)| ScenarioRow {
+            row,
+            model: p.model.clone(),
+            connections: p.connections,
+            target_rps: p.target_rps,
+            endpoints: p.endpoints.clone(),
+        })
+        .collect()
 }
 
 /// Per-stage rows: the plan's stages with what was measured in each. The achieved rate is over
@@ -636,6 +725,7 @@ impl Report {
             lag: &self.send_lag,
             generator: &self.generator,
             timeline: &self.timeline,
+            scenarios: &self.scenarios,
         };
         let (v, cause) = verdict::decide(&e, interrupted, j);
         self.verdict = v;

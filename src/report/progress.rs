@@ -18,6 +18,8 @@ pub struct Progress {
     interval_s: f64,
     /// Redraw in place (a terminal) or print a plain line every `PLAIN_EVERY_S`.
     tty: bool,
+    /// A plan's scenarios (0: none): each has its own load, so the line names them, not a rate.
+    scenarios: usize,
     next_plain_s: f64,
     errors: u64,
     drawn: bool,
@@ -42,10 +44,17 @@ impl Progress {
             total_s: (span.warmup_ns + span.duration_ns) as f64 / 1e9,
             interval_s: span.interval_ns as f64 / 1e9,
             tty,
+            scenarios: 0,
             next_plain_s: PLAIN_EVERY_S,
             errors: 0,
             drawn: false,
         }
+    }
+
+    /// A plan of `n` scenarios, each with its own load.
+    pub fn with_scenarios(mut self, n: usize) -> Progress {
+        self.scenarios = n;
+        self
     }
 
     /// One completed interval.
@@ -77,7 +86,11 @@ impl Progress {
     pub fn line(&self, row: &TimelineRow, end_s: f64) -> String {
         let left = (self.total_s - end_s).max(0.0);
         let rate = row.sent as f64 / self.interval_s;
-        let target = self.target_rps(row.start_s).map_or("closed loop".to_string(), |t| format!("of {t:.0}/s"));
+        let target = match self.target_rps(row.start_s) {
+            _ if self.scenarios > 0 => format!("over {} scenarios", self.scenarios),
+            Some(t) => format!("of {t:.0}/s"),
+            None => "closed loop".to_string(),
+        };
         let outcomes = row.ok + row.errors;
         let pct = if outcomes == 0 { 0.0 } else { 100.0 * row.errors as f64 / outcomes as f64 };
         let p99 = if row.completed == 0 { "-".to_string() } else { fmt_ns(row.latency_p99_ns) };
@@ -138,6 +151,7 @@ mod tests {
             total_s: 30.0,
             interval_s: 1.0,
             tty,
+            scenarios: 0,
             next_plain_s: PLAIN_EVERY_S,
             errors: 0,
             drawn: false,

@@ -13,7 +13,36 @@ pub fn write(r: &Report, out: &mut impl Write) -> io::Result<()> {
 /// judged): latency, throughput, rates, send lag and the request counters.
 pub fn measures(r: &Report, out: &mut impl Write) -> io::Result<()> {
     overall(r, out)?;
-    stages(r, &escape(&run_label(r)), out)
+    stages(r, &escape(&run_label(r)), out)?;
+    scenarios(r, &escape(&run_label(r)), out)
+}
+
+/// Per scenario of a plan with `scenarios:`, labelled `scenario` with its name (none without).
+fn scenarios(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
+    if r.scenarios.is_empty() {
+        return Ok(());
+    }
+    let name = "loadtest_scenario_requests_total";
+    head(out, name, "Intended requests of each scenario by how they ended.", "counter")?;
+    for sc in &r.scenarios {
+        let (s, label) = (&sc.row, escape(&sc.row.name));
+        writeln!(out, "{name}{{run=\"{run}\",scenario=\"{label}\",outcome=\"ok\"}} {}", s.ok)?;
+        writeln!(out, "{name}{{run=\"{run}\",scenario=\"{label}\",outcome=\"error\"}} {}", s.errors)?;
+    }
+    let name = "loadtest_scenario_achieved_rate_per_second";
+    head(out, name, "Requests each scenario sent per second of its window.", "gauge")?;
+    for sc in &r.scenarios {
+        writeln!(out, "{name}{{run=\"{run}\",scenario=\"{}\"}} {}", escape(&sc.row.name), sc.row.achieved_rps)?;
+    }
+    for q in ["p50", "p95", "p99"] {
+        let name = format!("loadtest_scenario_latency_{q}_seconds");
+        head(out, &name, &format!("Latency from the intended start within each scenario, {q}."), "gauge")?;
+        for sc in &r.scenarios {
+            let v = secs(sc.row.latency.p(q));
+            writeln!(out, "{name}{{run=\"{run}\",scenario=\"{}\"}} {v}", escape(&sc.row.name))?;
+        }
+    }
+    Ok(())
 }
 
 fn overall(r: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -130,7 +159,8 @@ fn slo(r: &Report, run: &str, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "loadtest_slo_pass{{run=\"{run}\",endpoint=\"all\",criterion=\"verdict\"}} {pass}")?;
     for s in &r.slo {
         let endpoint = s.scope.strip_prefix("endpoint:").map_or("all".to_string(), escape);
-        let scope = if s.scope.starts_with("stage:") { format!("{} ", s.scope) } else { String::new() };
+        let scoped = s.scope.starts_with("stage:") || s.scope.starts_with("scenario:");
+        let scope = if scoped { format!("{} ", s.scope) } else { String::new() };
         writeln!(
             out,
             "loadtest_slo_pass{{run=\"{run}\",endpoint=\"{endpoint}\",criterion=\"{}\"}} {}",

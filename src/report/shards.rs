@@ -116,12 +116,9 @@ impl SloSpec {
         let mut set = SloSet { abort_on_fail_ns: self.abort_on_fail_ns, ..SloSet::default() };
         for r in &self.rules {
             let metric = crate::slo::parse::metric(&r.metric)?;
-            let scope = match r.scope.split_once(':') {
-                None if r.scope == "total" => Scope::Total,
-                Some(("endpoint", n)) => Scope::Endpoint(n.to_string()),
-                Some(("stage", n)) => Scope::Stage(n.to_string()),
-                _ => return Err(format!("SLO scope `{}` is not total, endpoint:NAME or stage:NAME", r.scope)),
-            };
+            let scope = Scope::from_label(&r.scope).ok_or_else(|| {
+                format!("SLO scope `{}` is not total, endpoint:NAME, stage:NAME or scenario:NAME", r.scope)
+            })?;
             set.set(Rule { scope, metric, threshold: r.threshold });
         }
         if let Some(text) = &self.abort_if {

@@ -63,8 +63,38 @@ fn top(v: f64) -> f64 {
     [1.0, 1.2, 1.6, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0].iter().map(|m| m * p).find(|t| *t >= v).unwrap_or(10.0 * p)
 }
 
-/// The chart, its heading and its legend.
+/// The chart, its heading and its legend (the HTML report's).
 pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
+    writeln!(
+        s,
+        "<h2>Percentile spectrum</h2>\n<p>Each curve's value at every percentile, on HdrHistogram's logarithmic axis (the right end is the maximum). Where latency rises above service time, requests waited before they were sent: that gap is what coordinated omission hides.</p>"
+    )?;
+    let (k, curves) = curves(r);
+    svg(k, &curves, s, false)?;
+    writeln!(s, "<p class=\"legend\">")?;
+    for (name, colour, _) in &curves {
+        writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
+    }
+    writeln!(s, "</p>")
+}
+
+/// The chart as an SVG document of its own, its legend drawn in it (the Markdown report's
+/// companion file: Markdown viewers show an image, not inline SVG). None when nothing was
+/// measured.
+pub fn standalone(r: &Report) -> Option<String> {
+    if r.hists.latency.is_empty() {
+        return None;
+    }
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let (k, curves) = curves(r);
+    svg(k, &curves, &mut s, true).ok()?;
+    Some(s)
+}
+
+type Curve = (&'static str, &'static str, Vec<(f64, f64)>);
+
+/// The axis' nines (as many as the latency's count resolves) and the three curves along it.
+fn curves(r: &Report) -> (u32, [Curve; 3]) {
     let h = &r.hists;
     let k = nines(h.latency.len());
     let curves = [
@@ -72,10 +102,11 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
         ("service time (from send)", SERVICE, curve(&h.service, k)),
         ("send lag", SEND_LAG, curve(&h.send_lag, k)),
     ];
-    writeln!(
-        s,
-        "<h2>Percentile spectrum</h2>\n<p>Each curve's value at every percentile, on HdrHistogram's logarithmic axis (the right end is the maximum). Where latency rises above service time, requests waited before they were sent: that gap is what coordinated omission hides.</p>"
-    )?;
+    (k, curves)
+}
+
+/// The `<svg>` element; `own_legend`: the legend drawn inside it, above the plot.
+fn svg(k: u32, curves: &[Curve; 3], s: &mut String, own_legend: bool) -> std::fmt::Result {
     let ymax = top(curves.iter().flat_map(|c| c.2.iter().map(|p| p.1)).fold(0.0, f64::max));
     let x = |v: f64| ML + (W - ML - MR) * v / f64::from(k);
     let y = |v: f64| H - MB - (H - MT - MB) * v / ymax;
@@ -83,6 +114,10 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
         s,
         "<svg id=\"spectrum-chart\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
     )?;
+    if own_legend {
+        writeln!(s, "<title>Percentile spectrum: latency, service time and send lag</title>")?;
+        writeln!(s, "<rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>")?;
+    }
     for i in 0..=4 {
         let v = ymax * f64::from(i) / 4.0;
         let (yv, l) = (y(v), label(v));
@@ -115,11 +150,23 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
             p.join(" ")
         )?;
     }
-    writeln!(s, "</svg>\n<p class=\"legend\">")?;
-    for (name, colour, _) in &curves {
-        writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
+    if own_legend {
+        legend(curves, s)?;
     }
-    writeln!(s, "</p>")
+    writeln!(s, "</svg>")
+}
+
+/// The legend inside the SVG: a colour swatch and a name per curve, along the top margin.
+fn legend(curves: &[Curve; 3], s: &mut String) -> std::fmt::Result {
+    for (i, (name, colour, _)) in curves.iter().enumerate() {
+        let x0 = 120.0 + 210.0 * i as f64;
+        writeln!(
+            s,
+            "<rect x=\"{x0}\" y=\"10\" width=\"14\" height=\"4\" fill=\"{colour}\"/><text x=\"{}\" y=\"16\" font-size=\"11\">{name}</text>",
+            x0 + 18.0
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

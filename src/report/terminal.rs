@@ -19,6 +19,9 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
         endpoints(r, out)?;
         failed_checks(r, out)?;
     }
+    if !r.scenarios.is_empty() {
+        scenarios(r, out)?;
+    }
     if r.stages.len() > 1 {
         stages(r, out)?;
     }
@@ -41,6 +44,7 @@ pub fn write(r: &Report, opts: &Options, out: &mut impl Write) -> std::io::Resul
 fn header(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let c = &r.config;
     let model = match (c.target_rate, c.users) {
+        _ if !c.scenarios.is_empty() => c.scenarios_line().unwrap_or_default(),
         (_, Some(users)) => format!(
             "closed model: up to {users} virtual users, latency from when each user was ready to send (docs/latency-model.md)"
         ),
@@ -104,7 +108,11 @@ fn outcomes(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "  Status     {}", s.join(", "))?;
     }
     let rt = &r.rates;
-    let closed = if r.config.users.is_some() { "none (closed model)" } else { "none (closed loop)" };
+    let closed = match (r.config.scenarios.is_empty(), r.config.users.is_some()) {
+        (false, _) => "per scenario (below)",
+        (true, true) => "none (closed model)",
+        (true, false) => "none (closed loop)",
+    };
     let target = rt.target_rps.map_or(closed.to_string(), |t| format!("{t:.1}/s"));
     writeln!(
         out,
@@ -138,18 +146,50 @@ fn endpoints(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Per load stage: requests attributed by their intended time.
-fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+/// Per scenario: its model and load, and what it measured (each its own schedule).
+fn scenarios(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let w = r.scenarios.iter().map(|s| s.row.name.len()).max().unwrap_or(0).max(10);
     writeln!(
         out,
-        "\n  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
+        "\n  {:<w$} {:<7}{:>12}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
+        "Scenario", "model", "time", "load", "intended", "ok", "errors", "sent/s", "p50", "p95", "p99"
+    )?;
+    for sc in &r.scenarios {
+        let s = &sc.row;
+        let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
+        writeln!(
+            out,
+            "  {:<w$} {:<7}{:>12}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}{}",
+            s.name,
+            sc.model,
+            time,
+            s.target,
+            s.intended,
+            s.ok,
+            s.errors,
+            s.achieved_rps,
+            fmt_ns(s.latency.p("p50")),
+            fmt_ns(s.latency.p("p95")),
+            fmt_ns(s.latency.p("p99")),
+            if s.conserved { "" } else { "  (not conserved)" }
+        )?;
+    }
+    Ok(())
+}
+
+/// Per load stage: requests attributed by their intended time.
+fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let w = r.stages.iter().map(|s| s.name.len()).max().unwrap_or(0).max(10);
+    writeln!(
+        out,
+        "\n  {:<w$}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10}{:>10}{:>10}{:>10}",
         "Stage", "time", "target", "intended", "ok", "errors", "sent/s", "p50", "p95", "p99"
     )?;
     for s in &r.stages {
         let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
         writeln!(
             out,
-            "  {:<10}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
+            "  {:<w$}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
             s.name,
             time,
             s.target,

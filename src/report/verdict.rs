@@ -17,6 +17,8 @@ pub(crate) struct Evidence<'a> {
     pub lag: &'a Dist,
     pub generator: &'a GeneratorHealth,
     pub timeline: &'a [crate::merge::TimelineRow],
+    /// Per scenario (plans with `scenarios:`): each open one's rate is judged as the run's is.
+    pub scenarios: &'a [super::ScenarioRow],
 }
 
 impl Evidence<'_> {
@@ -63,6 +65,29 @@ impl Evidence<'_> {
             rows.iter().filter(|row| row.start_s >= from - 1e-9 && row.start_s + step <= to + 1e-9).collect();
         let sent: u64 = kept.iter().map(|row| row.sent).sum();
         !kept.is_empty() && sent as f64 >= RATE_TOLERANCE * target * step * kept.len() as f64
+    }
+
+    /// Each open scenario that missed its own target rate: "NAME: achieved A of T req/s". A
+    /// shortfall no larger than what the whole run sent after its window is the end sent late
+    /// (send lag, judged as such), as for the run's own rate.
+    fn scenarios_missed(&self) -> Vec<String> {
+        let late = self.counts.sent_after_window;
+        let missed = |s: &&super::ScenarioRow| {
+            let t = s.target_rps.unwrap_or(0.0);
+            s.row.achieved_rps < t * RATE_TOLERANCE && s.row.intended.saturating_sub(s.row.sent) > late
+        };
+        self.scenarios
+            .iter()
+            .filter(missed)
+            .map(|s| {
+                let (a, t) = (s.row.achieved_rps, s.target_rps.unwrap_or(0.0));
+                format!(
+                    "scenario {}: achieved {a:.1} req/s of {t} req/s ({:.1}% short)",
+                    s.row.name,
+                    100.0 * (1.0 - a / t)
+                )
+            })
+            .collect()
     }
 
     fn lag_high(&self) -> bool {
@@ -140,7 +165,7 @@ impl Findings {
             cause,
             lag_high,
             generator_bound,
-            target_rate_missed: e.rate_missed(),
+            target_rate_missed: e.rate_missed() || !e.scenarios_missed().is_empty(),
             too_many_incomplete: r.incomplete_rate > MAX_INCOMPLETE,
             default_failed: !j.replaces_max_error_rate && k.intended > 0 && r.error_rate > e.cfg.max_error_rate,
         }
@@ -175,6 +200,7 @@ fn reasons(
         reasons.extend(lag_reason(e, f.cause, f.generator_bound, demand));
     }
     reasons.extend(rate_reason(r, k, f.target_rate_missed, f.lag_high && f.cause == BoundCause::Target));
+    reasons.extend(e.scenarios_missed().into_iter().map(|m| format!("target rate missed: {m}")));
     if f.too_many_incomplete {
         reasons.push(format!(
             "too many incomplete: {:.3}% of requests were unsent or unanswered at the end (limit {:.1}%)",
@@ -282,6 +308,7 @@ mod tests {
             timeline: vec![],
             labels: vec![],
             stages: vec![],
+            scenarios: vec![],
             intervals: vec![],
         };
         let config = RunConfig {
@@ -301,6 +328,7 @@ mod tests {
             labels: vec![],
             users: None,
             stages: vec![],
+            scenarios: vec![],
             label_checks: vec![],
         };
         let mut r = Report::build(m, config, RunEnd { interrupted: false, window_s: 10.0 });

@@ -34,25 +34,39 @@ fn actual(r: &Report, scope: &Scope, metric: Metric) -> Option<f64> {
                 ratio(n - failed.min(n), n)
             }
         },
-        Scope::Endpoint(name) => {
-            let e = r.endpoints.iter().find(|e| &e.name == name)?;
-            match metric {
-                Metric::Latency(q) => latency(&e.latency, q),
-                Metric::ErrorRate => ratio(e.errors, e.requests),
-                Metric::Throughput => (e.requests > 0).then_some(e.ok_rps),
-                Metric::Checks => ratio(e.requests - e.checks_failed.min(e.requests), e.requests),
-            }
-        }
+        Scope::Endpoint(name) => endpoint(r, name, metric),
         Scope::Stage(name) => {
             let s = r.stages.iter().find(|s| &s.name == name || name.parse() == Ok(s.index))?;
-            let secs = s.end_s - s.start_s;
-            match metric {
-                Metric::Latency(q) => latency(&s.latency, q),
-                Metric::ErrorRate => ratio(s.errors, s.intended),
-                Metric::Throughput => (s.intended > 0 && secs > 0.0).then(|| s.ok as f64 / secs),
-                Metric::Checks => None,
-            }
+            stage(s, metric)
         }
+        Scope::Scenario(name) => stage(&r.scenarios.iter().find(|s| &s.row.name == name)?.row, metric),
+        Scope::ScenarioEndpoint(sc, name) => {
+            let s = r.scenarios.iter().find(|s| &s.row.name == sc)?;
+            s.endpoints.contains(name).then(|| endpoint(r, name, metric)).flatten()
+        }
+    }
+}
+
+/// One named request's value.
+fn endpoint(r: &Report, name: &str, metric: Metric) -> Option<f64> {
+    let ratio = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
+    let e = r.endpoints.iter().find(|e| e.name == name)?;
+    match metric {
+        Metric::Latency(q) => latency(&e.latency, q),
+        Metric::ErrorRate => ratio(e.errors, e.requests),
+        Metric::Throughput => (e.requests > 0).then_some(e.ok_rps),
+        Metric::Checks => ratio(e.requests - e.checks_failed.min(e.requests), e.requests),
+    }
+}
+
+/// One stage's (or scenario's) value: throughput over its own window.
+fn stage(s: &crate::report::StageRow, metric: Metric) -> Option<f64> {
+    let secs = s.end_s - s.start_s;
+    match metric {
+        Metric::Latency(q) => latency(&s.latency, q),
+        Metric::ErrorRate => (s.intended > 0).then(|| s.errors as f64 / s.intended as f64),
+        Metric::Throughput => (s.intended > 0 && secs > 0.0).then(|| s.ok as f64 / secs),
+        Metric::Checks => None,
     }
 }
 

@@ -86,7 +86,7 @@ pub fn window(text: &str) -> Result<u64, String> {
     }
 }
 
-/// One `--slo` item into `set`: `[endpoint:NAME:|stage:NAME:]METRIC=VALUE`,
+/// One `--slo` item into `set`: `[endpoint:NAME:|stage:NAME:|scenario:NAME:[endpoint:NAME:]]METRIC=VALUE`,
 /// `abort_on_fail=30s` or `abort_if=error_rate > 5% for 10s`.
 pub fn item(set: &mut SloSet, s: &str) -> Result<(), String> {
     let (key, value) = s.split_once('=').ok_or_else(|| {
@@ -108,12 +108,21 @@ pub fn item(set: &mut SloSet, s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `endpoint:NAME` or `stage:NAME`.
+/// `endpoint:NAME`, `stage:NAME`, `scenario:NAME` or `scenario:NAME:endpoint:NAME`.
 fn scope_of(s: &str) -> Result<Scope, String> {
     match s.split_once(':') {
         Some(("endpoint", n)) if !n.is_empty() => Ok(Scope::Endpoint(n.to_string())),
         Some(("stage", n)) if !n.is_empty() => Ok(Scope::Stage(n.to_string())),
-        _ => Err(format!("`{s}` is not a scope: write endpoint:NAME:METRIC=... or stage:NAME:METRIC=...")),
+        Some(("scenario", rest)) => match rest.split_once(":endpoint:") {
+            Some((sc, n)) if !sc.is_empty() && !n.is_empty() => Ok(Scope::ScenarioEndpoint(sc.into(), n.into())),
+            None if !rest.is_empty() && !rest.contains(':') => Ok(Scope::Scenario(rest.to_string())),
+            _ => Err(format!(
+                "`{s}` is not a scope: write scenario:NAME:METRIC=... or scenario:NAME:endpoint:NAME:METRIC=..."
+            )),
+        },
+        _ => Err(format!(
+            "`{s}` is not a scope: write endpoint:NAME:METRIC=..., stage:NAME:METRIC=... or scenario:NAME:METRIC=..."
+        )),
     }
 }
 

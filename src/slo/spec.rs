@@ -100,15 +100,39 @@ pub enum Scope {
     Endpoint(String),
     /// One load stage, by its name or its index (`stages[].index` in the JSON).
     Stage(String),
+    /// One scenario of the plan, by its name.
+    Scenario(String),
+    /// One named request of one scenario: (scenario, request).
+    ScenarioEndpoint(String, String),
 }
 
 impl Scope {
-    /// As `SloRow::scope` spells it: "total", "endpoint:<name>", "stage:<name>".
+    /// The scope `label` spells (its inverse: how a result file's SLOs are read back).
+    pub fn from_label(s: &str) -> Option<Scope> {
+        if s == "total" {
+            return Some(Scope::Total);
+        }
+        let (kind, rest) = s.split_once(':')?;
+        match kind {
+            "endpoint" => Some(Scope::Endpoint(rest.into())),
+            "stage" => Some(Scope::Stage(rest.into())),
+            "scenario" => Some(match rest.split_once(":endpoint:") {
+                Some((sc, n)) => Scope::ScenarioEndpoint(sc.into(), n.into()),
+                None => Scope::Scenario(rest.into()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// As `SloRow::scope` spells it: "total", "endpoint:<name>", "stage:<name>",
+    /// "scenario:<name>", "scenario:<name>:endpoint:<name>".
     pub fn label(&self) -> String {
         match self {
             Scope::Total => "total".into(),
             Scope::Endpoint(n) => format!("endpoint:{n}"),
             Scope::Stage(n) => format!("stage:{n}"),
+            Scope::Scenario(n) => format!("scenario:{n}"),
+            Scope::ScenarioEndpoint(s, n) => format!("scenario:{s}:endpoint:{n}"),
         }
     }
 }

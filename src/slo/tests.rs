@@ -23,6 +23,7 @@ fn config(labels: &[&str]) -> RunConfig {
         labels: labels.iter().map(|s| s.to_string()).collect(),
         users: None,
         stages: Vec::new(),
+        scenarios: Vec::new(),
         label_checks: Vec::new(),
     }
 }
@@ -52,6 +53,7 @@ fn report(ok: u64, errors: u64, latency_ms: u64, checks_failed: u64) -> Report {
         timeline: vec![],
         labels: vec![home],
         stages: vec![],
+        scenarios: vec![],
         intervals: vec![],
     };
     Report::build(m, config(&["home"]), RunEnd { interrupted: false, window_s: 10.0 })
@@ -184,4 +186,22 @@ fn slo_row_metric_is_written_and_read_as_its_name() {
     edited[0]["metric"] = "p42".into();
     let err = serde_json::from_value::<Vec<crate::report::SloRow>>(edited).unwrap_err().to_string();
     assert!(err.starts_with("unknown SLO metric 'p42': one of p50, p75"), "{err}");
+}
+
+/// Regression: `onslaught merge` read a result file's SLO scopes back knowing only total,
+/// endpoint and stage, so a distributed run of a plan with scenario SLOs could not be merged.
+#[test]
+fn every_scope_reads_back_from_its_label() {
+    use crate::slo::spec::Scope;
+    let scopes = [
+        Scope::Total,
+        Scope::Endpoint("shop/login".into()),
+        Scope::Stage("stage 2".into()),
+        Scope::Scenario("api".into()),
+        Scope::ScenarioEndpoint("learners".into(), "learner/login".into()),
+    ];
+    for s in scopes {
+        assert_eq!(Scope::from_label(&s.label()), Some(s.clone()), "{}", s.label());
+    }
+    assert_eq!(Scope::from_label("nope:x"), None);
 }

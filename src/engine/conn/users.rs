@@ -44,7 +44,10 @@ impl User {
                     return None;
                 }
                 wait_until(shard.t0 + start).await;
-                shard.record_at(now_ns(), |r| r.counters.users_started += 1);
+                shard.record_at(now_ns(), |r| {
+                    r.scenario = task.sc;
+                    r.user(true)
+                });
                 task.retire_at = shard.t0 + stop;
                 (self.ready, self.stop) = (shard.t0 + start, Some(shard.t0 + stop));
                 continue;
@@ -54,12 +57,15 @@ impl User {
                 wait_until(self.ready).await;
                 let index = self.iteration * self.peak + self.v;
                 self.iteration += 1;
-                return Some(Slot { index, intended: self.ready, measured: shard.measured(self.ready) });
+                return Some(Slot { index, intended: self.ready, measured: shard.measured(self.ready), sc: task.sc });
             }
             // Active until its next step would have been due, or its period (or the run) ended:
             // so the active-user count follows the schedule, not the moment the user gave up.
             wait_until(self.ready.min(limit)).await;
-            shard.record_at(now_ns(), |r| r.counters.users_retired += 1);
+            shard.record_at(now_ns(), |r| {
+                r.scenario = task.sc;
+                r.user(false)
+            });
             self.stop = None;
         }
     }
