@@ -225,7 +225,19 @@ fn add_shard(m: &mut Merged, s: &Shard) -> Result<(), String> {
     let rows: Vec<&StageRow> = r.stages.iter().collect();
     add_rows(&mut m.stages, &rows, |i| decode(r.histograms.stages.get(i)))?;
     let rows: Vec<&StageRow> = r.scenarios.iter().map(|s| &s.row).collect();
-    add_rows(&mut m.scenarios, &rows, |i| decode(r.histograms.scenarios.get(i)))
+    add_rows(&mut m.scenarios, &rows, |i| decode(r.histograms.scenarios.get(i)))?;
+    add_spectra(&mut m.scenarios, &r.histograms.scenarios).map_err(|e| format!("'{}': {e}", s.path))
+}
+
+/// Each scenario's service time and send lag (its percentile spectrum), where the shard kept them.
+fn add_spectra(into: &mut [StageStats], hists: &[crate::record::hists::NamedHist]) -> Result<(), String> {
+    let decode = |e: &Option<crate::record::hists::Encoded>| e.as_ref().map(|e| e.decode()).transpose();
+    for (into, h) in into.iter_mut().zip(hists) {
+        let s =
+            StageStats { service: decode(&h.service_time)?, send_lag: decode(&h.send_lag)?, ..StageStats::default() };
+        into.add(&s);
+    }
+    Ok(())
 }
 
 /// A shard's stage (or scenario) rows back into counts, added to `into`; `latency(i)` decodes

@@ -115,11 +115,16 @@ impl IntervalHists {
     }
 }
 
-/// A named latency histogram (an endpoint of a plan, or a stage).
+/// A named latency histogram (an endpoint of a plan, a stage or a scenario); a scenario's also
+/// keeps its service time and send lag (its percentile spectrum).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct NamedHist {
     pub name: String,
     pub latency: Encoded,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<Encoded>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_lag: Option<Encoded>,
 }
 
 /// Every histogram of a run, as the result file keeps them.
@@ -151,7 +156,21 @@ pub struct ShardHists {
 
 impl NamedHist {
     pub fn of(name: &str, h: &Histogram<u64>) -> NamedHist {
-        NamedHist { name: name.to_string(), latency: Encoded::of(h) }
+        NamedHist { name: name.to_string(), latency: Encoded::of(h), service_time: None, send_lag: None }
+    }
+
+    /// A scenario's: latency, service time and send lag.
+    pub fn spectrum(
+        name: &str,
+        latency: &Histogram<u64>,
+        service: &Histogram<u64>,
+        send_lag: &Histogram<u64>,
+    ) -> NamedHist {
+        NamedHist {
+            service_time: Some(Encoded::of(service)),
+            send_lag: Some(Encoded::of(send_lag)),
+            ..NamedHist::of(name, latency)
+        }
     }
 }
 

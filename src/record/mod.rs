@@ -103,6 +103,8 @@ pub struct StageStats {
     pub classes: [u64; 3],
     /// Scenarios only: s − t of the requests sent (made on the first send).
     pub send_lag: Option<hdrhistogram::Histogram<u64>>,
+    /// Scenarios only: c − s of complete responses (the scenario's percentile spectrum).
+    pub service: Option<hdrhistogram::Histogram<u64>>,
     /// Scenarios only (closed model): users that started and retired.
     pub users_started: u64,
     pub users_retired: u64,
@@ -121,6 +123,9 @@ impl StageStats {
         }
         if let Some(h) = &o.send_lag {
             let _ = self.send_lag.get_or_insert_with(histograms::new_hist).add(h);
+        }
+        if let Some(h) = &o.service {
+            let _ = self.service.get_or_insert_with(histograms::new_hist).add(h);
         }
         self.classes.iter_mut().zip(o.classes).for_each(|(a, b)| *a += b);
         self.users_started += o.users_started;
@@ -246,6 +251,10 @@ impl Recorder {
             s.ok += u64::from(ok);
             s.http_error += u64::from(!ok);
             let _ = s.latency.get_or_insert_with(histograms::new_hist).record(v);
+        }
+        if let Some(s) = self.scenarios.get_mut(self.scenario) {
+            let service = t.completed.saturating_sub(t.sent).clamp(histograms::LOW_NS, histograms::HIGH_NS);
+            let _ = s.service.get_or_insert_with(histograms::new_hist).record(service);
         }
     }
 

@@ -612,8 +612,14 @@ fn encoded_hists(m: &mut Merged, config: &RunConfig) -> hists::EncodedHists {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let h = m.scenarios.get(i).and_then(|s| s.latency.as_ref()).unwrap_or(&empty);
-                hists::NamedHist::of(&p.name, h)
+                let s = m.scenarios.get(i);
+                let h = |f: fn(&crate::record::StageStats) -> Option<&Histogram<u64>>| s.and_then(f).unwrap_or(&empty);
+                hists::NamedHist::spectrum(
+                    &p.name,
+                    h(|s| s.latency.as_ref()),
+                    h(|s| s.service.as_ref()),
+                    h(|s| s.send_lag.as_ref()),
+                )
             })
             .collect(),
         shards: Vec::new(),

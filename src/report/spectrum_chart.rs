@@ -75,7 +75,31 @@ pub(crate) fn write(r: &Report, s: &mut String) -> std::fmt::Result {
     for (name, colour, _) in &curves {
         writeln!(s, "<span><i class=\"sw\" style=\"background:{colour}\"></i>{name}</span>")?;
     }
-    writeln!(s, "</p>")
+    writeln!(s, "</p>")?;
+    scenarios(r, s)
+}
+
+/// A plan with scenarios: each scenario's own spectrum (each is measured from its own schedule,
+/// so each shows its own coordinated omission), from the result file's per-scenario histograms.
+fn scenarios(r: &Report, s: &mut String) -> std::fmt::Result {
+    for h in &r.histograms.scenarios {
+        let decode = |e: Option<&crate::record::hists::Encoded>| {
+            e.and_then(|e| e.decode().ok()).unwrap_or_else(crate::record::histograms::new_hist)
+        };
+        let latency = decode(Some(&h.latency));
+        if latency.is_empty() {
+            continue;
+        }
+        let (service, lag) = (decode(h.service_time.as_ref()), decode(h.send_lag.as_ref()));
+        let name = super::fmt::xml(&h.name);
+        writeln!(s, "<h3>Scenario {name}: percentile spectrum</h3>")?;
+        let mut chart = String::new();
+        let (k, curves) = curves_of(&latency, &service, &lag);
+        svg(k, &curves, &mut chart, false)?;
+        let tagged = format!("<svg class=\"spectrum-scenario\" data-scenario=\"{name}\"");
+        s.push_str(&chart.replacen("<svg id=\"spectrum-chart\"", &tagged, 1));
+    }
+    Ok(())
 }
 
 /// The chart as an SVG document of its own, its legend drawn in it (the Markdown report's
@@ -95,12 +119,15 @@ type Curve = (&'static str, &'static str, Vec<(f64, f64)>);
 
 /// The axis' nines (as many as the latency's count resolves) and the three curves along it.
 fn curves(r: &Report) -> (u32, [Curve; 3]) {
-    let h = &r.hists;
-    let k = nines(h.latency.len());
+    curves_of(&r.hists.latency, &r.hists.service, &r.hists.send_lag)
+}
+
+fn curves_of(latency: &Histogram<u64>, service: &Histogram<u64>, send_lag: &Histogram<u64>) -> (u32, [Curve; 3]) {
+    let k = nines(latency.len());
     let curves = [
-        ("latency (from intended time)", LATENCY, curve(&h.latency, k)),
-        ("service time (from send)", SERVICE, curve(&h.service, k)),
-        ("send lag", SEND_LAG, curve(&h.send_lag, k)),
+        ("latency (from intended time)", LATENCY, curve(latency, k)),
+        ("service time (from send)", SERVICE, curve(service, k)),
+        ("send lag", SEND_LAG, curve(send_lag, k)),
     ];
     (k, curves)
 }
