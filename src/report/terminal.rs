@@ -159,18 +159,12 @@ fn scenarios(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
         let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
         writeln!(
             out,
-            "  {:<w$} {:<7}{:>12}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}{}",
+            "  {:<w$} {:<7}{:>12}  {:<22}{}{}",
             s.name,
             sc.model,
             time,
             s.target,
-            s.intended,
-            s.ok,
-            s.errors,
-            s.achieved_rps,
-            fmt_ns(s.latency.p("p50")),
-            fmt_ns(s.latency.p("p95")),
-            fmt_ns(s.latency.p("p99")),
+            measured_cells(s),
             if s.conserved { "" } else { "  (not conserved)" }
         )?;
     }
@@ -187,22 +181,23 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     )?;
     for s in &r.stages {
         let time = format!("{}-{}s", trim(s.start_s), trim(s.end_s));
-        writeln!(
-            out,
-            "  {:<w$}{:>16}  {:<22}{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
-            s.name,
-            time,
-            s.target,
-            s.intended,
-            s.ok,
-            s.errors,
-            s.achieved_rps,
-            fmt_ns(s.latency.p("p50")),
-            fmt_ns(s.latency.p("p95")),
-            fmt_ns(s.latency.p("p99"))
-        )?;
+        writeln!(out, "  {:<w$}{:>16}  {:<22}{}", s.name, time, s.target, measured_cells(s))?;
     }
     Ok(())
+}
+
+/// A stage's or scenario's measured columns: intended, ok, errors, sent/s, p50, p95, p99.
+fn measured_cells(s: &super::StageRow) -> String {
+    format!(
+        "{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
+        s.intended,
+        s.ok,
+        s.errors,
+        s.achieved_rps,
+        fmt_ns(s.latency.p("p50")),
+        fmt_ns(s.latency.p("p95")),
+        fmt_ns(s.latency.p("p99"))
+    )
 }
 
 /// The generator's health and the watched target's resources, one line each.
