@@ -56,6 +56,16 @@ pub(crate) enum Stream {
     Tls(Box<tls::TlsStream>),
 }
 
+impl Stream {
+    /// The kernel's arrival stamp of the last bytes the last read returned (CLOCK_REALTIME ns).
+    fn rx_timestamp(&self) -> Option<u64> {
+        match self {
+            Stream::Plain(s) => s.rx_timestamp(),
+            Stream::Tls(s) => s.tcp().rx_timestamp(),
+        }
+    }
+}
+
 impl futures_lite::AsyncRead for Stream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
@@ -94,6 +104,12 @@ async fn connect(spec: &EngineSpec) -> Result<(Stream, Option<u64>), TransportEr
         .await
         .map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
     s.set_nodelay(true).map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
+    // The kernel stamps each response's arrival (engine::clock::arrived): where it cannot, the
+    // read's own instant is the completion instant, and the shard does not defer reads.
+    let mut s = s;
+    if s.enable_rx_timestamps().is_err() {
+        super::clock::stamps_refused();
+    }
     let Some(t) = &spec.tls else { return Ok((Stream::Plain(s), None)) };
     let begin = now_ns();
     let handshake = tls::connect(s, t.config.clone(), t.name.clone());
@@ -164,6 +180,8 @@ pub(crate) struct ConnTask {
     /// (`capturing`: its body limit); other requests take the parser's discard path.
     capture: Capture,
     capturing: Option<usize>,
+    /// The kernel's arrival stamp of the response just read (engine::clock::arrived).
+    arrival: Option<u64>,
 }
 
 /// What one request sends: quick mode's single request, or a plan step (its plan and index).
@@ -239,6 +257,7 @@ impl ConnTask {
             sc,
             capture: Capture::default(),
             capturing: None,
+            arrival: None,
         }
     }
 
@@ -397,7 +416,9 @@ impl ConnTask {
     /// A response arrived: judge it (the plan step's checks and extractions, or quick mode's
     /// status range) and record it.
     fn answered(&mut self, slot: &Slot, req: Req<'_>, status: u16, sent: u64) -> Ended {
-        let completed = now_ns();
+        // When the response's last bytes arrived, by the kernel's stamp: the same instant however
+        // late the executor read them (it may wait for several responses: Shard::batch_sleeps).
+        let completed = super::clock::arrived(self.arrival.take(), sent);
         let t = Instants { intended: slot.intended, sent, completed };
         let latency = completed.saturating_sub(slot.intended);
         let failure = match req {
@@ -590,6 +611,7 @@ impl ConnTask {
                 if filled == 0 && !self.parser.started() {
                     return Err(ExErr::Io(TransportError::ClosedMidResponse, false));
                 }
+                self.arrival = stream.rx_timestamp();
                 return self.parser.eof().map(|d| (d, false)).map_err(ExErr::Proto);
             }
             filled += n;
@@ -602,7 +624,10 @@ impl ConnTask {
                     buf.copy_within(consumed..filled, 0);
                     filled -= consumed;
                 }
-                Feed::Done { consumed, done } => return Ok((done, consumed < filled)),
+                Feed::Done { consumed, done } => {
+                    self.arrival = stream.rx_timestamp();
+                    return Ok((done, consumed < filled));
+                }
             }
         }
     }

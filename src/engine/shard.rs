@@ -19,6 +19,42 @@ const NONE: u64 = u64::MAX;
 /// allocating a recorder takes).
 const QUIET_NS: u64 = 500_000;
 
+/// The longest a sleep waits for a batch of responses (Shard::batch_sleeps).
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// How this shard's executor may wait for responses (Shard::batch_sleeps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Batching {
+    /// Wake for every response (plans, virtual users, mixed scenarios).
+    Each,
+    /// Open model, quick mode: while a connection waits for its slot, sleep to that slot (at
+    /// most BATCH_WAIT) and read every response that arrived meanwhile then.
+    ToNextSlot,
+    /// Closed loop, quick mode: wake once half the requests in flight have their response (at
+    /// most BATCH_WAIT after going to sleep).
+    Half,
+}
+
+impl Batching {
+    /// Batching applies to quick mode only: there a response ends its connection's work until
+    /// its next slot, so reading it later changes nothing but the executor's wake-ups. A plan's
+    /// next step, or a virtual user's think time, would start later. `ONSLAUGHT_SLEEP_BATCH=0`
+    /// turns it off (for side-by-side measurement).
+    fn of(parts: &[Part]) -> Batching {
+        let off = std::env::var_os("ONSLAUGHT_SLEEP_BATCH").is_some_and(|v| v == "0");
+        let quick = parts.iter().all(|p| matches!(p.run.workload, super::spec::Workload::Single(_)));
+        if off || !quick || parts.is_empty() {
+            Batching::Each
+        } else if parts.iter().all(|p| p.open()) {
+            Batching::ToNextSlot
+        } else if parts.iter().all(|p| !p.open()) {
+            Batching::Half
+        } else {
+            Batching::Each
+        }
+    }
+}
+
 /// A request taken from the schedule by a free connection.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
@@ -53,6 +89,11 @@ pub(crate) struct Shard {
     /// Read buffers not lent to an exchange: as many as were ever in flight at once, not one per
     /// connection (an idle keep-alive connection holds no buffer).
     bufs: RefCell<Vec<Vec<u8>>>,
+    /// How the executor waits for responses, the requests in flight, and the batch last asked
+    /// of glommio (`batch_sleeps`).
+    pub batching: Batching,
+    in_flight: Cell<u32>,
+    batch: Cell<u32>,
 }
 
 pub(crate) struct State {
@@ -117,7 +158,24 @@ impl Shard {
         let bufs = RefCell::new(Vec::new());
         let st = RefCell::new(st);
         let contention = Cell::new((crate::record::health::thread_runq_ns(), 0));
-        Shard { spec, core: k, lane, lanes, t0, st, live: Cell::new(conns), parts, tx, lead_ns, contention, bufs }
+        let batching = Batching::of(&parts);
+        Shard {
+            spec,
+            core: k,
+            lane,
+            lanes,
+            t0,
+            st,
+            live: Cell::new(conns),
+            parts,
+            tx,
+            lead_ns,
+            contention,
+            bufs,
+            batching,
+            in_flight: Cell::new(0),
+            batch: Cell::new(1),
+        }
     }
 
     /// The shard's first recorder: a slot per label (global over scenarios), per stage of every
@@ -235,12 +293,39 @@ impl Shard {
         let mut st = self.st.borrow_mut();
         st.deadline[ci] = deadline;
         st.expired[ci] = false;
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.batch_sleeps();
     }
 
     pub fn disarm(&self, ci: usize) {
         let mut st = self.st.borrow_mut();
         st.deadline[ci] = NONE;
         st.waker[ci] = None;
+        self.in_flight.set(self.in_flight.get().saturating_sub(1));
+        self.batch_sleeps();
+    }
+
+    /// Tell the executor how many responses its next sleep may wait for (glommio patch 13):
+    /// every sleep and wake-up of an executor costs more CPU on a VM than a request
+    /// (docs/benchmarks.md), and responses are stamped by the kernel on arrival
+    /// (engine::clock::arrived), so reading several at once moves no latency.
+    /// - ToNextSlot: while some connection is free (it waits for its slot on a timer, which ends
+    ///   the sleep), wait for all of them; when every connection is busy, a due slot may be
+    ///   waiting for the first response: wake for it.
+    /// - Half: wake when half of those in flight are in.
+    fn batch_sleeps(&self) {
+        let n = self.in_flight.get();
+        let want = match self.batching {
+            Batching::Each => return,
+            _ if !super::clock::stamps_work() => 1,
+            Batching::ToNextSlot if n > 0 && (n as usize) < self.live.get() => u32::MAX,
+            Batching::ToNextSlot => 1,
+            Batching::Half => (n / 2).max(1),
+        };
+        if want != self.batch.get() {
+            self.batch.set(want);
+            glommio::timer::set_sleep_batch(want, BATCH_WAIT);
+        }
     }
 
     /// The sweeper: expire every request whose deadline has passed and wake its connection.

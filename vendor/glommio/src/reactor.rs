@@ -906,6 +906,11 @@ impl Reactor {
         self.timers.borrow_mut().lead = lead;
     }
 
+    /// onslaught patch (13): see `crate::timer::set_sleep_batch`.
+    pub(crate) fn set_sleep_batch(&self, min: u32, max_wait: Duration) {
+        self.sys.set_sleep_batch(min, max_wait);
+    }
+
     /// onslaught patch (11): a timer is due within the lead: poll, do not park.
     pub(crate) fn timer_due_within_lead(&self) -> bool {
         self.timers.borrow().due_within_lead()

@@ -98,6 +98,13 @@ bitflags::bitflags! {
         /// onslaught patch: IORING_SETUP_TASKRUN_FLAG (Linux 5.19, with COOP_TASKRUN): the kernel
         /// raises IORING_SQ_TASKRUN in the SQ ring flags while deferred completions wait.
         const TASKRUN_FLAG = 1 << 9;
+        /// onslaught patch (13): IORING_SETUP_SINGLE_ISSUER (Linux 6.0): only the creating
+        /// thread submits (glommio's rings are per executor thread anyway).
+        const SINGLE_ISSUER = 1 << 12;
+        /// onslaught patch (13): IORING_SETUP_DEFER_TASKRUN (Linux 6.1, with SINGLE_ISSUER):
+        /// completions' task work runs only when this thread waits for events, and a sleeping
+        /// thread is woken only once as many are pending as it waits for.
+        const DEFER_TASKRUN = 1 << 13;
     }
 }
 

@@ -227,6 +227,9 @@ pub(crate) struct NonBufferedStream<S> {
     /// onslaught patch (8): an event said the peer closed or the socket failed (POLLRDHUP,
     /// POLLHUP, POLLERR): reads never block again, and no later event will announce it.
     rx_closed: bool,
+    /// onslaught patch (14): reads ask for the kernel's receive timestamp, and the last one.
+    rx_stamping: bool,
+    rx_stamp: u64,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -257,6 +260,33 @@ impl<S: AsRawFd> NonBufferedStream<S> {
             _ => unreachable!(),
         }
         Ok(sz)
+    }
+
+    /// onslaught patch (14): ask the kernel to stamp every segment this socket receives
+    /// (SO_TIMESTAMPING, software receive stamps) and read each read's stamp with it.
+    pub(crate) fn set_rx_stamping(&mut self) -> io::Result<()> {
+        let flags: libc::c_int = (libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE) as _;
+        // SAFETY: setsockopt with a c_int option on a socket we own.
+        let r = unsafe {
+            libc::setsockopt(
+                self.stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPING,
+                (&flags as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as _,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.rx_stamping = true;
+        Ok(())
+    }
+
+    /// onslaught patch (14): the kernel's receive timestamp (CLOCK_REALTIME ns) of the last
+    /// segment the last read returned, 0 when it came without one.
+    pub(crate) fn rx_stamp(&self) -> u64 {
+        self.rx_stamp
     }
 
     /// onslaught patch (12): whether the peer may have sent something (or closed) since the
@@ -308,7 +338,17 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         }
 
         if self.rx_ready {
-            if let Some(result) = super::yolo_recv(fd, buf) {
+            let got = if self.rx_stamping {
+                super::yolo_recv_stamped(fd, buf).map(|r| {
+                    r.map(|(n, stamp)| {
+                        self.rx_stamp = stamp;
+                        n
+                    })
+                })
+            } else {
+                super::yolo_recv(fd, buf)
+            };
+            if let Some(result) = got {
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
                 // A short read drained the socket: the next arrival raises an event. Not so for
@@ -405,6 +445,8 @@ where
             source_rx: None,
             rx_ready: false,
             rx_closed: false,
+            rx_stamping: false,
+            rx_stamp: 0,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
@@ -539,6 +581,16 @@ impl<S: AsRawFd, B: RxBuf> GlommioStream<S, B> {
     /// onslaught patch (12): see `NonBufferedStream::maybe_readable`.
     pub(crate) fn maybe_readable(&self) -> bool {
         self.stream.maybe_readable()
+    }
+
+    /// onslaught patch (14): see `NonBufferedStream::set_rx_stamping`.
+    pub(crate) fn set_rx_stamping(&mut self) -> io::Result<()> {
+        self.stream.set_rx_stamping()
+    }
+
+    /// onslaught patch (14): see `NonBufferedStream::rx_stamp`.
+    pub(crate) fn rx_stamp(&self) -> u64 {
+        self.stream.rx_stamp()
     }
 }
 

@@ -589,6 +589,21 @@ impl<B: RxBuf> TcpStream<B> {
         self.stream.maybe_readable()
     }
 
+    /// onslaught patch (14): have the kernel stamp each segment this socket receives with its
+    /// arrival instant (SO_TIMESTAMPING software receive timestamps) and reads fetch it
+    /// (`recvmsg` instead of `recv`). The instant a response's last byte arrived is then known
+    /// however late the read comes: see [`TcpStream::rx_timestamp`].
+    pub fn enable_rx_timestamps(&mut self) -> Result<()> {
+        self.stream.set_rx_stamping().map_err(Into::into)
+    }
+
+    /// onslaught patch (14): the kernel's receive timestamp (CLOCK_REALTIME, ns since the epoch)
+    /// of the last segment the last read returned; `None` before any, or when the kernel gave
+    /// none (timestamps not enabled, or enabled after the segment arrived).
+    pub fn rx_timestamp(&self) -> Option<u64> {
+        Some(self.stream.rx_stamp()).filter(|&t| t != 0)
+    }
+
     /// Gets the `TCP_NODELAY` option on this socket.
     ///
     /// For more information about this option, see [`TcpStream::set_nodelay`].

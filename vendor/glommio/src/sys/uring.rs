@@ -927,6 +927,8 @@ impl UringCommon for PollRing {
 
 struct SleepableRing {
     ring: iou::IoUring,
+    /// onslaught patch (13): set up with DEFER_TASKRUN.
+    deferred: bool,
     size: usize,
     submission_queue: ReactorQueue,
     name: &'static str,
@@ -945,17 +947,40 @@ impl SleepableRing {
         source_map: Rc<RefCell<SourceMap>>,
     ) -> io::Result<Self> {
         assert!(*IO_URING_RECENT_ENOUGH);
+        let mut deferred = false;
         Ok(SleepableRing {
             // onslaught patch: without COOP_TASKRUN every completion raised on another CPU (a
             // peer's softirq waking our socket poll) interrupts this core with an IPI to run task
             // work; this executor enters the kernel constantly anyway, so deferring it is free.
             // Older kernels reject the flag: fall back to the default.
             // TASKRUN_FLAG lets us see pending completions without entering (patch 3).
-            ring: iou::IoUring::new_with_flags(
-                size as _,
-                iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG,
-                iou::SetupFeatures::empty(),
-            )
+            // onslaught patch (13): the main ring (sockets, timers' wake-ups) defers completions'
+            // task work to this thread's waits (DEFER_TASKRUN), so a sleep can wait for several
+            // completions without being woken by each (`Reactor::set_sleep_batch`). Kernels
+            // before 6.1 refuse the flags: the next attempt is patch 1's setup.
+            ring: (if name == "main" && std::env::var_os("GLOMMIO_NO_DEFER_TASKRUN").is_none() {
+                iou::IoUring::new_with_flags(
+                    size as _,
+                    iou::SetupFlags::COOP_TASKRUN
+                        | iou::SetupFlags::TASKRUN_FLAG
+                        | iou::SetupFlags::SINGLE_ISSUER
+                        | iou::SetupFlags::DEFER_TASKRUN,
+                    iou::SetupFeatures::empty(),
+                )
+                .map(|r| {
+                    deferred = true;
+                    r
+                })
+            } else {
+                Err(io::Error::from_raw_os_error(libc::EINVAL))
+            })
+            .or_else(|_| {
+                iou::IoUring::new_with_flags(
+                    size as _,
+                    iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG,
+                    iou::SetupFeatures::empty(),
+                )
+            })
             .or_else(|_| {
                 iou::IoUring::new_with_flags(
                     size as _,
@@ -972,6 +997,7 @@ impl SleepableRing {
             task_queue_stats: AHashMap::new(),
             source_map,
             in_kernel: 0,
+            deferred,
         })
     }
 
@@ -1064,7 +1090,9 @@ impl SleepableRing {
     /// IORING_FEAT_EXT_ARG; onslaught patch 2).
     /// Wait for one completion, bounded by `timeout` where the kernel takes one
     /// (onslaught patch 2; patch 7 calls it without a link to the latency ring).
-    fn wait_bounded(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
+    /// onslaught patch (13): `nr`: how many completions the wait is for (more than one only on a
+    /// DEFER_TASKRUN ring, where the kernel wakes the thread only once that many are pending).
+    fn wait_bounded(&mut self, timeout: Option<Duration>, nr: u32) -> io::Result<usize> {
         let waited = match timeout {
             None => self.ring.cq().wait(1),
             Some(d) => {
@@ -1079,7 +1107,7 @@ impl SleepableRing {
                     uring_sys::io_uring_wait_cqes(
                         self.ring.raw_mut(),
                         cqe.as_mut_ptr(),
-                        1,
+                        nr,
                         &ts,
                         std::ptr::null(),
                     )
@@ -1140,7 +1168,7 @@ impl SleepableRing {
                 Err(io::Error::from_raw_os_error(libc::EBUSY))
             } else {
                 // The rings are linked. Goodnight!
-                self.wait_bounded(timeout)
+                self.wait_bounded(timeout, 1)
             }
         } else {
             // Can't link rings because we ran out of `CQE`s. Just can't sleep.
@@ -1313,6 +1341,10 @@ pub(crate) struct Reactor {
     blocking_thread: BlockingThreadPool,
 
     rings_depth: usize,
+
+    /// onslaught patch (13): how many completions a sleep may wait for, and for how long at
+    /// most (`set_sleep_batch`).
+    sleep_batch: Cell<(u32, Duration)>,
 }
 
 pub(crate) fn common_flags() -> PollFlags {
@@ -1436,6 +1468,7 @@ impl Reactor {
             eventfd_src,
             source_map,
             rings_depth: ring_depth,
+            sleep_batch: Cell::new((1, Duration::ZERO)),
         })
     }
 
@@ -1819,10 +1852,11 @@ impl Reactor {
         ring: &mut SleepableRing,
         timeout: Option<Duration>,
         link: bool,
+        nr: u32,
     ) -> io::Result<()> {
         if !link {
             // onslaught patch (7): nothing on the latency ring needs to wake us.
-            return ring.wait_bounded(timeout).or_else(Self::busy_ok).map(|_| {});
+            return ring.wait_bounded(timeout, nr).or_else(Self::busy_ok).map(|_| {});
         }
         let link_rings = Source::new(
             IoRequirements::default(),
@@ -1832,6 +1866,11 @@ impl Reactor {
             None,
         );
         ring.sleep(&link_rings, timeout).or_else(Self::busy_ok).map(|_| {})
+    }
+
+    /// onslaught patch (13): see `crate::timer::set_sleep_batch`.
+    pub(crate) fn set_sleep_batch(&self, min: u32, max_wait: Duration) {
+        self.sleep_batch.set((min, max_wait));
     }
 
     pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
@@ -1909,6 +1948,12 @@ impl Reactor {
         let mut main_ring = self.main_ring.borrow_mut();
         let mut lat_ring = self.latency_ring.borrow_mut();
 
+        // onslaught patch (13): on a DEFER_TASKRUN ring completions are posted only when this
+        // thread enters the kernel for them: do so when the kernel says some are pending (an
+        // atomic load when none are), or a busy executor would never see them.
+        if main_ring.deferred {
+            main_ring.flush_pending_task_work()?;
+        }
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
@@ -1997,19 +2042,37 @@ impl Reactor {
                     // timeout: at most MAX_SLEEP, so a wake-up lost anywhere (a load generator
                     // was once found parked for good with its control timer due) costs at most
                     // that long, never the run. An idle executor then wakes 10 times a second.
-                    let bound = user_timer.map_or(MAX_SLEEP, |t| t.min(MAX_SLEEP));
+                    let mut bound = user_timer.map_or(MAX_SLEEP, |t| t.min(MAX_SLEEP));
                     // onslaught patch (7): link the latency ring (a POLL_ADD on its fd, its
                     // own enter, and its cancellation after) only when something there must
                     // wake us: not for the kept preemption timer alone, which has nothing to
                     // preempt while we sleep.
                     let preempt_only = usize::from(pending(&self.latency_preemption_timeout_src));
                     let link = !ext_arg || lat_ring.in_kernel() > preempt_only;
-                    self.link_rings_and_sleep(&mut main_ring, Some(bound).filter(|_| ext_arg), link)
+                    // onslaught patch (13): wait for a batch of completions where the caller
+                    // asked for one and nothing else needs a prompt wake-up.
+                    let (batch, max_wait) = self.sleep_batch.get();
+                    let nr = if batch > 1 && main_ring.deferred && ext_arg && !link {
+                        bound = bound.min(max_wait);
+                        // SAFETY: the CQ ring's entry count, mapped for the ring's lifetime.
+                        batch.min(unsafe { *main_ring.ring.raw().cq.kring_entries })
+                    } else {
+                        1
+                    };
+                    self.link_rings_and_sleep(&mut main_ring, Some(bound).filter(|_| ext_arg), link, nr)
                         .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
-                    consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
+                    if nr > 1 {
+                        // onslaught patch (13): after a batched sleep the timer that ended it
+                        // is usually due: leave the batch of completions in the ring for the
+                        // next poll, so the timer's task (a request due now) is queued, and
+                        // runs, before the tasks those completions wake.
+                        consume_rings!(into &mut 0; lat_ring, poll_ring);
+                    } else {
+                        consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
+                    }
                 }
                 // Woke up, so no need to notify us anymore.
                 self.notifier.wake_up();
