@@ -6,7 +6,14 @@ GEN_CPU, with the same connections and duration; tools alternate within each rou
 RUNS rounds. Printed: closed loop requests per generator CPU-second (and the ratio to wrk),
 fixed-rate generator CPU per request and latency p50 (and onslaught's send lag), peak RSS.
 
-  python3 benches/peers.py [--runs 3] [--conns 64] [--duration 10] [--rate 20000] [--only NAME,...]
+  python3 benches/peers.py [--runs 3] [--conns 64] [--duration 10] [--rate 20000[,2000,50000]]
+                           [--only NAME,...] [--variant NAME:[ENV=V ...] [FLAGS ...]] ...
+
+--rate takes a comma-separated list: each rate gets its own rows (CPU per request, latency p50,
+p99 and p99.9, and onslaught's send lag at the same percentiles; wrk2 reports latency only, its
+send lag is inside it). --variant adds onslaught columns run with extra environment and flags,
+e.g. --variant "w100:--send-window 100us" --variant "nobatch:ONSLAUGHT_SLEEP_BATCH=0"; the
+plain column is onslaught as built.
 
 Peers come from PATH (wrk, h2load: Debian's wrk and nghttp2-client; oha: `cargo install oha`)
 or from WRK=, WRK2=, OHA=, H2LOAD= (wrk2 is built outside this repository from its public
@@ -73,8 +80,10 @@ def wrk_like(path, fixed_rate=None):
 
 def parse_wrk(text, _):
     n = re.search(r"(\d+) requests in", text)
-    p50 = re.search(r"^\s*50(?:\.000)?%\s+(\S+)", text, re.M)
-    return (int(n.group(1)) if n else 0), (dur_ms(p50.group(1)) if p50 else None), None
+    def pct(p):
+        m = re.search(r"^\s*%s(?:\.0+)?%%\s+(\S+)" % re.escape(p), text, re.M)
+        return dur_ms(m.group(1)) if m else None
+    return (int(n.group(1)) if n else 0), (pct("50"), pct("99"), pct("99.9")), None
 
 def oha_cmd(path, fixed_rate, out_json):
     cmd = [path, "--no-tui", "--output-format", "json", "-c", str(ARGS.conns), "-z", f"{ARGS.duration}s"]
@@ -88,8 +97,9 @@ def parse_oha(text, _):
     except (ValueError, json.JSONDecodeError):
         return 0, None, None
     total = sum(r.get("statusCodeDistribution", {}).values())
-    p50 = r.get("latencyPercentiles", {}).get("p50")
-    return total, (p50 * 1e3 if p50 is not None else None), None
+    pc = r.get("latencyPercentiles", {})
+    ms_ = lambda k: pc[k] * 1e3 if pc.get(k) is not None else None
+    return total, (ms_("p50"), ms_("p99"), ms_("p99.9")), None
 
 def h2load_cmd(path, fixed_rate):
     cmd = [path, "--h1", "-t1", f"-c{ARGS.conns}", f"-D{ARGS.duration}"]
@@ -102,9 +112,9 @@ def parse_h2load(text, _):
     m = re.search(r"requests: \d+ total, \d+ started, (\d+) done", text)
     return (int(m.group(1)) if m else 0), None, None  # h2load prints no percentiles
 
-def ons_cmd(path, fixed_rate, out_json):
-    cmd = [path, "run", "--url", URL, "-c", str(ARGS.conns), "-d", f"{ARGS.duration}s", "--cores", "1",
-           "--json", out_json, "-q"]
+def ons_cmd(path, fixed_rate, out_json, env=(), flags=()):
+    cmd = ["env", *env, path, "run", "--url", URL, "-c", str(ARGS.conns), "-d", f"{ARGS.duration}s",
+           "--cores", "1", "--json", out_json, "-q", *flags]
     if fixed_rate:
         cmd += ["-R", str(fixed_rate)]
     return cmd
@@ -115,7 +125,18 @@ def parse_ons(_, out_json):
     except (OSError, json.JSONDecodeError):
         return 0, None, None
     ok = r["counts"]["ok"]
-    return ok, r["latency"]["percentiles"]["p50"] / 1e6, r["send_lag"]["percentiles"]["p99"] / 1e6
+    def three(d):
+        p = d["percentiles"]
+        return tuple(p[k] / 1e6 if p.get(k) is not None else None for k in ("p50", "p99", "p99.9"))
+    return ok, three(r["latency"]), three(r["send_lag"])
+
+
+def variant(spec):
+    """'NAME:ENV=V --flag value' -> (name, env list, flag list)."""
+    name, _, rest = spec.partition(":")
+    words = rest.split()
+    env = [w for w in words if "=" in w and not w.startswith("-")]
+    return name, env, [w for w in words if w not in env]
 
 
 def tools():
@@ -131,6 +152,10 @@ def tools():
         "h2load": (lambda p, r, j: h2load_cmd(p, r), parse_h2load),
         "onslaught": (ons_cmd, parse_ons),
     }
+    for spec in ARGS.variant:
+        name, env, flags = variant(spec)
+        found[name] = found["onslaught"]
+        table[name] = ((lambda e, f: lambda p, r, j: ons_cmd(p, r, j, e, f))(env, flags), parse_ons)
     only = set(ARGS.only.split(",")) if ARGS.only else set(found)
     return {k: (found[k],) + table[k] for k in found if k in only}
 
@@ -146,7 +171,9 @@ def round_of(tools_, rate, tmp, results):
         cpu, rss = timed(cmd, out_txt)
         n, p50, lag = parse(open(out_txt, errors="replace").read(), out_json)
         results.setdefault(name, []).append((n, cpu, rss, p50, lag))
-        print(f"  {name:10} {n:>9} requests  CPU {cpu:6.2f} s  RSS {rss:6.1f} MiB  p50 {fmt(p50)}", flush=True)
+        lat = p50[0] if p50 else None
+        per = f"  {cpu / n * 1e6:6.1f} us/req" if n else ""
+        print(f"  {name:10} {n:>9} requests  CPU {cpu:6.2f} s{per}  RSS {rss:6.1f} MiB  p50 {fmt(lat)}", flush=True)
 
 
 def fmt(v, unit="ms", scale=1.0):
@@ -165,12 +192,13 @@ def main():
           f"{os.environ.get('GEN_CPU', '1')}, {ARGS.conns} connections, {ARGS.duration}s runs, {ARGS.runs} rounds")
     for name, (path, _, _) in tools_.items():
         print(f"  {name:10} {path or 'MISSING (see --help for where it comes from)'}")
-    closed, fixed = {}, {}
+    closed, fixed = {}, {rate: {} for rate in RATES}
     for i in range(ARGS.runs):
         print(f"round {i + 1}: closed loop")
         round_of(tools_, None, tmp, closed)
-        print(f"round {i + 1}: fixed {ARGS.rate}/s")
-        round_of(tools_, ARGS.rate, tmp, fixed)
+        for rate in RATES:
+            print(f"round {i + 1}: fixed {rate}/s")
+            round_of(tools_, rate, tmp, fixed[rate])
     report(tools_, closed, fixed)
 
 
@@ -187,10 +215,16 @@ def report(tools_, closed, fixed):
         return f"{v / 1e3:.0f}k" + (f" {v / wrk_cpu:.2f}x" if wrk_cpu else "")
     row("closed loop: requests per CPU-second", per_cpu_s)
     row("closed loop: requests per second", lambda n: (lambda v: "-" if v is None else f"{v / d / 1e3:.1f}k")(med(closed.get(n, []), lambda r: r[0])))
-    row(f"fixed {ARGS.rate}/s: CPU per request", lambda n: fmt(med(fixed.get(n, []), lambda r: r[1] / r[0] if r[0] else None), "us", 1e6))
-    row(f"fixed {ARGS.rate}/s: latency p50", lambda n: fmt(med(fixed.get(n, []), lambda r: r[3])))
-    row(f"fixed {ARGS.rate}/s: send lag p99", lambda n: fmt(med(fixed.get(n, []), lambda r: r[4])))
-    row("peak RSS", lambda n: fmt(med(closed.get(n, []) + fixed.get(n, []), lambda r: r[2]), "MiB"))
+    pcts = ("p50", "p99", "p99.9")
+    for rate in RATES:
+        rows = fixed[rate]
+        row(f"fixed {rate}/s: CPU per request", lambda n: fmt(med(rows.get(n, []), lambda r: r[1] / r[0] if r[0] else None), "us", 1e6))
+        for i, p in enumerate(pcts):
+            row(f"fixed {rate}/s: latency {p}", lambda n: fmt(med(rows.get(n, []), lambda r: r[3][i] if r[3] else None)))
+        for i, p in enumerate(pcts):
+            row(f"fixed {rate}/s: send lag {p}", lambda n: fmt(med(rows.get(n, []), lambda r: r[4][i] if r[4] else None)))
+    every = closed.get
+    row("peak RSS", lambda n: fmt(med(every(n, []) + sum((fixed[r].get(n, []) for r in RATES), []), lambda r: r[2]), "MiB"))
 
 
 def free_port():
@@ -206,9 +240,11 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--conns", type=int, default=64)
     ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--rate", type=int, default=20000)
+    ap.add_argument("--rate", default="20000")
     ap.add_argument("--only", default="")
+    ap.add_argument("--variant", action="append", default=[])
     ARGS = ap.parse_args()
+    RATES = [int(r) for r in ARGS.rate.split(",")]
     if not os.environ.get("ONSLAUGHT"):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     port = free_port()

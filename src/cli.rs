@@ -109,6 +109,11 @@ pub struct RunArgs {
     /// Spin this long before each intended time instead of sleeping (0 = off).
     #[arg(long, default_value = "0s")]
     pub spin: String,
+    /// Send the requests due within each window of this width together, at its end (never
+    /// early): fewer wake-ups of generator and target, at up to this much send lag. Latency
+    /// still runs from each request's own intended time (0 = each at its own instant).
+    #[arg(long = "send-window", default_value = "0s")]
+    pub send_window: String,
     /// Send-lag p99 above which the run is marked generator-bound.
     #[arg(long = "max-send-lag", default_value = "1ms")]
     pub max_send_lag: String,

@@ -416,6 +416,7 @@ fn engine_spec(a: &RunArgs, run: &RunFlags, p: Parts, tls: Option<crate::engine:
         grace_ns: run.grace_ns,
         interval_ns: run.interval_ns,
         spin_ns: run.spin_ns,
+        send_window_ns: run.send_window_ns,
         ok_status: (200, 399),
         tls,
         stages_ns: Vec::new(),
@@ -430,6 +431,7 @@ struct RunFlags {
     grace_ns: u64,
     interval_ns: u64,
     spin_ns: u64,
+    send_window_ns: u64,
     max_send_lag_ns: u64,
     /// A fraction (the flag is a percentage).
     max_error_rate: f64,
@@ -449,6 +451,7 @@ impl RunFlags {
             grace_ns: a.grace.as_deref().map_or(Ok(timeout_ns), |g| dur("--grace", g))?,
             interval_ns,
             spin_ns: dur("--spin", &a.spin)?,
+            send_window_ns: dur("--send-window", &a.send_window)?,
             max_send_lag_ns: dur("--max-send-lag", &a.max_send_lag)?,
             max_error_rate: pct / 100.0,
         })
@@ -710,6 +713,7 @@ mod tests {
                 warmup: Some("0s".into()),
                 interval: "1s".into(),
                 spin: "0s".into(),
+                send_window: "0s".into(),
                 max_send_lag: "1ms".into(),
                 max_error_rate: "1".into(),
                 method: "GET".into(),

@@ -124,3 +124,27 @@ fn no_keepalive_opens_one_connection_per_request() {
     assert_eq!(srv.stats().requests, 500);
     srv.stop();
 }
+
+/// `--send-window 20ms` at 500/s: each slot (every 2 ms) goes at the end of its 20 ms window,
+/// never before it, so the counts stay exact and the send lags are 0, 2, …, 18 ms in every
+/// window (mean 9 ms) plus whatever the host adds; latency runs from each slot's own intended
+/// time, so it contains the window too.
+#[test]
+fn a_send_window_sends_every_slot_at_its_windows_end_and_counts_stay_exact() {
+    let _x = exclusive();
+    let srv = target(|_| {});
+    let url = format!("http://{}/", srv.addr);
+    let r = run(&["--url", &url, "-R", "500", "-c", "20", "-d", "2s", "--cores", "1", "--send-window", "20ms"]);
+    assert_eq!(r.counts.intended, 1000);
+    assert_eq!(r.counts.ok, 1000);
+    assert_eq!(srv.stats().requests, 1000);
+    assert!(r.counts.conserved);
+    let (lag, lat) = (r.send_lag.mean_ns / 1e6, r.latency.mean_ns / 1e6);
+    // Never early: the mean cannot be below the window's own 9 ms (less the histogram's 0.1%).
+    assert!(lag >= 8.99, "send lag mean {lag} ms");
+    // A VM pause of 50 ms delays at most ~25 of the 1000 slots by up to 50 ms: +1.25 ms.
+    assert!(lag <= 15.0, "send lag mean {lag} ms");
+    assert!(r.send_lag.p("p50") >= 8_000_000, "send lag p50 {} ms", ms(r.send_lag.p("p50")));
+    assert!(lat >= lag, "latency mean {lat} ms below send lag mean {lag} ms");
+    srv.stop();
+}

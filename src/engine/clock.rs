@@ -70,7 +70,9 @@ mod tests {
             // Synchronise on the response itself: peek until it is in the socket.
             let mut one = [0u8; 1];
             // SAFETY: a 1-byte non-blocking peek into a local buffer, on a socket we own.
-            while unsafe { libc::recv(s.as_raw_fd(), one.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) } < 1 {
+            while unsafe { libc::recv(s.as_raw_fd(), one.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) }
+                < 1
+            {
                 std::hint::spin_loop();
             }
             let seen = now_ns();

@@ -289,7 +289,7 @@ impl ConnTask {
             _ => {
                 let slot = self.shard.claim(self.sc)?;
                 if self.shard.open(self.sc) {
-                    wait_until(slot.intended).await;
+                    wait_until(self.shard.send_at(slot.intended)).await;
                 }
                 slot
             }

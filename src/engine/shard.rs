@@ -228,6 +228,12 @@ impl Shard {
         }
         self.bufs.borrow_mut().push(buf);
     }
+    /// When a slot intended at `t` is sent: at the end of its `--send-window` (from t0), or at
+    /// `t` without one.
+    pub fn send_at(&self, t: u64) -> u64 {
+        send_at(t, self.t0, self.spec.send_window_ns)
+    }
+
     /// Scenario `sc` is an open model.
     pub fn open(&self, sc: usize) -> bool {
         self.parts[sc].open()
@@ -475,6 +481,14 @@ impl Shard {
 }
 
 /// `Shard::clear_of_slots` over `next_due(t)`: the core's first slot intended after `t`.
+/// The end of the window of width `w` (windows start at `t0`) that holds `t`: never before `t`.
+fn send_at(t: u64, t0: u64, w: u64) -> u64 {
+    if w == 0 || t <= t0 {
+        return t;
+    }
+    t0 + (t - t0).div_ceil(w).saturating_mul(w)
+}
+
 fn clear_of_slots(tick: u64, next_due: impl Fn(u64) -> Option<u64>) -> u64 {
     let Some(slot) = next_due(tick.saturating_sub(SLOT_GUARD_NS / 4)) else { return tick };
     if slot > tick.saturating_add(SLOT_GUARD_NS) {
@@ -518,7 +532,20 @@ impl Future for Expiry {
 
 #[cfg(test)]
 mod tests {
-    use super::{SLOT_GUARD_NS, clear_of_slots};
+    use super::{SLOT_GUARD_NS, clear_of_slots, send_at};
+
+    /// `--send-window 100us` from t0 = 1 000: each slot goes at the end of its window, never
+    /// before its intended time; slots in one window go together; no window: as intended.
+    #[test]
+    fn a_send_window_sends_each_slot_at_the_end_of_its_window_never_early() {
+        let (t0, w) = (1_000, 100_000);
+        assert_eq!(send_at(t0, t0, w), t0);
+        for (t, at) in [(t0 + 1, t0 + w), (t0 + 50_000, t0 + w), (t0 + w, t0 + w), (t0 + w + 1, t0 + 2 * w)] {
+            assert_eq!(send_at(t, t0, w), at, "slot at {t}");
+            assert!(send_at(t, t0, w) >= t);
+        }
+        assert_eq!(send_at(t0 + 12_345, t0, 0), t0 + 12_345);
+    }
 
     /// Slots every 10 ms from 0 up to (not including) `last`.
     fn every_10ms(last: u64) -> impl Fn(u64) -> Option<u64> {

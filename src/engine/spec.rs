@@ -29,6 +29,10 @@ pub struct EngineSpec {
     pub interval_ns: u64,
     /// How long an idle executor keeps polling I/O and timers before it sleeps (0: never).
     pub spin_ns: u64,
+    /// `--send-window`: open-model slots are sent at the end of the window of this width (from
+    /// t0) that holds their intended time, together with the others due in it; 0: each at its
+    /// own instant. Latency still runs from each slot's intended time; the wait is send lag.
+    pub send_window_ns: u64,
     /// Status codes counted as ok (default 200..=399).
     pub ok_status: (u16, u16),
     /// https: the client configuration (one per run, so reconnects resume sessions) and the
