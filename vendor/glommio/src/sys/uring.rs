@@ -1100,6 +1100,9 @@ impl SleepableRing {
                     tv_sec: d.as_secs() as _,
                     tv_nsec: d.subsec_nanos() as _,
                 };
+                if nr > 1 {
+                    return self.wait_batch(&ts, nr);
+                }
                 let mut cqe = std::mem::MaybeUninit::uninit();
                 // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
                 // and queues no SQE of its own.
@@ -1123,6 +1126,42 @@ impl SleepableRing {
             .or_else(Reactor::busy_ok)
             .or_else(Reactor::again_ok)
             .or_else(Reactor::intr_ok)
+    }
+
+    /// onslaught patch (13): one GETEVENTS enter for `nr` completions, bounded by `ts`. Not
+    /// liburing's `io_uring_wait_cqes`: the bundled liburing enters again, with the whole
+    /// timeout, when the first enter timed out with fewer completions than asked for (a
+    /// batched sleep then lasted twice its timeout).
+    fn wait_batch(&mut self, ts: &uring_sys::__kernel_timespec, nr: u32) -> io::Result<usize> {
+        #[repr(C)]
+        struct GeteventsArg {
+            sigmask: u64,
+            sigmask_sz: u32,
+            pad: u32,
+            ts: u64,
+        }
+        const IORING_ENTER_EXT_ARG: libc::c_uint = 1 << 3;
+        let arg = GeteventsArg { sigmask: 0, sigmask_sz: 0, pad: 0, ts: ts as *const _ as u64 };
+        // SAFETY: io_uring_enter (426) on our ring fd with an io_uring_getevents_arg that lives
+        // across the call; it submits nothing.
+        let r = unsafe {
+            libc::syscall(
+                426,
+                self.ring.raw().ring_fd,
+                0,
+                nr,
+                uring_sys::IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+                &arg as *const GeteventsArg,
+                std::mem::size_of::<GeteventsArg>(),
+            )
+        };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if !matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR | libc::EAGAIN | libc::EBUSY)) {
+                return Err(e);
+            }
+        }
+        Ok(1)
     }
 
     fn sleep(&mut self, link: &Source, timeout: Option<Duration>) -> io::Result<usize> {
@@ -2064,15 +2103,7 @@ impl Reactor {
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
-                    if nr > 1 {
-                        // onslaught patch (13): after a batched sleep the timer that ended it
-                        // is usually due: leave the batch of completions in the ring for the
-                        // next poll, so the timer's task (a request due now) is queued, and
-                        // runs, before the tasks those completions wake.
-                        consume_rings!(into &mut 0; lat_ring, poll_ring);
-                    } else {
-                        consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
-                    }
+                    consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
                 }
                 // Woke up, so no need to notify us anymore.
                 self.notifier.wake_up();
