@@ -48,19 +48,26 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::fd::AsRawFd;
 
-    /// A response read long after it arrived keeps its arrival instant: the kernel stamps each
-    /// segment (SO_TIMESTAMPING), so an executor that waits for several responses before reading
-    /// them (Shard::batch_sleeps) moves no latency.
-    #[test]
-    fn a_response_read_late_keeps_the_kernels_arrival_instant() {
+    /// A server on 127.0.0.1:0 that accepts one connection, reads one request and answers
+    /// `reply`.
+    fn answer_once(reply: &'static [u8]) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
             let mut b = [0u8; 256];
             let _ = s.read(&mut b).unwrap();
-            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").unwrap();
+            s.write_all(reply).unwrap();
         });
+        (addr, server)
+    }
+
+    /// A response read long after it arrived keeps its arrival instant: the kernel stamps each
+    /// segment (SO_TIMESTAMPING), so an executor that waits for several responses before reading
+    /// them (Shard::batch_sleeps) moves no latency.
+    #[test]
+    fn a_response_read_late_keeps_the_kernels_arrival_instant() {
+        let (addr, server) = answer_once(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
         let ex = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound).make().unwrap();
         let (sent, seen, read_at, completed, n) = ex.run(async move {
             let mut s = glommio::net::TcpStream::connect(addr).await.unwrap();
@@ -106,14 +113,7 @@ mod tests {
     /// sleep must end with the timer (the bug: 200 ms; the bound leaves room for an 80 ms pause).
     #[test]
     fn a_batched_sleep_ends_with_its_timer_not_twice_its_timeout() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut b = [0u8; 64];
-            let _ = s.read(&mut b).unwrap();
-            s.write_all(b"pong").unwrap();
-        });
+        let (addr, server) = answer_once(b"pong");
         let ex = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound).make().unwrap();
         let (slept, n) = ex.run(async move {
             let mut s = glommio::net::TcpStream::connect(addr).await.unwrap();
