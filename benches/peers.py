@@ -223,8 +223,7 @@ def report(tools_, closed, fixed):
             row(f"fixed {rate}/s: latency {p}", lambda n: fmt(med(rows.get(n, []), lambda r: r[3][i] if r[3] else None)))
         for i, p in enumerate(pcts):
             row(f"fixed {rate}/s: send lag {p}", lambda n: fmt(med(rows.get(n, []), lambda r: r[4][i] if r[4] else None)))
-    every = closed.get
-    row("peak RSS", lambda n: fmt(med(every(n, []) + sum((fixed[r].get(n, []) for r in RATES), []), lambda r: r[2]), "MiB"))
+    row("peak RSS", lambda n: fmt(med(closed.get(n, []) + sum((fixed[r].get(n, []) for r in RATES), []), lambda r: r[2]), "MiB"))
 
 
 def free_port():

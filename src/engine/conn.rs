@@ -100,13 +100,12 @@ impl futures_lite::AsyncWrite for Stream {
 /// timeout). Failures are already classified. Returns the handshake's duration on https.
 async fn connect(spec: &EngineSpec) -> Result<(Stream, Option<u64>), TransportError> {
     let timeout = Duration::from_nanos(spec.connect_timeout_ns.max(1));
-    let s = TcpStream::connect_timeout(spec.addr, timeout)
+    let mut s = TcpStream::connect_timeout(spec.addr, timeout)
         .await
         .map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
     s.set_nodelay(true).map_err(|e| TransportError::from_io(&std::io::Error::from(e), true))?;
     // The kernel stamps each response's arrival (engine::clock::arrived): where it cannot, the
     // read's own instant is the completion instant, and the shard does not defer reads.
-    let mut s = s;
     if s.enable_rx_timestamps().is_err() {
         super::clock::stamps_refused();
     }

@@ -91,7 +91,7 @@ pub(crate) struct Shard {
     bufs: RefCell<Vec<Vec<u8>>>,
     /// How the executor waits for responses, the requests in flight, and the batch last asked
     /// of glommio (`batch_sleeps`).
-    pub batching: Batching,
+    batching: Batching,
     in_flight: Cell<u32>,
     batch: Cell<u32>,
 }
@@ -480,7 +480,6 @@ impl Shard {
     }
 }
 
-/// `Shard::clear_of_slots` over `next_due(t)`: the core's first slot intended after `t`.
 /// The end of the window of width `w` (windows start at `t0`) that holds `t`: never before `t`.
 fn send_at(t: u64, t0: u64, w: u64) -> u64 {
     if w == 0 || t <= t0 {
@@ -489,6 +488,7 @@ fn send_at(t: u64, t0: u64, w: u64) -> u64 {
     t0 + (t - t0).div_ceil(w).saturating_mul(w)
 }
 
+/// `Shard::clear_of_slots` over `next_due(t)`: the core's first slot intended after `t`.
 fn clear_of_slots(tick: u64, next_due: impl Fn(u64) -> Option<u64>) -> u64 {
     let Some(slot) = next_due(tick.saturating_sub(SLOT_GUARD_NS / 4)) else { return tick };
     if slot > tick.saturating_add(SLOT_GUARD_NS) {

@@ -132,15 +132,13 @@ fn endpoints(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
     for e in &r.endpoints {
         writeln!(
             out,
-            "  {:<28}{:>10}{:>10}{:>9}{:>10.1}{:>10}{:>10}{:>10}",
+            "  {:<28}{:>10}{:>10}{:>9}{:>10.1}{}",
             e.name,
             e.requests,
             e.ok,
             e.errors,
             e.ok_rps,
-            fmt_ns(e.latency.p("p50")),
-            fmt_ns(e.latency.p("p95")),
-            fmt_ns(e.latency.p("p99"))
+            latency_cells(&e.latency)
         )?;
     }
     Ok(())
@@ -188,16 +186,12 @@ fn stages(r: &Report, out: &mut impl Write) -> std::io::Result<()> {
 
 /// A stage's or scenario's measured columns: intended, ok, errors, sent/s, p50, p95, p99.
 fn measured_cells(s: &super::StageRow) -> String {
-    format!(
-        "{:>9}{:>9}{:>8}{:>10.1}{:>10}{:>10}{:>10}",
-        s.intended,
-        s.ok,
-        s.errors,
-        s.achieved_rps,
-        fmt_ns(s.latency.p("p50")),
-        fmt_ns(s.latency.p("p95")),
-        fmt_ns(s.latency.p("p99"))
-    )
+    format!("{:>9}{:>9}{:>8}{:>10.1}{}", s.intended, s.ok, s.errors, s.achieved_rps, latency_cells(&s.latency))
+}
+
+/// Latency p50, p95 and p99, ten columns each.
+fn latency_cells(d: &super::Dist) -> String {
+    format!("{:>10}{:>10}{:>10}", fmt_ns(d.p("p50")), fmt_ns(d.p("p95")), fmt_ns(d.p("p99")))
 }
 
 /// The generator's health and the watched target's resources, one line each.

@@ -1133,26 +1133,16 @@ impl SleepableRing {
     /// timeout, when the first enter timed out with fewer completions than asked for (a
     /// batched sleep then lasted twice its timeout).
     fn wait_batch(&mut self, ts: &uring_sys::__kernel_timespec, nr: u32) -> io::Result<usize> {
-        #[repr(C)]
-        struct GeteventsArg {
-            sigmask: u64,
-            sigmask_sz: u32,
-            pad: u32,
-            ts: u64,
-        }
-        const IORING_ENTER_EXT_ARG: libc::c_uint = 1 << 3;
-        let arg = GeteventsArg { sigmask: 0, sigmask_sz: 0, pad: 0, ts: ts as *const _ as u64 };
-        // SAFETY: io_uring_enter (426) on our ring fd with an io_uring_getevents_arg that lives
-        // across the call; it submits nothing.
+        let arg = uring_sys::io_uring_getevents_arg { sigmask: 0, sigmask_sz: 0, pad: 0, ts: ts as *const _ as u64 };
+        // SAFETY: a GETEVENTS enter on our ring fd with an extended argument that lives across
+        // the call; it submits nothing.
         let r = unsafe {
-            libc::syscall(
-                426,
+            uring_sys::syscalls::io_uring_enter_ext(
                 self.ring.raw().ring_fd,
                 0,
                 nr,
-                uring_sys::IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
-                &arg as *const GeteventsArg,
-                std::mem::size_of::<GeteventsArg>(),
+                uring_sys::IORING_ENTER_GETEVENTS,
+                &arg,
             )
         };
         if r < 0 {

@@ -91,6 +91,17 @@ pub const IORING_CQ_EVENTFD_DISABLED: libc::c_uint = 1 << 0;
 // io_uring_enter flags
 pub const IORING_ENTER_GETEVENTS: libc::c_uint = 1 << 0;
 pub const IORING_ENTER_SQ_WAKEUP: libc::c_uint = 1 << 1;
+/// onslaught patch (13): `arg` is a `io_uring_getevents_arg` (Linux 5.11, IORING_FEAT_EXT_ARG).
+pub const IORING_ENTER_EXT_ARG: libc::c_uint = 1 << 3;
+
+/// onslaught patch (13): the extended argument of a GETEVENTS enter: a timeout, no sigmask.
+#[repr(C)]
+pub struct io_uring_getevents_arg {
+    pub sigmask: u64,
+    pub sigmask_sz: u32,
+    pub pad: u32,
+    pub ts: u64,
+}
 
 // io_uring_params.features flags
 pub const IORING_FEAT_SINGLE_MMAP: libc::__u32 = 1 << 0;

@@ -21,6 +21,25 @@ pub unsafe fn io_uring_setup(entries: libc::c_uint, p: *mut io_uring_params) -> 
     libc::syscall(__NR_io_uring_setup, entries, p) as libc::c_int
 }
 
+/// onslaught patch (13): `io_uring_enter` with IORING_ENTER_EXT_ARG: `arg` bounds the wait.
+pub unsafe fn io_uring_enter_ext(
+    fd: libc::c_int,
+    to_submit: libc::c_uint,
+    min_complete: libc::c_uint,
+    flags: libc::c_uint,
+    arg: *const super::io_uring_getevents_arg,
+) -> libc::c_int {
+    libc::syscall(
+        __NR_io_uring_enter,
+        fd,
+        to_submit,
+        min_complete,
+        flags | super::IORING_ENTER_EXT_ARG,
+        arg,
+        core::mem::size_of::<super::io_uring_getevents_arg>(),
+    ) as libc::c_int
+}
+
 pub unsafe fn io_uring_enter(
     fd: libc::c_int,
     to_submit: libc::c_uint,
