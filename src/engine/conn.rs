@@ -285,13 +285,13 @@ impl ConnTask {
     async fn next_slot(&mut self, mode: &mut Mode) -> Option<Slot> {
         let slot = match mode {
             Mode::User(_, user) => user.next(self).await?,
-            _ => {
-                let slot = self.shard.claim(self.sc)?;
-                if self.shard.open(self.sc) {
-                    wait_until(self.shard.send_at(slot.intended)).await;
-                }
-                slot
+            // The open model's slots come from the shard's pacer when they are due (at their
+            // send window's end); the closed loop's at once.
+            _ if self.shard.open(self.sc) => {
+                let (shard, ci, sc) = (&self.shard, self.ci, self.sc);
+                std::future::poll_fn(|cx| shard.poll_slot(ci, sc, cx)).await?
             }
+            _ => self.shard.claim(self.sc)?,
         };
         self.shard.commit(self.ci, &slot).then_some(slot)
     }

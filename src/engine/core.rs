@@ -57,8 +57,10 @@ pub(crate) async fn run(ctx: ShardCtx) {
             glommio::spawn_local(ConnTask::new(shard.clone(), ci, sc, stream, &mode).run(mode))
         })
         .collect();
+    let pacer = shard.parts.iter().any(|p| p.open()).then(|| glommio::spawn_local(shard.clone().pace()));
     control(&shard, &ctx, end).await;
     drop(tasks); // cancels whatever is still in flight past the deadline
+    drop(pacer);
     let stop = now_ns();
     shard.account_incomplete(stop);
     shard.finish(stop);

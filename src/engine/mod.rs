@@ -4,6 +4,7 @@ pub mod clock;
 mod conn;
 mod core;
 pub mod correlate;
+mod pacer;
 mod part;
 mod shard;
 mod spec;

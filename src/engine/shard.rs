@@ -1,7 +1,9 @@
 //! One shard per pinned core: owns its connections' slot claims, its Recorder and its interval
 //! flushes. Nothing here is shared with another core; the only way out is one Snapshot per
 //! interval on the channel.
-use super::clock::now_ns;
+use super::clock::{now_ns, wait_until};
+pub(crate) use super::pacer::Slot;
+use super::pacer::{Pacer, Slots};
 use super::part::Part;
 use super::spec::EngineSpec;
 use crate::record::{Recorder, Snapshot};
@@ -55,18 +57,6 @@ impl Batching {
     }
 }
 
-/// A request taken from the schedule by a free connection.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Slot {
-    pub index: u64,
-    /// Absolute intended instant (closed loop: the claim instant).
-    pub intended: u64,
-    /// Outside the warm-up: counted in the results.
-    pub measured: bool,
-    /// The scenario it belongs to (index into `Shard::parts`).
-    pub sc: usize,
-}
-
 pub(crate) struct Shard {
     pub spec: Arc<EngineSpec>,
     pub core: usize,
@@ -94,6 +84,8 @@ pub(crate) struct Shard {
     batching: Batching,
     in_flight: Cell<u32>,
     batch: Cell<u32>,
+    /// The open model's pacer and the connections waiting on it (engine::pacer).
+    pacer: RefCell<Pacer>,
 }
 
 pub(crate) struct State {
@@ -159,6 +151,7 @@ impl Shard {
         let st = RefCell::new(st);
         let contention = Cell::new((crate::record::health::thread_runq_ns(), 0));
         let batching = Batching::of(&parts);
+        let parts_len = parts.len();
         Shard {
             spec,
             core: k,
@@ -175,6 +168,7 @@ impl Shard {
             batching,
             in_flight: Cell::new(0),
             batch: Cell::new(1),
+            pacer: RefCell::new(Pacer::new(conns, parts_len)),
         }
     }
 
@@ -246,6 +240,21 @@ impl Shard {
     fn aim(&self, rec: &mut Recorder, sc: usize, t: u64) {
         rec.stage = self.parts[sc].stage_of(t);
         rec.scenario = sc;
+    }
+
+    /// Connection `ci` of open scenario `sc` waits for its next slot (engine::pacer).
+    pub fn poll_slot(&self, ci: usize, sc: usize, cx: &mut Context<'_>) -> Poll<Option<Slot>> {
+        self.pacer.borrow_mut().poll_slot(self, ci, sc, now_ns(), cx)
+    }
+
+    /// The pacer task of a shard with an open scenario (engine::pacer): sleeps to the next slot
+    /// someone waits for, hands out every slot due, and so on until the shard drops it.
+    pub async fn pace(self: Rc<Self>) {
+        loop {
+            let at = self.pacer.borrow_mut().hand_due(&*self, now_ns());
+            let kicked = std::future::poll_fn(|cx| self.pacer.borrow_mut().poll_kicked(cx));
+            if at == u64::MAX { kicked.await } else { futures_lite::future::or(wait_until(at), kicked).await }
+        }
     }
 
     /// Take scenario `sc`'s next slot, or None when it has issued its last.
@@ -464,6 +473,14 @@ impl Shard {
                 *t = NONE;
             }
         }
+        // Slots the pacer handed to a connection that had not started them yet.
+        for slot in self.pacer.borrow_mut().untaken() {
+            if slot.measured {
+                self.aim(&mut st.rec, slot.sc, slot.intended);
+                st.rec.intended();
+                st.rec.incomplete(stop.saturating_sub(slot.intended));
+            }
+        }
         for (sc, p) in self.parts.iter().enumerate().filter(|(_, p)| p.open()) {
             let mut j = st.next[sc];
             while j < st.total[sc] {
@@ -477,6 +494,21 @@ impl Shard {
             }
             st.next[sc] = st.total[sc];
         }
+    }
+}
+
+impl Slots for Shard {
+    /// When scenario `sc`'s next slot is sent (`send_at` its intended instant), without taking it.
+    fn next_send(&self, sc: usize) -> Option<u64> {
+        let st = self.st.borrow();
+        let next = st.next[sc];
+        if next >= st.total[sc] {
+            return None;
+        }
+        self.parts[sc].run.schedule.intended(next).map(|off| self.send_at(self.t0 + off))
+    }
+    fn claim(&self, sc: usize) -> Option<Slot> {
+        Shard::claim(self, sc)
     }
 }
 
