@@ -32,8 +32,10 @@ def peer(name, env):
 
 
 def timed(cmd, out_path):
-    """Run cmd pinned to GEN_CPU; (CPU seconds, peak RSS MiB) of the tool. The peak is the
-    process's own VmHWM, polled (getrusage's maxrss would include the forking Python's image)."""
+    """Run cmd pinned to GEN_CPU; (CPU seconds, peak RSS MiB, sleeps) of the tool. The peak is the
+    process's own VmHWM, polled (getrusage's maxrss would include the forking Python's image);
+    sleeps are its voluntary context switches (each one a wake-up later: on a VM the costliest
+    thing a fixed-rate generator does, `cargo bench --bench wake_cost`)."""
     pinned = ["taskset", "-c", os.environ.get("GEN_CPU", "1")] + cmd
     deadline = time.monotonic() + ARGS.duration * 3 + 30
     with open(out_path, "w") as out:
@@ -44,7 +46,7 @@ def timed(cmd, out_path):
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.returncode = status
-            return usage.ru_utime + usage.ru_stime, hwm_kib / 1024.0
+            return usage.ru_utime + usage.ru_stime, hwm_kib / 1024.0, usage.ru_nvcsw
         if time.monotonic() > deadline:
             child.kill()
         time.sleep(0.05)
@@ -168,16 +170,16 @@ def round_of(tools_, rate, tmp, results):
         cmd = make(path, rate, out_json)
         if cmd is None:
             continue  # wrk has no fixed-rate mode
-        cpu, rss = timed(cmd, out_txt)
+        cpu, rss, sleeps = timed(cmd, out_txt)
         n, p50, lag = parse(open(out_txt, errors="replace").read(), out_json)
-        results.setdefault(name, []).append((n, cpu, rss, p50, lag))
+        results.setdefault(name, []).append((n, cpu, rss, p50, lag, sleeps))
         lat = p50[0] if p50 else None
         per = f"  {cpu / n * 1e6:6.1f} us/req" if n else ""
         print(f"  {name:10} {n:>9} requests  CPU {cpu:6.2f} s{per}  RSS {rss:6.1f} MiB  p50 {fmt(lat)}", flush=True)
 
 
-def fmt(v, unit="ms", scale=1.0):
-    return "-" if v is None else f"{v * scale:.2f} {unit}"
+def fmt(v, unit="ms", scale=1.0, digits=2):
+    return "-" if v is None else f"{v * scale:.{digits}f} {unit}"
 
 
 def med(rows, f):
@@ -219,6 +221,7 @@ def report(tools_, closed, fixed):
     for rate in RATES:
         rows = fixed[rate]
         row(f"fixed {rate}/s: CPU per request", lambda n: fmt(med(rows.get(n, []), lambda r: r[1] / r[0] if r[0] else None), "us", 1e6))
+        row(f"fixed {rate}/s: sleeps per second", lambda n: fmt(med(rows.get(n, []), lambda r: r[5] / ARGS.duration), "/s", digits=0))
         for i, p in enumerate(pcts):
             row(f"fixed {rate}/s: latency {p}", lambda n: fmt(med(rows.get(n, []), lambda r: r[3][i] if r[3] else None)))
         for i, p in enumerate(pcts):
