@@ -505,7 +505,7 @@ impl Slots for Shard {
         if next >= st.total[sc] {
             return None;
         }
-        self.parts[sc].run.schedule.intended(next).map(|off| self.send_at(self.t0 + off))
+        self.parts[sc].run.schedule.intended(next).map(|off| self.send_at(self.t0.saturating_add(off)))
     }
     fn claim(&self, sc: usize) -> Option<Slot> {
         Shard::claim(self, sc)
