@@ -1,21 +1,13 @@
 //! What this host charges a process for waking up (`cargo bench --bench wake_cost [-- RATE
 //! LAG_US]`): CPU time per system call, per short sleep, and per wake-up by another CPU, each
-//! measured with getrusage around a loop on the current CPU. A load generator that keeps every
+//! measured with the thread's CPU clock around a loop on the current CPU. A load generator that keeps every
 //! send within LAG of its intended time must wake at least once per LAG (or per request, when
 //! requests are further apart), so these figures bound its CPU per request at a fixed rate from
 //! below, whatever the tool (docs/benchmarks.md, "What a wake-up costs on this host"). Run it
 //! pinned (`taskset -c 1 cargo bench --bench wake_cost`); figures are for one host, never for
 //! assertions.
+use onslaught::record::health::thread_cpu_ns;
 use std::time::Duration;
-
-/// CPU time (user + system) this thread has used, in ns.
-fn thread_cpu_ns() -> u64 {
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage fills the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
-    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    (us(ru.ru_utime) + us(ru.ru_stime)) * 1000
-}
 
 /// CPU ns per call of `f`, over `n` calls.
 fn per_call(n: u64, mut f: impl FnMut()) -> f64 {

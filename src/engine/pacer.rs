@@ -53,7 +53,8 @@ impl Pacer {
         }
     }
 
-    /// Connection `ci` of open scenario `sc` asks for its next slot at `now`: the one the pacer
+    /// Connection `ci` of open scenario `sc` asks for its next slot at `now()` (read only when
+    /// nothing was handed to it): the one the pacer
     /// handed it; else, when it is not in line, the scenario's next slot if that is due (a
     /// connection that comes free after its slot was due takes it at once); else it waits in
     /// line (and kicks the pacer when its slot is earlier than the pacer's sleep).
@@ -63,7 +64,7 @@ impl Pacer {
         src: &impl Slots,
         ci: usize,
         sc: usize,
-        now: u64,
+        now: impl FnOnce() -> u64,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Slot>> {
         if let Some(slot) = self.handed[ci].take() {
@@ -78,7 +79,7 @@ impl Pacer {
             }
             return Poll::Ready(None);
         };
-        if !in_line && at <= now {
+        if !in_line && at <= now() {
             return Poll::Ready(src.claim(sc));
         }
         if !in_line {
@@ -198,19 +199,19 @@ mod tests {
         assert!(p.poll_kicked(&mut Context::from_waker(&pw)).is_pending());
         let (c0, w0) = waker();
         let (c1, w1) = waker();
-        assert_eq!(p.poll_slot(&src, 0, 0, 50, &mut Context::from_waker(&w0)), Poll::Pending);
+        assert_eq!(p.poll_slot(&src, 0, 0, || 50, &mut Context::from_waker(&w0)), Poll::Pending);
         assert_eq!(woken(&pacer), 1, "slot 0 (100) is before the pacer's sleep (none): kicked");
-        assert_eq!(p.poll_slot(&src, 1, 0, 60, &mut Context::from_waker(&w1)), Poll::Pending);
+        assert_eq!(p.poll_slot(&src, 1, 0, || 60, &mut Context::from_waker(&w1)), Poll::Pending);
         assert_eq!(p.hand_due(&src, 99), 100, "nothing due at 99: sleep to 100");
         assert_eq!((woken(&c0), woken(&c1)), (0, 0));
         assert_eq!(p.hand_due(&src, 150), 200, "slot 0 handed to connection 0; connection 1 waits for 200");
         assert_eq!((woken(&c0), woken(&c1)), (1, 0));
-        let got = p.poll_slot(&src, 0, 0, 150, &mut Context::from_waker(&w0));
+        let got = p.poll_slot(&src, 0, 0, || 150, &mut Context::from_waker(&w0));
         assert_eq!(got, Poll::Ready(Some(Slot { index: 0, intended: 100, measured: true, sc: 0 })));
         assert_eq!(p.hand_due(&src, 250), u64::MAX, "slot 1 handed to connection 1; nobody waits");
         assert_eq!(woken(&c1), 1);
         assert!(
-            matches!(p.poll_slot(&src, 1, 0, 250, &mut Context::from_waker(&w1)), Poll::Ready(Some(s)) if s.index == 1)
+            matches!(p.poll_slot(&src, 1, 0, || 250, &mut Context::from_waker(&w1)), Poll::Ready(Some(s)) if s.index == 1)
         );
     }
 
@@ -222,17 +223,17 @@ mod tests {
         let mut p = Pacer::new(1, 1);
         let (_, w) = waker();
         assert!(
-            matches!(p.poll_slot(&src, 0, 0, 120, &mut Context::from_waker(&w)), Poll::Ready(Some(s)) if s.index == 0)
+            matches!(p.poll_slot(&src, 0, 0, || 120, &mut Context::from_waker(&w)), Poll::Ready(Some(s)) if s.index == 0)
         );
-        assert_eq!(p.poll_slot(&src, 0, 0, 150, &mut Context::from_waker(&w)), Poll::Pending);
+        assert_eq!(p.poll_slot(&src, 0, 0, || 150, &mut Context::from_waker(&w)), Poll::Pending);
         assert_eq!(
-            p.poll_slot(&src, 0, 0, 210, &mut Context::from_waker(&w)),
+            p.poll_slot(&src, 0, 0, || 210, &mut Context::from_waker(&w)),
             Poll::Pending,
             "in line: waits for the pacer"
         );
         assert_eq!(p.hand_due(&src, 210), u64::MAX);
         assert!(
-            matches!(p.poll_slot(&src, 0, 0, 210, &mut Context::from_waker(&w)), Poll::Ready(Some(s)) if s.index == 1)
+            matches!(p.poll_slot(&src, 0, 0, || 210, &mut Context::from_waker(&w)), Poll::Ready(Some(s)) if s.index == 1)
         );
     }
 
@@ -244,12 +245,12 @@ mod tests {
         let mut p = Pacer::new(3, 1);
         let ws: Vec<_> = (0..3).map(|_| waker()).collect();
         for (ci, (_, w)) in ws.iter().enumerate() {
-            assert_eq!(p.poll_slot(&src, ci, 0, 10, &mut Context::from_waker(w)), Poll::Pending);
+            assert_eq!(p.poll_slot(&src, ci, 0, || 10, &mut Context::from_waker(w)), Poll::Pending);
         }
         assert_eq!(p.hand_due(&src, 100), u64::MAX, "slot 0 handed; the line released");
         assert_eq!(ws.iter().map(|(c, _)| woken(c)).collect::<Vec<_>>(), vec![1, 1, 1]);
         for (ci, (_, w)) in ws.iter().enumerate().skip(1) {
-            assert_eq!(p.poll_slot(&src, ci, 0, 100, &mut Context::from_waker(w)), Poll::Ready(None));
+            assert_eq!(p.poll_slot(&src, ci, 0, || 100, &mut Context::from_waker(w)), Poll::Ready(None));
         }
         let untaken = p.untaken();
         assert_eq!(untaken.iter().map(|s| s.index).collect::<Vec<_>>(), vec![0]);

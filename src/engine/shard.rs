@@ -244,7 +244,7 @@ impl Shard {
 
     /// Connection `ci` of open scenario `sc` waits for its next slot (engine::pacer).
     pub fn poll_slot(&self, ci: usize, sc: usize, cx: &mut Context<'_>) -> Poll<Option<Slot>> {
-        self.pacer.borrow_mut().poll_slot(self, ci, sc, now_ns(), cx)
+        self.pacer.borrow_mut().poll_slot(self, ci, sc, now_ns, cx)
     }
 
     /// The pacer task of a shard with an open scenario (engine::pacer): sleeps to the next slot
@@ -461,6 +461,14 @@ impl Shard {
         self.send(&mut st, true);
     }
 
+    /// A measured slot of scenario `sc` intended at `t` that was never sent by the run's end at
+    /// `stop`: intended, and incomplete.
+    fn unsent(&self, rec: &mut Recorder, sc: usize, t: u64, stop: u64) {
+        self.aim(rec, sc, t);
+        rec.intended();
+        rec.incomplete(stop.saturating_sub(t));
+    }
+
     /// Run end: whatever is in flight or due but unsent is incomplete, censored at `stop`.
     pub fn account_incomplete(&self, stop: u64) {
         let mut st = self.st.borrow_mut();
@@ -476,9 +484,7 @@ impl Shard {
         // Slots the pacer handed to a connection that had not started them yet.
         for slot in self.pacer.borrow_mut().untaken() {
             if slot.measured {
-                self.aim(&mut st.rec, slot.sc, slot.intended);
-                st.rec.intended();
-                st.rec.incomplete(stop.saturating_sub(slot.intended));
+                self.unsent(&mut st.rec, slot.sc, slot.intended, stop);
             }
         }
         for (sc, p) in self.parts.iter().enumerate().filter(|(_, p)| p.open()) {
@@ -486,9 +492,7 @@ impl Shard {
             while j < st.total[sc] {
                 let t = self.t0 + p.run.schedule.intended(j).unwrap_or(0);
                 if self.measured(t) {
-                    self.aim(&mut st.rec, sc, t);
-                    st.rec.intended();
-                    st.rec.incomplete(stop.saturating_sub(t));
+                    self.unsent(&mut st.rec, sc, t, stop);
                 }
                 j += self.lanes;
             }

@@ -1101,23 +1101,24 @@ impl SleepableRing {
                     tv_nsec: d.subsec_nanos() as _,
                 };
                 if nr > 1 {
-                    return self.wait_batch(&ts, nr);
-                }
-                let mut cqe = std::mem::MaybeUninit::uninit();
-                // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
-                // and queues no SQE of its own.
-                let r = unsafe {
-                    uring_sys::io_uring_wait_cqes(
-                        self.ring.raw_mut(),
-                        cqe.as_mut_ptr(),
-                        nr,
-                        &ts,
-                        std::ptr::null(),
-                    )
-                };
-                match r {
-                    r if r >= 0 || r == -libc::ETIME => Ok(()),
-                    r => Err(io::Error::from_raw_os_error(-r)),
+                    self.wait_batch(&ts, nr)
+                } else {
+                    let mut cqe = std::mem::MaybeUninit::uninit();
+                    // SAFETY: our ring; with EXT_ARG liburing passes `ts` to the kernel
+                    // and queues no SQE of its own.
+                    let r = unsafe {
+                        uring_sys::io_uring_wait_cqes(
+                            self.ring.raw_mut(),
+                            cqe.as_mut_ptr(),
+                            nr,
+                            &ts,
+                            std::ptr::null(),
+                        )
+                    };
+                    match r {
+                        r if r >= 0 || r == -libc::ETIME => Ok(()),
+                        r => Err(io::Error::from_raw_os_error(-r)),
+                    }
                 }
             }
         };
@@ -1132,7 +1133,8 @@ impl SleepableRing {
     /// liburing's `io_uring_wait_cqes`: the bundled liburing enters again, with the whole
     /// timeout, when the first enter timed out with fewer completions than asked for (a
     /// batched sleep then lasted twice its timeout).
-    fn wait_batch(&mut self, ts: &uring_sys::__kernel_timespec, nr: u32) -> io::Result<usize> {
+    /// A timeout is no error; the others go through `wait_bounded`'s (busy, again, interrupted).
+    fn wait_batch(&mut self, ts: &uring_sys::__kernel_timespec, nr: u32) -> io::Result<()> {
         let arg = uring_sys::io_uring_getevents_arg { sigmask: 0, sigmask_sz: 0, pad: 0, ts: ts as *const _ as u64 };
         // SAFETY: a GETEVENTS enter on our ring fd with an extended argument that lives across
         // the call; it submits nothing.
@@ -1145,13 +1147,11 @@ impl SleepableRing {
                 &arg,
             )
         };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if !matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR | libc::EAGAIN | libc::EBUSY)) {
-                return Err(e);
-            }
+        let e = io::Error::last_os_error();
+        if r < 0 && e.raw_os_error() != Some(libc::ETIME) {
+            return Err(e);
         }
-        Ok(1)
+        Ok(())
     }
 
     fn sleep(&mut self, link: &Source, timeout: Option<Duration>) -> io::Result<usize> {
